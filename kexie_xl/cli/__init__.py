@@ -1,0 +1,59 @@
+"""Edge adapter: the `kexie-xl` command line (click). Thin: every command calls one verb of kexie_xl.api.
+
+Exit codes: 0 done / clean, 1 findings of severity 错误 or a KexieError (shown as 「错误：…」), 2 usage error
+or unreadable input.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..errors import KexieError
+from . import demo, info, template
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KexieError as exc:
+            if ctx.find_root().params.get("verbose"):
+                raise
+            click.echo(f"错误：{exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kexie-xl", message="kexie-xl %(version)s")
+@click.option("--config", "-c", "config", type=click.Path(dir_okay=False), envvar="KEXIE_XL_CONFIG",
+              help="配置文件 kexie.toml（默认：当前目录下的 kexie.toml，没有则用内置默认值）。")
+@click.option("--verbose", "-v", is_flag=True, help="出错时显示完整的技术信息（traceback）。")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
+    """重庆市科协科技志愿服务月报工具 · kexie_xl.
+
+    生成标准模板、校验填报、季度达标、汇总全市月报。每个命令都有 --help。
+    """
+    ctx.obj = {"config": config, "verbose": verbose}
+
+
+cli.add_command(template.template)
+cli.add_command(demo.demo)
+cli.add_command(info.units)
+cli.add_command(info.config_group)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    _utf8_console()
+    cli(prog_name="kexie-xl")
+
+
+def _utf8_console() -> None:
+    """On a GBK Windows console, replace what cannot be printed instead of crashing."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")

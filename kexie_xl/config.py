@@ -1,0 +1,212 @@
+"""Settings: one TOML file (kexie.toml) validated by pydantic; every field has a default.
+
+Where the file is looked for: the path given on the command line, else $KEXIE_XL_CONFIG, else ./kexie.toml,
+else the defaults alone. Secrets (mail passwords) are never read from here: only from the environment or the
+OS keyring (see the mail settings).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+CONFIG_ENV = "KEXIE_XL_CONFIG"
+CONFIG_FILENAME = "kexie.toml"
+
+DEFAULT_PLATFORMS = (
+    "全国志愿服务信息系统（中国志愿服务网）",
+    "科技志愿服务信息平台（中国科协）",
+)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReportSettings(_Section):
+    """The reporting cycle (渝科协发〔2020〕96号: 每月 23 日前报送)."""
+
+    deadline_day: int = Field(23, ge=1, le=28, description="每月报送截止日（含当日）")
+    timezone: str = Field("Asia/Shanghai", description="判断按时/逾期所用的时区")
+    period: Literal["calendar_month"] = Field("calendar_month", description="报送周期：自然月")
+    quarters: Literal["calendar"] = Field("calendar", description="季度：自然季度（1–3、4–6、7–9、10–12 月）")
+
+
+class QuarterlyRule(_Section):
+    """原则上各科技志愿服务支队每季度服务活动不少于 1 次."""
+
+    levels: tuple[str, ...] = Field(("支队",), description="计入季度考核的队伍层级")
+    minimum: int = Field(1, ge=1, description="每季度最少活动次数")
+    child_counts_for_parent: bool = Field(True, description="分队开展的活动是否计入其上级支队")
+    grace_last_month: bool = Field(True, description="在季度最后一个月成立的队伍当季豁免")
+    severity: Literal["警告", "错误"] = Field("警告", description="未达标在校验结果中的严重程度（通知为「原则上」）")
+
+
+class ValidationSettings(_Section):
+    max_hours: float = Field(24.0, gt=0, description="单次活动服务时长上限（小时）")
+    beneficiaries_warn: int = Field(5000, ge=1, description="单次活动受益人数超过此数给出警告")
+
+
+class Platform(_Section):
+    name: str
+    short: str = ""
+
+
+class Receiver(_Section):
+    """Who receives the reports (the notice names 市科协宣传部; it now signs as 宣传文化部)."""
+
+    department: str = "重庆市科协宣传文化部"
+    contact: str = "熊蔓源"
+    phone: str = "63003526"
+    mailbox: str = "834396688@qq.com"
+
+
+class RegistrySettings(_Section):
+    file: Path | None = Field(None, description="用户单位名录文件（TOML），补充或覆盖内置名录")
+    district_reform_month: str = Field(
+        "2026-02",
+        description="江北区、渝北区停止报送、两江新区按行政区报送的首个报送月份（YYYY-MM）",
+    )
+
+    @field_validator("district_reform_month")
+    @classmethod
+    def _month(cls, value: str) -> str:
+        parse_month(value)
+        return value
+
+
+class Paths(_Section):
+    store: Path = Field(Path("kexie_store.sqlite"), description="汇总库（SQLite）")
+    archive: Path = Field(Path("archive"), description="原始邮件和附件归档目录")
+
+
+class KeyDate(_Section):
+    """A key date or window (重点节点) for one year; used only for soft plausibility warnings."""
+
+    event: str
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _order(self) -> KeyDate:
+        if self.end < self.start:
+            raise ValueError(f"重点节点「{self.event}」的结束日期早于开始日期")
+        return self
+
+
+def _default_calendar() -> tuple[KeyDate, ...]:
+    fixed = [
+        ("学雷锋纪念日", (3, 1), (3, 31)),
+        ("学雷锋科技志愿服务周", (3, 1), (3, 10)),
+        ("全国科技活动周", (5, 15), (6, 5)),
+        ("全国科技工作者日", (5, 20), (6, 10)),
+        ("全国科普月", (9, 1), (9, 30)),
+        ("国际志愿者日", (12, 1), (12, 10)),
+    ]
+    out = []
+    for year in (2025, 2026, 2027):
+        for event, (m1, d1), (m2, d2) in fixed:
+            out.append(KeyDate(event=event, start=date(year, m1, d1), end=date(year, m2, d2)))
+    # 2005–2024 全国科普日 was a week in September; from 2025 the whole of September is 全国科普月.
+    out.append(KeyDate(event="全国科普日", start=date(2024, 9, 1), end=date(2024, 9, 30)))
+    return tuple(out)
+
+
+class Settings(_Section):
+    """Everything kexie_xl can be told; `Settings()` is the embedded default."""
+
+    report: ReportSettings = ReportSettings()
+    quarterly: QuarterlyRule = QuarterlyRule()
+    validation: ValidationSettings = ValidationSettings()
+    platforms: tuple[Platform, ...] = tuple(Platform(name=n) for n in DEFAULT_PLATFORMS)
+    receiver: Receiver = Receiver()
+    registry: RegistrySettings = RegistrySettings()
+    paths: Paths = Paths()
+    key_dates: tuple[KeyDate, ...] = Field(default_factory=_default_calendar)
+
+    @field_validator("platforms")
+    @classmethod
+    def _platforms(cls, value: tuple[Platform, ...]) -> tuple[Platform, ...]:
+        names = [p.name for p in value]
+        if not names or len(set(names)) != len(names):
+            raise ValueError("至少配置一个平台，且平台名称不能重复")
+        return value
+
+    @property
+    def platform_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.platforms)
+
+
+def parse_month(value: str) -> tuple[int, int]:
+    """'2026-11' → (2026, 11); ValueError with a Chinese message otherwise."""
+    try:
+        year_s, month_s = value.strip().split("-")
+        year, month = int(year_s), int(month_s)
+    except ValueError:
+        raise ValueError(f"月份「{value}」格式不对，应为 YYYY-MM，如 2026-11") from None
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise ValueError(f"月份「{value}」不存在，应为 YYYY-MM，如 2026-11")
+    return year, month
+
+
+def find_config_file(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """The config file to use, or None for the embedded defaults."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env)
+    local = Path.cwd() / CONFIG_FILENAME
+    return local if local.is_file() else None
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Read and validate the settings; ConfigError (in Chinese) on any problem."""
+    file = find_config_file(path)
+    if file is None:
+        return Settings()
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"找不到配置文件「{file}」。") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"配置文件「{file}」格式有误：{exc}") from None
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"配置文件「{file}」有误：\n{_explain(exc)}") from None
+    return _relative_to(settings, file.parent)
+
+
+def _relative_to(settings: Settings, base: Path) -> Settings:
+    """Relative paths in a config file mean: relative to that file, not to wherever the command runs."""
+
+    def fix(path: Path | None) -> Path | None:
+        return base / path if path is not None and not path.is_absolute() else path
+
+    registry = settings.registry.model_copy(update={"file": fix(settings.registry.file)})
+    paths = settings.paths.model_copy(update={"store": fix(settings.paths.store), "archive": fix(settings.paths.archive)})
+    return settings.model_copy(update={"registry": registry, "paths": paths})
+
+
+def _explain(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            lines.append(f"  - 「{where}」不是可识别的设置项（请检查拼写）")
+        else:
+            lines.append(f"  - 「{where}」：{err['msg']}（当前值：{err.get('input')!r}）")
+    return "\n".join(lines)

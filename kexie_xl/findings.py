@@ -1,0 +1,139 @@
+"""Findings: the one type every check returns, and the catalogue of codes — the single place their wording lives.
+
+A finding is a value, never an exception. Its code is stable once released (family prefix: file → sheet →
+header → row → cell, then ref, reg, rule). The message is rendered from the catalogue's template with named
+fields, so the cell note, the 校验结果 sheet, the CLI table and the JSON are four views of one object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    ERROR = "错误"  # blocks submission
+    WARNING = "警告"  # advises
+
+
+@dataclass(frozen=True)
+class Code:
+    """One entry of the catalogue."""
+
+    code: str
+    severity: Severity
+    title: str
+    template: str  # message, with {where}, {label}, {value} and code-specific fields
+    fix: str
+
+
+_E, _W = Severity.ERROR, Severity.WARNING
+
+CATALOGUE: dict[str, Code] = {
+    c.code: c
+    for c in (
+        # file
+        Code("file.unreadable", _E, "文件无法读取", "文件「{file}」无法作为 Excel 工作簿打开：{reason}",
+             "请用 Excel 或 WPS 打开确认文件完好，另存为 .xlsx 后重新报送。"),
+        Code("file.encrypted", _E, "文件有密码", "文件「{file}」设置了打开密码，无法读取",
+             "请去掉打开密码（文件 → 信息 → 保护工作簿）后重新报送。"),
+        Code("file.not-template", _E, "不是标准模板", "文件「{file}」不是科技志愿服务月报模板：{reason}",
+             "请用 kexie-xl template 生成或向市科协索取标准模板，把数据复制进去后报送。"),
+        # header / sheet
+        Code("sheet.missing", _E, "缺少工作表", "缺少工作表「{sheet}」", "请使用标准模板，不要删除或改名工作表。"),
+        Code("header.missing", _E, "缺少列", "{where}缺少列「{label}」", "请恢复该列的表头（可从标准模板复制）。"),
+        Code("header.extra", _W, "多余的列", "{where}有模板之外的列「{value}」，其内容不会被汇总",
+             "如是备注，请移到「备注」列。"),
+        # cell
+        Code("cell.required", _E, "必填项为空", "{where}「{label}」没有填写", "请填写{label}。"),
+        Code("cell.code-list", _E, "不在下拉选项中", "{where}「{label}」填的「{value}」不在下拉选项中",
+             "请从下拉列表中选择（选项见「填报说明」）。"),
+        Code("cell.date-invalid", _E, "日期无法识别", "{where}「{label}」的「{value}」不是有效日期",
+             "请填写如 2026-11-05 的日期。"),
+        Code("cell.date-future", _E, "日期晚于填报日期", "{where}「{label}」的「{value}」晚于填报日期 {report_date}",
+             "请核对日期；尚未开展的活动不要填入台账。"),
+        Code("cell.date-year", _E, "日期不在报送年度", "{where}「{label}」的「{value}」不在 {year} 年内",
+             "活动台账只填本年度的活动，请核对年份。"),
+        Code("cell.not-integer", _E, "不是整数", "{where}「{label}」的「{value}」不是整数", "请填写整数，如 12。"),
+        Code("cell.number-range", _E, "数值超出范围", "{where}「{label}」的「{value}」超出合理范围（{bounds}）",
+             "请核对数值。"),
+        Code("cell.phone", _E, "电话格式不对", "{where}「{label}」的「{value}」不像电话号码",
+             "手机填 11 位数字，座机填 区号-号码，如 023-63003526。"),
+        Code("cell.email", _E, "邮箱格式不对", "{where}「{label}」的「{value}」不是有效的邮箱地址",
+             "请填写如 name@example.com 的邮箱。"),
+        Code("cell.month", _E, "报送月份格式不对", "{where}「{label}」的「{value}」不是 YYYY-MM 形式的月份",
+             "请填写如 2026-11 的月份。"),
+        Code("cell.beneficiaries-outlier", _W, "受益人数异常偏大", "{where}「{label}」为 {value}，明显高于一般活动",
+             "请核对是否多填了位数；确实如此可在备注中说明。"),
+        Code("cell.key-event-mismatch", _W, "重点节点与日期不符", "{where}「{label}」为「{value}」，但活动日期 {date} 不在该节点期间",
+             "请核对重点节点或活动日期；与节点无关时选「无」。"),
+        # row
+        Code("row.duplicate-id", _E, "编号重复", "{where}「{label}」的「{value}」与第 {other_row} 行重复",
+             "每个编号只能出现一次，请改为新的编号。"),
+        Code("row.duplicate-activity", _W, "疑似重复活动", "{where}与第 {other_row} 行的服务队、日期和活动名称相同",
+             "如为重复录入请删除一行。"),
+        # references
+        Code("ref.team-unknown", _E, "服务队不存在", "{where}「{label}」的「{value}」在「服务队」表中找不到",
+             "请先在「服务队」表登记该队伍，或改为已有的队伍编号。"),
+        Code("ref.team-inactive", _E, "服务队当时不在册", "{where}活动日期时服务队「{value}」{reason}",
+             "请核对活动日期或队伍的成立/撤销日期。"),
+        # registration
+        Code("reg.new-exceeds-total", _E, "新增大于累计", "{where}「本月新增数」{value} 大于「累计注册数」{total}",
+             "本月新增数不能大于累计注册数，请核对。"),
+        # report-level
+        Code("report.no-activity", _E, "本月无活动记录", "活动台账中没有 {month} 的活动，也未声明「本月无活动」",
+             "请补录本月活动，或在「基本信息」中将「本月无活动」选为「是」并说明原因。"),
+        Code("report.unit-unknown", _E, "填报单位不在名录中", "{where}「填报单位」「{value}」不在单位名录中或该月不需报送",
+             "请从下拉列表选择本单位全称。"),
+        # rules
+        Code("rule.quarterly-minimum", _W, "支队季度活动不足", "支队「{value}」{quarter} 开展活动 {count} 次，少于 {minimum} 次",
+             "原则上各科技志愿服务支队每季度服务活动不少于 1 次，请安排活动。"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found: where (file/sheet/row/cell), what (code, value) and the rendered message."""
+
+    code: str
+    severity: Severity
+    message: str
+    file: str = ""
+    sheet: str = ""
+    row: int | None = None
+    column: str = ""  # column letter
+    label: str = ""  # the column's Chinese title
+    value: str = ""
+    fix: str = ""
+
+    @property
+    def cell(self) -> str:
+        return f"{self.column}{self.row}" if self.column and self.row else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        data["cell"] = self.cell
+        return data
+
+
+def where(sheet: str, cell: str = "", row: int | None = None) -> str:
+    """「活动台账」F12 / 「活动台账」第 12 行 / 「基本信息」."""
+    if cell:
+        return f"工作表「{sheet}」{cell} "
+    if row:
+        return f"工作表「{sheet}」第 {row} 行"
+    return f"工作表「{sheet}」"
+
+
+def make(code: str, *, sheet: str = "", row: int | None = None, column: str = "", label: str = "",
+         value: Any = "", file: str = "", severity: Severity | None = None, **fields: Any) -> Finding:
+    """Render a finding from the catalogue; `fields` fill the code's message template."""
+    entry = CATALOGUE[code]
+    cell = f"{column}{row}" if column and row else ""
+    text = entry.template.format(where=where(sheet, cell, row), label=label, value=value, file=file,
+                                 sheet=sheet, **fields)
+    return Finding(code, severity or entry.severity, text, file, sheet, row, column, label, str(value),
+                   entry.fix.format(label=label))

@@ -1,0 +1,84 @@
+"""Schema ①: pydantic row models generated from the template schema — the only place models are built.
+
+A model per table/form sheet, built once per template and cached. Field names are the column keys; each field
+accepts the Chinese label, its aliases and the key (AliasChoices), so `dict(zip(header, row))` validates as is.
+Readers hand over values already normalised (dates as `date`, '' as None); these models check types,
+required cells, ranges and code lists.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, create_model
+
+from .types import CodeList, Column, Kind, Layout, Sheet, Template
+
+SPLIT_CHARS = "、，,;；/"
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def split_multi(value: str) -> list[str]:
+    """'A、B，C' → ['A', 'B', 'C'] (several ids or codes in one cell)."""
+    for ch in SPLIT_CHARS[1:]:
+        value = value.replace(ch, SPLIT_CHARS[0])
+    return [part.strip() for part in value.split(SPLIT_CHARS[0]) if part.strip()]
+
+
+def _in_list(code_list: CodeList, multi: bool):
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = split_multi(value) if multi else [value.strip()]
+        out = []
+        for part in parts:
+            item = code_list.canonical(part)
+            if item is None:
+                raise ValueError(f"「{part}」不在「{code_list.label}」的下拉选项中")
+            out.append(item)
+        return "、".join(out)
+
+    return check
+
+
+def _python_type(column: Column, template: Template) -> Any:
+    kind = column.kind
+    bounds = {k: v for k, v in (("ge", column.min), ("le", column.max)) if v is not None}
+    if kind is Kind.INT:
+        return Annotated[int, Field(strict=False, **bounds)]
+    if kind is Kind.DECIMAL:
+        return Annotated[float, Field(**bounds)]
+    if kind is Kind.DATE:
+        return date
+    if kind in (Kind.CODE, Kind.CODES, Kind.YESNO) and column.codes:
+        check = _in_list(template.code_list(column.codes), multi=kind is Kind.CODES)
+        return Annotated[str, AfterValidator(check)]
+    return Annotated[str, BeforeValidator(lambda v: str(v).strip() if v is not None else v)]
+
+
+def _field(column: Column, template: Template) -> tuple[Any, Any]:
+    base = _python_type(column, template)
+    alias = AliasChoices(column.key, *column.labels)
+    if column.required:
+        return Annotated[base, BeforeValidator(_blank_to_none)], Field(..., validation_alias=alias, title=column.label)
+    optional = Annotated[base | None, BeforeValidator(_blank_to_none)]
+    return optional, Field(None, validation_alias=alias, title=column.label)
+
+
+@lru_cache(maxsize=32)
+def row_model(template: Template, sheet_key: str) -> type[BaseModel]:
+    """The pydantic model of one row of a table sheet, or of the whole form sheet."""
+    sheet: Sheet = template.sheet(sheet_key)
+    if sheet.layout not in (Layout.TABLE, Layout.FORM):
+        raise ValueError(f"sheet {sheet_key} holds no rows")
+    fields = {col.key: _field(col, template) for col in sheet.columns}
+    config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+    name = "".join(part.title() for part in sheet.key.split("_")) + "Row"
+    return create_model(name, __config__=config, **fields)  # type: ignore[call-overload,no-any-return]

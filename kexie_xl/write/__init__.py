@@ -1,0 +1,1 @@
+"""Stage ⑥: outputs, laid out from the schema (openpyxl lives here, imported lazily by callers)."""
