@@ -140,6 +140,7 @@ class UnitGenerator:
             if plan.child_only_quarter or (not plan.dissolved and rng.random() < 0.3):
                 child = self._team(f"{tid}-1", f"{team['name']}第一分队", "分队", tid, field_name)
                 child["_kind"] = kind
+                child["founded"] = max(child["founded"], team["founded"])  # a 分队 never predates its 支队
                 teams.append(child)
         return teams, plans
 

@@ -1,0 +1,85 @@
+"""The command line: thin, Chinese, with help and examples for every command, and the documented exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from kexie_xl.cli import cli
+
+from .conftest import ROOT
+
+EMPTY = str(ROOT / "tests" / "data" / "empty.toml")
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--config", EMPTY, *args])
+    return result.exit_code, result.output
+
+
+def commands() -> list[tuple[str, ...]]:
+    out = []
+    for name, cmd in cli.commands.items():
+        sub = getattr(cmd, "commands", None)
+        out += [(name, s) for s in sub] if sub else [(name,)]
+    return out
+
+
+@pytest.mark.parametrize("path", commands())
+def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
+    code, out = run(*path, "--help")
+    assert code == 0 and "示例" in out and "kexie-xl" in out
+
+
+def test_every_command_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for path in commands():
+        assert f"kexie-xl {' '.join(path)}" in readme, path
+
+
+def test_template_command(tmp_path: Path) -> None:
+    out = tmp_path / "模板.xlsx"
+    code, text = run("template", "-o", str(out), "--unit", "两江新区科协")
+    assert code == 0 and "已生成模板" in text
+    assert openpyxl.load_workbook(out)["基本信息"]["B2"].value == "两江新区科协"
+    code, text = run("template", "-o", str(out))
+    assert code == 1 and "已存在" in text and "--force" in text
+    code, text = run("template", "-o", str(out), "--unit", "火星科协", "--force")
+    assert code == 1 and "错误：单位名录中没有「火星科协」" in text
+
+
+def test_units_command() -> None:
+    code, text = run("units", "--month", "2026-11", "--json")
+    assert code == 0 and len(json.loads(text)) == 39
+    code, text = run("units", "--as-of", "2025-12-01", "--json")
+    assert code == 0 and "江北区科协" in {u["name"] for u in json.loads(text)}
+    code, text = run("units", "--month", "2026-13")
+    assert code == 2 and "不存在" in text
+
+
+def test_config_show_and_a_bad_config(tmp_path: Path) -> None:
+    code, text = run("config", "show")
+    assert code == 0 and json.loads(text[text.index("{"):])["report"]["deadline_day"] == 23
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[report]\ndeadline = 3\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(bad), "config", "show"])
+    assert result.exit_code == 1 and "错误：配置文件" in result.output and "deadline" in result.output
+
+
+def test_demo_command_prints_where_things_are(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    code, text = run("demo", "--out", str(out), "--month", "2026-10", "--seed", "3")
+    assert code == 0 and "演示数据已生成" in text and str(out / "manifest.json") in text
+    code, text = run("demo", "--month", "2026/10")
+    assert code == 2 and "YYYY-MM" in text
+
+
+def test_python_m_entry_point() -> None:
+    done = subprocess.run([sys.executable, "-m", "kexie_xl", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("kexie-xl ")
