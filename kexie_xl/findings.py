@@ -66,7 +66,8 @@ CATALOGUE: dict[str, Code] = {
              "请填写如 2026-11 的月份。"),
         Code("cell.beneficiaries-outlier", _W, "受益人数异常偏大", "{where}「{label}」为 {value}，明显高于一般活动",
              "请核对是否多填了位数；确实如此可在备注中说明。"),
-        Code("cell.key-event-mismatch", _W, "重点节点与日期不符", "{where}「{label}」为「{value}」，但活动日期 {date} 不在该节点期间",
+        Code("cell.key-event-mismatch", _W, "重点节点与日期不符",
+             "{where}「{label}」为「{value}」，但活动日期 {date} 不在该节点期间",
              "请核对重点节点或活动日期；与节点无关时选「无」。"),
         # row
         Code("row.duplicate-id", _E, "编号重复", "{where}「{label}」的「{value}」与第 {other_row} 行重复",

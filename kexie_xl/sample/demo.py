@@ -13,11 +13,13 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import __version__
 from ..config import parse_month
+from ..context import Context
 from ..errors import KexieError
 from ..mail.compose import Attachment, compose
 from ..schema import standard
@@ -26,9 +28,6 @@ from ..write.template import Filling, write_template
 from .month import UnitGenerator, UnitMonth
 from .plants import Planted, Planter
 from .roles import RESUBMIT_PLANT, Roles, assign
-
-if TYPE_CHECKING:
-    from ..api import Context
 
 MANIFEST = "manifest.json"
 MANIFEST_SCHEMA = "kexie_xl/demo-manifest"
@@ -69,8 +68,6 @@ class DemoResult:
 
 
 def write_demo(out_dir: Path, ctx: Context, month: str, seed: int, progress: Progress | None = None) -> DemoResult:
-    from ..api import Context
-
     year, mon = parse_month(month)
     _prepare(out_dir)
     rng = random.Random(f"kexie-demo:{seed}:{month}")
@@ -205,7 +202,7 @@ def _link_versions(files: list[dict[str, Any]]) -> None:
     for f in files:
         by_unit.setdefault(f["unit"], []).append(f)
     for versions in by_unit.values():
-        for older, newer in zip(versions, versions[1:]):
+        for older, newer in pairwise(versions):
             older["superseded_by"] = newer["id"]
             newer["supersedes"] = older["id"]
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from ..errors import KexieError
 from ..schema.units import Unit
 from .month import TeamPlan, quarter_of, quarter_span
 
@@ -21,6 +22,7 @@ ERROR_SLOTS: tuple[tuple[str, ...], ...] = (
     ("duplicate_activity", "key_event"),
 )
 RESUBMIT_PLANT = "required"  # the first version of the resubmission has this error; the second is clean
+MIN_UNITS = 6 + len(ERROR_SLOTS) + 1 + 5  # missing/late/resubmit/deadline, errors, no-activity, quarterly cases
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Roles:
 def assign(rng: random.Random, units: list[Unit], year: int, month: int, deadline_day: int, tz: str) -> Roles:
     """Draw the roles; every unit other than the missing one gets one or two received times."""
     codes = [u.code for u in units]
+    if len(codes) < MIN_UNITS:
+        raise KexieError(f"演示数据至少需要 {MIN_UNITS} 个应报单位，该月只有 {len(codes)} 个。")
     pool = codes[:]
     rng.shuffle(pool)
     missing, *late = pool[:4]
@@ -46,7 +50,7 @@ def assign(rng: random.Random, units: list[Unit], year: int, month: int, deadlin
     rest = pool[6 + len(ERROR_SLOTS) :]
     month_in_quarter = (month - 1) % 3 + 1
     no_activity = rest.pop() if month_in_quarter > 1 else None
-    roles = Roles(missing, late, resubmit, deadline_exact, dict(zip(error_units, ERROR_SLOTS)), no_activity)
+    roles = Roles(missing, late, resubmit, deadline_exact, dict(zip(error_units, ERROR_SLOTS, strict=True)), no_activity)
     roles.team_plans = _team_plans(rng, rest, year, month)
     roles.received = _received(rng, roles, codes, year, month, deadline_day, ZoneInfo(tz))
     return roles

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date, timedelta
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -140,7 +141,7 @@ class Registry:
             by_code.setdefault(unit.code, []).append(unit)
         for code, versions in by_code.items():
             versions.sort(key=lambda u: u.valid_from or date.min)
-            for a, b in zip(versions, versions[1:]):
+            for a, b in pairwise(versions):
                 if a.valid_to is None or b.valid_from is None or a.valid_to >= b.valid_from:
                     raise ConfigError(f"单位名录中编码「{code}」的两个版本有效期重叠，请检查 valid_from/valid_to。")
         codes = set(by_code)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +142,7 @@ def _table(ws: Worksheet, sheet: Sheet, template: Template, rows: Sequence[Mappi
     ws.row_dimensions[1].height = 30
     last = get_column_letter(len(sheet.columns))
     ws.auto_filter.ref = f"A1:{last}{sheet.entry_rows + 1}"
-    data = list(rows) if rows is not None else [dict(zip(("platform", "item"), p)) for p in sheet.prefill]
+    data = list(rows) if rows is not None else [dict(zip(("platform", "item"), p, strict=True)) for p in sheet.prefill]
     for r, row in enumerate(data, start=2):
         for c, column in enumerate(sheet.columns, start=1):
             _value_cell(ws, r, c, column, row.get(column.key))
