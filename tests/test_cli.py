@@ -83,3 +83,8 @@ def test_demo_command_prints_where_things_are(tmp_path: Path) -> None:
 def test_python_m_entry_point() -> None:
     done = subprocess.run([sys.executable, "-m", "kexie_xl", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.startswith("kexie-xl ")
+
+
+def test_reference_docs_are_current() -> None:
+    code, text = run("docs", "--out", str(ROOT / "docs"), "--check")
+    assert code == 0, text

@@ -11,7 +11,7 @@ import sys
 import click
 
 from ..errors import KexieError
-from . import demo, info, template
+from . import demo, docs, info, template
 
 
 class _Group(click.Group):
@@ -43,6 +43,7 @@ cli.add_command(template.template)
 cli.add_command(demo.demo)
 cli.add_command(info.units)
 cli.add_command(info.config_group)
+cli.add_command(docs.docs)
 
 
 def main() -> None:
