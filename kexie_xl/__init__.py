@@ -5,4 +5,13 @@ Importing the package is cheap (no pandas, openpyxl or xlwings): a ribbon click 
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from ._version import __version__
+
+__all__ = ["__version__", "validate"]
+
+
+def validate(path, ctx=None, *, as_of=None):  # type: ignore[no-untyped-def]
+    """Check one workbook and return its Report — see kexie_xl.api.validate (imported lazily)."""
+    from .api import validate as _validate
+
+    return _validate(path, ctx, as_of=as_of)

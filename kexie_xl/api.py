@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .context import Context, load_context
 from .errors import KexieError
+from .findings import Report
 
 if TYPE_CHECKING:
+    from .read.submission import Submission
     from .sample import DemoResult
 
-__all__ = ["Context", "load_context", "make_demo", "make_template"]
+__all__ = ["Context", "Report", "check_workbook", "load_context", "make_demo", "make_template", "validate"]
 
 
 def make_template(out: str | Path, ctx: Context, unit: str | None = None, *, overwrite: bool = False) -> Path:
@@ -29,6 +32,47 @@ def make_template(out: str | Path, ctx: Context, unit: str | None = None, *, ove
             meta={standard.META_UNIT_CODE: found.code, standard.META_UNIT_NAME: found.name},
         )
     return write_template(out, ctx.template, ctx.contact, filling, overwrite=overwrite)
+
+
+def validate(path: str | Path, ctx: Context | None = None, *, as_of: date | None = None) -> Report:
+    """Check one workbook file; always returns a Report (an unreadable file is one file-level finding)."""
+    report, _ = check_workbook(Path(path), ctx or load_context(), as_of=as_of)
+    return report
+
+
+def check_workbook(path: Path, ctx: Context, *, as_of: date | None = None) -> tuple[Report, Submission | None]:
+    """The Report and, when the file could be read, the typed Submission (for marks, quarterly, consolidation)."""
+    from .files.calamine import UnreadableWorkbook, read_grid
+    from .files.guard import inspect
+    from .findings import make
+    from .rules import RuleContext
+    from .rules.run import check_grid
+
+    name = path.name
+    problem = inspect(path)
+    if problem is None:
+        try:
+            grid = read_grid(path)
+        except UnreadableWorkbook as exc:
+            problem = make("file.unreadable", file=name, reason=str(exc))
+    if problem is not None:
+        code = "file.encrypted" if problem.code == "file.unreadable" and "密码" in problem.message else None
+        if code:
+            problem = make(code, file=name)
+        return Report(name, [problem], [], readable=False), None
+    if not grid.find(*ctx.template.sheet("activities").names) and not grid.find(*ctx.template.sheet("basic").names):
+        reason = "找不到「基本信息」和「活动台账」工作表"
+        return Report(name, [make("file.not-template", file=name, reason=reason)], [], readable=False), None
+    rules = RuleContext(ctx.settings, ctx.registry, as_of or today(ctx))
+    return check_grid(grid, ctx.template, rules, name)
+
+
+def today(ctx: Context) -> date:
+    """Today in the reporting time zone (Asia/Shanghai by default)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(ctx.settings.report.timezone)).date()
 
 
 def make_demo(out_dir: str | Path, ctx: Context, month: str, seed: int, *, progress=None) -> DemoResult:

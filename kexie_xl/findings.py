@@ -38,6 +38,12 @@ CATALOGUE: dict[str, Code] = {
              "请用 Excel 或 WPS 打开确认文件完好，另存为 .xlsx 后重新报送。"),
         Code("file.encrypted", _E, "文件有密码", "文件「{file}」设置了打开密码，无法读取",
              "请去掉打开密码（文件 → 信息 → 保护工作簿）后重新报送。"),
+        Code("file.too-large", _E, "文件过大", "文件「{file}」过大，未读取：{reason}",
+             "请确认报送的是月报工作簿；图片请作为单独的附件发送，不要插入到表格中。"),
+        Code("file.unsafe", _E, "文件含有不安全内容", "文件「{file}」含有不安全的内容，未读取：{reason}",
+             "请用 Excel 或 WPS 打开后另存为新的 .xlsx 文件再报送。"),
+        Code("file.template-version", _W, "模板版本较旧", "文件使用的模板版本「{value}」不是当前支持的版本（{supported}）",
+             "请改用最新的标准模板填报；本次已尽量按表头识别。"),
         Code("file.not-template", _E, "不是标准模板", "文件「{file}」不是科技志愿服务月报模板：{reason}",
              "请用 kexie-xl template 生成或向市科协索取标准模板，把数据复制进去后报送。"),
         # header / sheet
@@ -79,6 +85,10 @@ CATALOGUE: dict[str, Code] = {
              "请先在「服务队」表登记该队伍，或改为已有的队伍编号。"),
         Code("ref.team-inactive", _E, "服务队当时不在册", "{where}活动日期时服务队「{value}」{reason}",
              "请核对活动日期或队伍的成立/撤销日期。"),
+        Code("ref.activity-unknown", _W, "活动编号不存在", "{where}「{label}」的「{value}」在「活动台账」中找不到",
+             "请核对活动编号。"),
+        Code("row.date-order", _E, "日期先后不对", "{where}「{label}」{value} 早于成立日期 {founded}",
+             "请核对成立日期和撤销日期。"),
         # registration
         Code("reg.new-exceeds-total", _E, "新增大于累计", "{where}「本月新增数」{value} 大于「累计注册数」{total}",
              "本月新增数不能大于累计注册数，请核对。"),
@@ -138,3 +148,56 @@ def make(code: str, *, sheet: str = "", row: int | None = None, column: str = ""
                                  sheet=sheet, **fields)
     return Finding(code, severity or entry.severity, text, file, sheet, row, column, label, str(value),
                    entry.fix.format(label=label))
+
+
+@dataclass
+class Report:
+    """Everything checking one workbook found. `readable` is False when the file could not be read at all."""
+
+    file: str
+    findings: list[Finding]
+    changes: list[Any]  # read.cells.Change: normalisations made while reading (kept, shown, never silent)
+    readable: bool = True
+    unit: str | None = None
+    unit_code: str | None = None
+    month: str | None = None
+    template_version: str | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
+
+    @property
+    def ok(self) -> bool:
+        """No 错误: the workbook may be submitted."""
+        return self.readable and self.errors == 0
+
+    @property
+    def exit_code(self) -> int:
+        """0 clean, 1 errors found, 2 unreadable (the CLI's contract)."""
+        if not self.readable:
+            return 2
+        return 1 if self.errors else 0
+
+    def flatten(self, fields: tuple[str, ...] = ("sheet", "cell", "code")) -> list[tuple[Any, ...]]:
+        """The findings as tuples of the named fields, in order — for tests and quick comparisons."""
+        rows = [f.to_dict() for f in self.findings]
+        return [tuple(r[name] for name in fields) for r in rows]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "readable": self.readable,
+            "unit": self.unit,
+            "unit_code": self.unit_code,
+            "month": self.month,
+            "template_version": self.template_version,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "findings": [f.to_dict() for f in self.findings],
+            "changes": [asdict(c) for c in self.changes],
+        }

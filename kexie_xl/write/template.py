@@ -21,7 +21,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import __version__
+from .._version import __version__
 from ..schema import standard
 from ..schema.types import Column, Kind, Layout, Sheet, Template
 from .save import normalize_zip, save_atomic

@@ -1,0 +1,112 @@
+"""Stage ③: checks across rows and sheets — unique ids, references, team active on the date, duplicates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from ..findings import Finding
+from ..read.submission import Record, Submission, Table, at
+from ..schema.rows import split_multi
+
+
+def check_sheets(sub: Submission) -> Iterator[Finding]:
+    teams = sub.tables.get("teams")
+    activities = sub.tables.get("activities")
+    if teams is not None:
+        yield from _unique(teams, "team_id")
+        yield from _team_rows(teams)
+    if activities is not None:
+        yield from _unique(activities, "activity_id")
+        yield from _duplicate_activities(activities)
+    if teams is not None and activities is not None:
+        yield from _team_refs(sub, teams, activities)
+    if activities is not None:
+        yield from _activity_refs(sub, activities)
+
+
+def _unique(table: Table, key: str) -> Iterator[Finding]:
+    first: dict[str, int] = {}
+    for record in table.records:
+        value = record.values.get(key)
+        if value is None:
+            continue
+        if value in first:
+            yield at(record, table, key, "row.duplicate-id", value=value, other_row=first[value])
+        else:
+            first[value] = record.row
+
+
+def _duplicate_activities(table: Table) -> Iterator[Finding]:
+    seen: dict[tuple[str, date, str], int] = {}
+    for record in table.records:
+        v = record.values
+        if not (v.get("team_ids") and isinstance(v.get("date"), date) and v.get("name")):
+            continue
+        key = ("、".join(sorted(split_multi(v["team_ids"]))), v["date"], v["name"])
+        if key in seen:
+            yield at(record, table, "activity_id", "row.duplicate-activity", value=v.get("activity_id") or "",
+                      other_row=seen[key])
+        else:
+            seen[key] = record.row
+
+
+def _team_rows(table: Table) -> Iterator[Finding]:
+    for record in table.records:
+        v = record.values
+        undated = v.get("status") == "撤销" and v.get("dissolved") is None
+        if undated and "dissolved" not in record.bad and "dissolved" in record.cols:
+            yield at(record, table, "dissolved", "cell.required")
+        founded, dissolved = v.get("founded"), v.get("dissolved")
+        if isinstance(founded, date) and isinstance(dissolved, date) and dissolved < founded:
+            yield at(record, table, "dissolved", "row.date-order", value=dissolved.isoformat(),
+                      founded=founded.isoformat())
+
+
+def _team_refs(sub: Submission, teams: Table, activities: Table) -> Iterator[Finding]:
+    roster = {r.values["team_id"]: r for r in teams.records if r.values.get("team_id")}
+    for record in teams.records:
+        parent = record.values.get("parent_id")
+        if parent and "parent_id" not in record.bad:
+            missing = [p for p in split_multi(parent) if p not in roster]
+            if missing:
+                yield at(record, teams, "parent_id", "ref.team-unknown", value="、".join(missing))
+    for record in activities.records:
+        ids = record.values.get("team_ids")
+        if not ids or "team_ids" in record.bad:
+            continue
+        unknown = [t for t in split_multi(ids) if t not in roster]
+        if unknown:
+            yield at(record, activities, "team_ids", "ref.team-unknown", value="、".join(unknown))
+        day = record.values.get("date")
+        if not isinstance(day, date):
+            continue
+        for team_id in split_multi(ids):
+            team = roster.get(team_id)
+            reason = _inactive(team, day) if team else None
+            if reason:
+                yield at(record, activities, "team_ids", "ref.team-inactive", value=team_id, reason=reason)
+
+
+def _inactive(team: Record, day: date) -> str | None:
+    founded, dissolved = team.values.get("founded"), team.values.get("dissolved")
+    if isinstance(founded, date) and day < founded:
+        return f"尚未成立（成立日期 {founded.isoformat()}）"
+    if team.values.get("status") == "撤销" and isinstance(dissolved, date) and day > dissolved:
+        return f"已于 {dissolved.isoformat()} 撤销"
+    return None
+
+
+def _activity_refs(sub: Submission, activities: Table) -> Iterator[Finding]:
+    known = {r.values["activity_id"] for r in activities.records if r.values.get("activity_id")}
+    for key, column in (("experience", "activity_ids"), ("photos", "activity_id")):
+        table = sub.tables.get(key)
+        if table is None:
+            continue
+        for record in table.records:
+            value = record.values.get(column)
+            if not value or column in record.bad:
+                continue
+            missing = [a for a in split_multi(value) if a not in known]
+            if missing:
+                yield at(record, table, column, "ref.activity-unknown", value="、".join(missing))

@@ -1,0 +1,76 @@
+"""Edge adapter (files): safety checks before any parser sees a file → one clear file-level finding, or None.
+
+Catches: not a workbook, empty, encrypted (an OLE container holding EncryptionInfo), zip bombs (total size,
+member count, compression ratio), XML with DOCTYPE/ENTITY declarations (entity bombs; Excel never writes them).
+Macros in .xlsm are never executed by kexie_xl; they are left alone.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from ..findings import Finding, make
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 400 * 1024 * 1024
+MAX_MEMBERS = 5000
+MAX_RATIO = 200  # uncompressed / compressed, for members above 1 MB
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def inspect(path: Path) -> Finding | None:
+    """None when the file may be parsed; otherwise the finding that explains why not."""
+    name = path.name
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        return make("file.unreadable", file=name, reason=f"无法打开（{exc.strerror or exc}）")
+    if size == 0:
+        return make("file.unreadable", file=name, reason="文件是空的（0 字节）")
+    if size > MAX_FILE_BYTES:
+        return make("file.too-large", file=name, reason=f"文件有 {size / 1024 / 1024:.0f} MB，超过 50 MB")
+    if head.startswith(OLE_MAGIC):
+        return _ole(path)
+    if not head.startswith(ZIP_MAGIC):
+        return make("file.unreadable", file=name, reason="不是 Excel 工作簿（.xlsx/.xlsm/.xls）")
+    return _zip(path)
+
+
+def _ole(path: Path) -> Finding | None:
+    """Legacy .xls is fine; an OLE container with EncryptionInfo is a password-protected .xlsx."""
+    data = path.read_bytes()
+    if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
+        return make("file.encrypted", file=path.name)
+    return None
+
+
+def _zip(path: Path) -> Finding | None:
+    name = path.name
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_MEMBERS:
+                return make("file.too-large", file=name, reason=f"压缩包内有 {len(infos)} 个部件，疑似压缩炸弹")
+            total = sum(i.file_size for i in infos)
+            if total > MAX_UNZIPPED_BYTES:
+                return make("file.too-large", file=name,
+                            reason=f"解压后有 {total / 1024 / 1024:.0f} MB，疑似压缩炸弹")
+            for info in infos:
+                if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                    return make("file.too-large", file=name, reason=f"部件 {info.filename} 压缩比异常，疑似压缩炸弹")
+            names = {i.filename for i in infos}
+            if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+                return make("file.unreadable", file=name, reason="压缩包里没有 Excel 工作簿（可能是 Word 或其他文件）")
+            for info in infos:
+                if info.filename.endswith((".xml", ".rels", ".vml")):
+                    with zf.open(info) as member:
+                        head = member.read(4096)
+                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        return make("file.unsafe", file=name, reason=f"{info.filename} 含有 XML 实体声明")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        return make("file.unreadable", file=name, reason=f"压缩包已损坏（{exc}）")
+    return None

@@ -1,0 +1,1 @@
+"""Stage ②: raw grid → typed submission. Pure: works on a Grid, whatever produced it (file, live Excel)."""

@@ -1,0 +1,22 @@
+"""Stage ④: business rules with their parameters from configuration.
+
+RULES is the ordered tuple the validator runs after the sheet checks; each rule takes the submission and a
+RuleContext and yields findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from ..findings import Finding
+from ..read.submission import Submission
+from .context import RuleContext
+from .plausibility import plausible_activities
+from .registration import registration_totals
+from .report import report_level
+
+Rule = Callable[[Submission, RuleContext], Iterator[Finding]]
+
+RULES: tuple[Rule, ...] = (registration_totals, plausible_activities, report_level)
+
+__all__ = ["RULES", "Rule", "RuleContext"]

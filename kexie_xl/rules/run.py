@@ -1,0 +1,48 @@
+"""Stage ④: check one grid — read it as a submission, run the sheet checks and the rules, return a Report."""
+
+from __future__ import annotations
+
+import gc
+from datetime import date
+
+from ..check.sheets import check_sheets
+from ..findings import Finding, Report
+from ..read.grid import Grid
+from ..read.submission import Submission, read_submission
+from ..schema.types import Template
+from . import RULES
+from .context import RuleContext
+
+SHEET_ORDER_FALLBACK = 99
+
+
+def check_grid(grid: Grid, template: Template, rules: RuleContext, file: str = "") -> tuple[Report, Submission]:
+    """All findings for one workbook's grid, sorted as the clerk reads them: sheet order, then row, then column."""
+    frozen = gc.isenabled()
+    gc.disable()  # bulk validation creates many short-lived objects; the cyclic GC only slows it down
+    try:
+        sub = read_submission(grid, template)
+        findings = list(sub.findings)
+        findings += check_sheets(sub)
+        for rule in RULES:
+            findings += rule(sub, rules)
+    finally:
+        if frozen:
+            gc.enable()
+    order = {name: i for i, name in enumerate(grid.names)}
+    findings = [_with_file(f, file) for f in findings]
+    findings.sort(key=lambda f: (order.get(f.sheet, SHEET_ORDER_FALLBACK), f.row or 0, len(f.column), f.column))
+    unit = sub.basic.values.get("unit")
+    found = rules.registry.lookup(unit, date(*sub.month, 1)) if unit and sub.month else None
+    month = f"{sub.month[0]}-{sub.month[1]:02d}" if sub.month else None
+    report = Report(file, findings, sub.changes, True, unit, found.code if found else sub.unit_code, month,
+                    sub.template_version)
+    return report, sub
+
+
+def _with_file(finding: Finding, file: str) -> Finding:
+    if finding.file or not file:
+        return finding
+    from dataclasses import replace
+
+    return replace(finding, file=file)
