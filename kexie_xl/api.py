@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +16,12 @@ if TYPE_CHECKING:
     from .read.submission import Submission
     from .sample import DemoResult
 
-__all__ = ["Context", "Report", "check_workbook", "load_context", "make_demo", "make_template", "validate"]
+log = logging.getLogger("kexie_xl")
+Progress = Callable[[int, int, str], None]
+MARKED_SUFFIX = "（已校验）"
+
+__all__ = ["Context", "Report", "check_workbook", "load_context", "make_demo", "make_template", "mark_workbook",
+           "validate", "validate_many"]
 
 
 def make_template(out: str | Path, ctx: Context, unit: str | None = None, *, overwrite: bool = False) -> Path:
@@ -65,6 +72,51 @@ def check_workbook(path: Path, ctx: Context, *, as_of: date | None = None) -> tu
         return Report(name, [make("file.not-template", file=name, reason=reason)], [], readable=False), None
     rules = RuleContext(ctx.settings, ctx.registry, as_of or today(ctx))
     return check_grid(grid, ctx.template, rules, name)
+
+
+def validate_many(paths: Iterable[Path], ctx: Context, *, as_of: date | None = None,
+                  progress: Progress | None = None) -> Iterator[tuple[Path, Report, Submission | None]]:
+    """Check each file in turn; one bad file never stops the batch (an unexpected failure is its finding)."""
+    from .findings import make
+
+    paths = list(paths)
+    for n, path in enumerate(paths, start=1):
+        try:
+            report, sub = check_workbook(path, ctx, as_of=as_of)
+        except Exception as exc:  # the batch goes on; the file gets a finding that says what happened
+            log.exception("checking %s failed", path)
+            finding = make("file.unreadable", file=path.name, reason=f"检查时出错（{type(exc).__name__}: {exc}）")
+            report, sub = Report(path.name, [finding], [], readable=False), None
+        if progress:
+            progress(n, len(paths), path.name)
+        yield path, report, sub
+
+
+def mark_workbook(path: Path, report: Report, *, as_of: date, out_dir: Path | None = None,
+                  in_place: bool = False) -> Path | None:
+    """Write the findings into a copy of `path` (or into `path` itself after a backup, with `in_place`).
+
+    Returns the marked file, or None for a legacy .xls (which cannot be edited without losing content).
+    """
+    import shutil
+
+    from .files.marking import write_marked
+    from .write.save import save_atomic
+
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    if in_place:
+        backup = path.with_name(f"{path.stem}（校验前备份）{path.suffix}")
+        shutil.copy2(path, backup)
+        target = path
+    else:
+        folder = out_dir or path.parent
+        stem = path.stem if path.stem.endswith(MARKED_SUFFIX) else path.stem + MARKED_SUFFIX
+        target = folder / f"{stem}{path.suffix}"
+        if target.resolve() == path.resolve():
+            raise KexieError(f"「{path.name}」已是标注副本；请用 --in-place 在它上面重新标注，或用 --out 指定目录。")
+    save_atomic(target, lambda tmp: write_marked(path, tmp, report, as_of.isoformat()), overwrite=True)
+    return target
 
 
 def today(ctx: Context) -> date:

@@ -1,0 +1,421 @@
+"""Edge adapter (files): write CellMarks and the 校验结果 sheet into a copy of the clerk's workbook.
+
+Only the parts that carry marks change: the marked sheets' XML (a style index per marked cell), styles.xml
+(one fill per severity, one cloned cell format per marked format), the comments and VML parts, and one new
+sheet. Images, charts, x14 validations, VBA and everything else are copied untouched. Marking again first
+removes the earlier marks (the original format of every marked cell is kept in a hidden column of 校验结果),
+so validating twice gives the same file.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from lxml import etree
+
+from ..findings import Report, Severity
+from ..write.marks import FILL, NOTE_AUTHOR, RESULT_HEADER, RESULT_SHEET, CellMark, cell_marks, result_rows, summary_lines
+from .package import CT_COMMENTS, CT_VML, CT_WORKSHEET, NS, REL_COMMENTS, REL_VML, REL_WORKSHEET, Package, S, parse
+
+RESTORE_COLUMN = "J"  # hidden column of 校验结果: 「工作表!单元格=原格式序号」 for every marked cell
+AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
+                "tableParts", "extLst")
+_CELL = re.compile(r"^([A-Z]+)(\d+)$")
+SHAPETYPE = ('<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
+             '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>')
+VML_NS = ('xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+          'xmlns:x="urn:schemas-microsoft-com:office:excel"')
+
+
+def write_marked(source: Path, target: Path, report: Report, as_of: str) -> None:
+    """Read `source`, replace any earlier marks with those of `report`, save to `target` (may equal a temp path)."""
+    pkg = Package(source)
+    sheets = {name: part for name, part, _ in pkg.sheets()}
+    styles = _Styles(pkg)
+    _unmark(pkg, sheets, styles)
+    sheets = {name: part for name, part, _ in pkg.sheets()}
+    restore: list[str] = []
+    by_sheet: dict[str, list[CellMark]] = {}
+    for mark in cell_marks(report):
+        if mark.sheet in sheets:
+            by_sheet.setdefault(mark.sheet, []).append(mark)
+    for name, marks in by_sheet.items():
+        part = sheets[name]
+        restore += _fill_cells(pkg, part, name, marks, styles)
+        _notes(pkg, part, marks)
+    _add_result_sheet(pkg, report, as_of, restore, styles)
+    pkg.save(target)
+
+
+# Cells and styles
+
+
+class _Styles:
+    def __init__(self, pkg: Package):
+        self.root = pkg.xml("xl/styles.xml")
+        self.fills = self._child("fills")
+        self.xfs = self._child("cellXfs")
+        self.fonts = self._child("fonts")
+
+    def _child(self, tag: str) -> etree._Element:
+        node = self.root.find(f"s:{tag}", NS)
+        if node is None:
+            raise ValueError(f"styles.xml has no <{tag}>")
+        return node
+
+    def fill(self, argb: str) -> int:
+        for i, fill in enumerate(self.fills.findall("s:fill", NS)):
+            fg = fill.find("s:patternFill/s:fgColor", NS)
+            pattern = fill.find("s:patternFill", NS)
+            if fg is not None and fg.get("rgb") == argb and pattern.get("patternType") == "solid":
+                return i
+        fill = etree.SubElement(self.fills, f"{{{S}}}fill")
+        pattern = etree.SubElement(fill, f"{{{S}}}patternFill", patternType="solid")
+        etree.SubElement(pattern, f"{{{S}}}fgColor", rgb=argb)
+        etree.SubElement(pattern, f"{{{S}}}bgColor", indexed="64")
+        return self._count(self.fills)
+
+    def marked(self, base: int, fill_id: int) -> int:
+        """A cell format equal to `base` but with `fill_id`; reused when an identical one exists."""
+        xfs = self.xfs.findall("s:xf", NS)
+        wanted = copy.deepcopy(xfs[base] if base < len(xfs) else xfs[0])
+        wanted.set("fillId", str(fill_id))
+        wanted.set("applyFill", "1")
+        key = etree.tostring(wanted)
+        for i, xf in enumerate(xfs):
+            if etree.tostring(xf) == key:
+                return i
+        self.xfs.append(wanted)
+        return self._count(self.xfs)
+
+    def bold(self) -> int:
+        """A cell format with a bold font (for the 校验结果 header)."""
+        fonts = self.fonts.findall("s:font", NS)
+        font_id = next((i for i, f in enumerate(fonts) if f.find("s:b", NS) is not None
+                        and len(f) == 1), None)
+        if font_id is None:
+            font = etree.SubElement(self.fonts, f"{{{S}}}font")
+            etree.SubElement(font, f"{{{S}}}b")
+            font_id = self._count(self.fonts)
+        wanted = {"numFmtId": "0", "fontId": str(font_id), "fillId": "0", "borderId": "0", "xfId": "0",
+                  "applyFont": "1"}
+        for i, existing in enumerate(self.xfs.findall("s:xf", NS)):
+            if dict(existing.attrib) == wanted and len(existing) == 0:
+                return i
+        etree.SubElement(self.xfs, f"{{{S}}}xf", wanted)
+        return self._count(self.xfs)
+
+    @staticmethod
+    def _count(parent: etree._Element) -> int:
+        parent.set("count", str(len(parent)))
+        return len(parent) - 1
+
+
+def _split(cell: str) -> tuple[int, int]:
+    match = _CELL.match(cell)
+    if not match:
+        raise ValueError(cell)
+    col = 0
+    for ch in match.group(1):
+        col = col * 26 + ord(ch) - 64
+    return int(match.group(2)), col
+
+
+def _cell_node(sheet: etree._Element, ref: str) -> etree._Element:
+    """The <c> element for `ref`, created in row and column order when the cell is empty."""
+    row_no, col_no = _split(ref)
+    data = sheet.find("s:sheetData", NS)
+    row = None
+    for candidate in data.findall("s:row", NS):
+        r = int(candidate.get("r", "0"))
+        if r == row_no:
+            row = candidate
+            break
+        if r > row_no:
+            row = etree.Element(f"{{{S}}}row", r=str(row_no))
+            candidate.addprevious(row)
+            break
+    if row is None:
+        row = etree.SubElement(data, f"{{{S}}}row", r=str(row_no))
+    for c in row.findall("s:c", NS):
+        ref_here = c.get("r")
+        if ref_here == ref:
+            return c
+        if ref_here and _split(ref_here)[1] > col_no:
+            node = etree.Element(f"{{{S}}}c", r=ref)
+            c.addprevious(node)
+            return node
+    return etree.SubElement(row, f"{{{S}}}c", r=ref)
+
+
+def _fill_cells(pkg: Package, part: str, sheet_name: str, marks: list[CellMark], styles: _Styles) -> list[str]:
+    sheet = pkg.xml(part)
+    restore = []
+    for mark in marks:
+        node = _cell_node(sheet, mark.cell)
+        base = int(node.get("s", "0"))
+        node.set("s", str(styles.marked(base, styles.fill(FILL[mark.severity]))))
+        restore.append(f"{sheet_name}!{mark.cell}={base}")
+    pkg.put_xml(part, sheet)
+    return restore
+
+
+# Notes (comments + their VML shapes)
+
+
+def _notes(pkg: Package, part: str, marks: list[CellMark]) -> None:
+    sheet = pkg.xml(part)
+    existing = pkg.related(part, REL_COMMENTS)
+    if existing:
+        comments_part = existing[0][1]
+        comments = pkg.xml(comments_part)
+    else:
+        comments_part = pkg.unused("xl/comments{}.xml")
+        comments = parse(f'<comments xmlns="{S}"><authors/><commentList/></comments>'.encode())
+        pkg.relate(part, REL_COMMENTS, comments_part)
+        pkg.content_type(comments_part, CT_COMMENTS)
+    authors = comments.find("s:authors", NS)
+    names = [a.text for a in authors.findall("s:author", NS)]
+    if NOTE_AUTHOR not in names:
+        etree.SubElement(authors, f"{{{S}}}author").text = NOTE_AUTHOR
+        names.append(NOTE_AUTHOR)
+    author_id = str(names.index(NOTE_AUTHOR))
+    listing = comments.find("s:commentList", NS)
+    taken = {c.get("ref") for c in listing.findall("s:comment", NS)}
+    added = []
+    for mark in marks:
+        if mark.cell in taken:
+            continue  # the clerk's own note stays; the fill and 校验结果 still point at the cell
+        node = etree.SubElement(listing, f"{{{S}}}comment", ref=mark.cell, authorId=author_id)
+        text = etree.SubElement(node, f"{{{S}}}text")
+        run = etree.SubElement(text, f"{{{S}}}r")
+        props = etree.SubElement(run, f"{{{S}}}rPr")
+        etree.SubElement(props, f"{{{S}}}sz", val="9")
+        t = etree.SubElement(run, f"{{{S}}}t")
+        t.text = f"{NOTE_AUTHOR}：\n{mark.note}"
+        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        added.append(mark.cell)
+    pkg.put_xml(comments_part, comments)
+    _vml(pkg, part, sheet, [c.get("ref") for c in listing.findall("s:comment", NS)], set(added))
+    pkg.put_xml(part, sheet)
+
+
+def _vml(pkg: Package, part: str, sheet: etree._Element, refs: list[str], ours: set[str]) -> None:
+    """Write the VML shapes Excel needs to show notes; an existing drawing keeps its head and other shapes."""
+    parts = sorted(p for _n, p, _e in pkg.sheets())
+    block = 100 + (parts.index(part) if part in parts else len(parts))  # far from the blocks Excel assigns
+    shapes = "".join(_shape(ref, 1024 * block + 1 + i) for i, ref in enumerate(r for r in refs if r in ours))
+    existing = pkg.related(part, REL_VML)
+    if existing:
+        vml_part = existing[0][1]
+        text = pkg.data.get(vml_part, b"").decode("utf-8", errors="replace")
+        head = text.split("<v:shape ", 1)[0] if "<v:shape " in text else text.rsplit("</xml>", 1)[0]
+        if "_x0000_t202" not in head:
+            head += SHAPETYPE
+        pkg.put_bytes(vml_part, (head + _foreign_shapes(text.encode("utf-8"), ours) + shapes + "</xml>").encode())
+        return
+    vml_part = pkg.unused("xl/drawings/vmlDrawing{}.vml")
+    rid = pkg.relate(part, REL_VML, vml_part)
+    node = etree.Element(f"{{{S}}}legacyDrawing")
+    node.set(f"{{{NS['r']}}}id", rid)
+    anchor = next((found for tag in AFTER_LEGACY if (found := sheet.find(f"s:{tag}", NS)) is not None), None)
+    if anchor is not None:
+        anchor.addprevious(node)
+    else:
+        sheet.append(node)
+    pkg.default_type("vml", CT_VML)
+    blocks = ",".join(str(block + k) for k in range(1 + len(refs) // 1000))
+    head = (f'<xml {VML_NS}><o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{blocks}"/></o:shapelayout>'
+            + SHAPETYPE)
+    pkg.put_bytes(vml_part, (head + shapes + "</xml>").encode("utf-8"))
+
+
+def _foreign_shapes(data: bytes, ours: set[str]) -> str:
+    """The <v:shape> elements of an existing drawing that are not kexie_xl notes, as text."""
+    text = data.decode("utf-8", errors="replace")
+    shapes = re.findall(r"<v:shape\b(?![a-z]).*?</v:shape>", text, flags=re.S)
+    return "".join(s for s in shapes if f'alt="{NOTE_AUTHOR}"' not in s)
+
+
+def _shape(ref: str, shape_id: int) -> str:
+    row, col = _split(ref)
+    anchor = f"{col}, 15, {max(row - 2, 0)}, 10, {col + 3}, 15, {row + 3}, 4"
+    return (f'<v:shape id="_x0000_s{shape_id}" alt="{NOTE_AUTHOR}" type="#_x0000_t202" '
+            'style="position:absolute;margin-left:80pt;margin-top:2pt;width:220pt;height:90pt;z-index:1;'
+            'visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
+            '<v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
+            '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></v:textbox>'
+            '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+            f"<x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>"
+            f"<x:Row>{row - 1}</x:Row><x:Column>{col - 1}</x:Column></x:ClientData></v:shape>")
+
+
+# Undo earlier marks
+
+
+def _unmark(pkg: Package, sheets: dict[str, str], styles: _Styles) -> None:
+    part = sheets.get(RESULT_SHEET)
+    if part is None:
+        return
+    restore = _restore_entries(pkg.xml(part))
+    for entry in restore:
+        target, _, style = entry.rpartition("=")
+        sheet_name, _, cell = target.rpartition("!")
+        if sheet_name in sheets and _CELL.match(cell) and style.isdigit():
+            node = _cell_node(pkg.xml(sheets[sheet_name]), cell)
+            if style == "0":
+                node.attrib.pop("s", None)
+            else:
+                node.set("s", style)
+            pkg.put_xml(sheets[sheet_name], pkg.xml(sheets[sheet_name]))
+    for sheet_part in sheets.values():
+        _drop_notes(pkg, sheet_part)
+    _drop_sheet(pkg, RESULT_SHEET, part)
+
+
+def _restore_entries(sheet: etree._Element) -> list[str]:
+    out = []
+    for c in sheet.iterfind(".//s:sheetData/s:row/s:c", NS):
+        if (c.get("r") or "").startswith(RESTORE_COLUMN):
+            text = "".join(c.itertext())
+            if "!" in text and "=" in text:
+                out.append(text)
+    return out
+
+
+def _drop_notes(pkg: Package, sheet_part: str) -> None:
+    for rid, comments_part in pkg.related(sheet_part, REL_COMMENTS):
+        comments = pkg.xml(comments_part)
+        names = [a.text for a in comments.findall("s:authors/s:author", NS)]
+        if NOTE_AUTHOR not in names:
+            continue
+        ours = str(names.index(NOTE_AUTHOR))
+        listing = comments.find("s:commentList", NS)
+        removed = set()
+        for c in listing.findall("s:comment", NS):
+            if c.get("authorId") == ours:
+                removed.add(c.get("ref"))
+                listing.remove(c)
+        if len(listing) == 0:
+            _remove_notes_parts(pkg, sheet_part, rid, comments_part)
+        else:
+            pkg.put_xml(comments_part, comments)
+            for _vid, vml_part in pkg.related(sheet_part, REL_VML):
+                keep = _foreign_shapes(pkg.data.get(vml_part, b""), set())
+                head = pkg.data[vml_part].decode("utf-8", errors="replace").split("<v:shape ", 1)[0]
+                pkg.put_bytes(vml_part, (head + keep + "</xml>").encode("utf-8"))
+
+
+def _remove_notes_parts(pkg: Package, sheet_part: str, rid: str, comments_part: str) -> None:
+    pkg.unrelate(sheet_part, rid)
+    pkg.remove(comments_part)
+    pkg.content_type(comments_part, None)
+    sheet = pkg.xml(sheet_part)
+    for vid, vml_part in pkg.related(sheet_part, REL_VML):
+        pkg.unrelate(sheet_part, vid)
+        pkg.remove(vml_part)
+        for node in sheet.findall("s:legacyDrawing", NS):
+            if node.get(f"{{{NS['r']}}}id") == vid:
+                sheet.remove(node)
+    pkg.put_xml(sheet_part, sheet)
+
+
+def _drop_sheet(pkg: Package, name: str, part: str) -> None:
+    wb = pkg.xml("xl/workbook.xml")
+    sheets = wb.find("s:sheets", NS)
+    nodes = sheets.findall("s:sheet", NS)
+    index = next(i for i, n in enumerate(nodes) if n.get("name") == name)
+    rid = nodes[index].get(f"{{{NS['r']}}}id")
+    sheets.remove(nodes[index])
+    defined = wb.find("s:definedNames", NS)
+    if defined is not None:
+        for dn in list(defined):
+            local = dn.get("localSheetId")
+            if local is not None and int(local) == index:
+                defined.remove(dn)
+            elif local is not None and int(local) > index:
+                dn.set("localSheetId", str(int(local) - 1))
+        if len(defined) == 0:
+            wb.remove(defined)
+    view = wb.find("s:bookViews/s:workbookView", NS)
+    if view is not None and int(view.get("activeTab", "0")) >= len(nodes) - 1:
+        view.set("activeTab", "0")
+    pkg.unrelate("xl/workbook.xml", rid)
+    for _rid, sub in pkg.related(part, REL_COMMENTS) + pkg.related(part, REL_VML):
+        pkg.remove(sub)
+        pkg.content_type(sub, None)
+    pkg.remove(Package.rels_name(part))
+    pkg.remove(part)
+    pkg.content_type(part, None)
+    pkg.put_xml("xl/workbook.xml", wb)
+
+
+# The 校验结果 sheet
+
+
+def _add_result_sheet(pkg: Package, report: Report, as_of: str, restore: list[str], styles: _Styles) -> None:
+    bold = styles.bold()
+    lines = summary_lines(report, as_of)
+    rows: list[str] = []
+    for r, text in enumerate(lines, start=1):
+        rows.append(f'<row r="{r}">{_text_cell(f"A{r}", text, bold if r == 1 else None)}</row>')
+    header_row = len(lines) + 2
+    rows.append(f'<row r="{header_row}">' + "".join(
+        _text_cell(f"{chr(65 + i)}{header_row}", label, bold) for i, label in enumerate(RESULT_HEADER)) + "</row>")
+    links = []
+    body = result_rows(report)
+    for i in range(max(len(body), len(restore))):
+        r = header_row + 1 + i
+        cells = []
+        if i < len(body):
+            cells = [_text_cell(f"{chr(65 + j)}{r}", value) for j, value in enumerate(body[i]) if value]
+            finding = report.findings[i]
+            if finding.cell and finding.sheet:
+                target = escape(_quote(finding.sheet), {'"': "&quot;"})
+                links.append(f'<hyperlink ref="D{r}" location="{target}!{finding.cell}" '
+                             f'display="{finding.cell}"/>')
+        if i < len(restore):
+            cells.append(_text_cell(f"{RESTORE_COLUMN}{r}", restore[i]))
+        rows.append(f'<row r="{r}">{"".join(cells)}</row>')
+    widths = (6, 6, 10, 8, 14, 16, 60, 40, 24)
+    cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths))
+    cols += '<col min="10" max="10" width="2" hidden="1" customWidth="1"/>'
+    last = header_row + len(body)
+    sheet_xml = (f'<worksheet xmlns="{S}" xmlns:r="{NS["r"]}">'
+                 f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{header_row}" topLeftCell="A{header_row + 1}" '
+                 'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+                 f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>'
+                 + (f'<autoFilter ref="A{header_row}:I{last}"/>' if body else "")
+                 + (f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else "")
+                 + '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+                 + "</worksheet>")
+    part = pkg.unused("xl/worksheets/sheet{}.xml")
+    pkg.put_xml(part, parse(sheet_xml.encode("utf-8")))
+    pkg.content_type(part, CT_WORKSHEET)
+    rid = pkg.relate("xl/workbook.xml", REL_WORKSHEET, part)
+    wb = pkg.xml("xl/workbook.xml")
+    sheets = wb.find("s:sheets", NS)
+    next_id = 1 + max(int(s.get("sheetId", "0")) for s in sheets.findall("s:sheet", NS))
+    node = etree.SubElement(sheets, f"{{{S}}}sheet", name=RESULT_SHEET, sheetId=str(next_id))
+    node.set(f"{{{NS['r']}}}id", rid)
+    pkg.put_xml("xl/workbook.xml", wb)
+
+
+def _text_cell(ref: str, text: str, style: int | None = None) -> str:
+    s = f' s="{style}"' if style else ""
+    return f'<c r="{ref}" t="inlineStr"{s}><is><t xml:space="preserve">{escape(_clean(text))}</t></is></c>'
+
+
+def _clean(text: str) -> str:
+    """XML 1.0 cannot carry most control characters; a hostile cell must not break the file."""
+    return "".join(ch for ch in str(text) if ch in "\t\n\r" or ord(ch) >= 0x20)
+
+
+def _quote(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+__all__ = ["Severity", "write_marked"]
