@@ -93,7 +93,7 @@ CATALOGUE: dict[str, Code] = {
         Code("reg.new-exceeds-total", _E, "新增大于累计", "{where}「本月新增数」{value} 大于「累计注册数」{total}",
              "本月新增数不能大于累计注册数，请核对。"),
         # report-level
-        Code("report.no-activity", _E, "本月无活动记录", "活动台账中没有 {month} 的活动，也未声明「本月无活动」",
+        Code("report.no-activity", _E, "本月无活动记录", "{where}「本月无活动」未选「是」，但「活动台账」中没有 {month} 的活动",
              "请补录本月活动，或在「基本信息」中将「本月无活动」选为「是」并说明原因。"),
         Code("report.unit-unknown", _E, "填报单位不在名录中", "{where}「填报单位」「{value}」不在单位名录中或该月不需报送",
              "请从下拉列表选择本单位全称。"),

@@ -190,6 +190,8 @@ class _Reader:
             record.values[column.key] = None
             return
         normalise = cells.ident if column.key in ID_COLUMNS else NORMALISERS[column.kind]
+        if column.open_list:
+            normalise = cells.text
         extra = self.template.code_list(column.codes) if column.codes and column.kind is not Kind.YESNO else self.year
         try:
             value = normalise(raw, extra)

@@ -15,5 +15,7 @@ def registration_totals(sub: Submission, ctx: RuleContext) -> Iterator[Finding]:
         return
     for record in table.records:
         total, new = record.values.get("total"), record.values.get("new")
-        if isinstance(total, int) and isinstance(new, int) and new > total and "new" not in record.bad:
+        if record.bad & {"total", "new"}:
+            continue  # a cell already reported wrong is not compared again
+        if isinstance(total, int) and isinstance(new, int) and new > total:
             yield at(record, table, "new", "reg.new-exceeds-total", value=new, total=total)

@@ -57,7 +57,7 @@ def _python_type(column: Column, template: Template) -> Any:
         return Annotated[float, Field(**bounds)]
     if kind is Kind.DATE:
         return date
-    if kind in (Kind.CODE, Kind.CODES, Kind.YESNO) and column.codes:
+    if kind in (Kind.CODE, Kind.CODES, Kind.YESNO) and column.codes and not column.open_list:
         check = _in_list(template.code_list(column.codes), multi=kind is Kind.CODES)
         return Annotated[str, AfterValidator(check)]
     return Annotated[str, BeforeValidator(lambda v: str(v).strip() if v is not None else v)]

@@ -27,7 +27,7 @@ BASIC = Sheet(
     "基本信息",
     Layout.FORM,
     (
-        Column("unit", "填报单位", Kind.CODE, True, codes="unit", width=34,
+        Column("unit", "填报单位", Kind.CODE, True, codes="unit", width=34, open_list=True,
                help="从下拉列表选择本单位全称（列表来自单位名录）", aliases=("单位名称", "报送单位", "填报单位名称")),
         Column("report_month", "报送月份", Kind.MONTH, True, example="2026-11",
                help="本次报送的月份，格式 YYYY-MM，如 2026-11", aliases=("月份", "报送月", "所属月份")),

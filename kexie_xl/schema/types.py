@@ -84,6 +84,7 @@ class Column:
     min: float | None = None
     max: float | None = None
     example: str = ""
+    open_list: bool = False  # the dropdown offers `codes`, but reading accepts other values (checked elsewhere)
 
     @property
     def labels(self) -> tuple[str, ...]:
