@@ -99,3 +99,72 @@ def sheet_part(path: Path, name: str) -> str:
     if target is None:
         target = re.search(rf'<Relationship[^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels)
     return "xl/" + target.group(1).lstrip("/").removeprefix("xl/")
+
+
+# Extra content a unit's workbook may carry, which marking must keep
+
+
+DRAWING = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><xdr:twoCellAnchor editAs="oneCell"><xdr:from><xdr:col>20</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>1</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:to><xdr:col>23</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>8</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to><xdr:pic><xdr:nvPicPr><xdr:cNvPr id="2" name="现场照片"/><xdr:cNvPicPr><a:picLocks noChangeAspect="1"/></xdr:cNvPicPr></xdr:nvPicPr><xdr:blipFill><a:blip r:embed="rId1"/><a:stretch><a:fillRect/></a:stretch></xdr:blipFill><xdr:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="1828800" cy="1371600"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr></xdr:pic><xdr:clientData/></xdr:twoCellAnchor></xdr:wsDr>"""
+DRAWING_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="../media/image1.png"/></Relationships>"""
+X14 = ('<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+       'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+       '<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+       '<x14:dataValidation type="list" allowBlank="1" showErrorMessage="1"><x14:formula1><xm:f>代码表!$H$2:$H$8</xm:f>'
+       '</x14:formula1><xm:sqref>T2:T100</xm:sqref></x14:dataValidation></x14:dataValidations></ext></extLst>')
+
+
+def add_image_and_x14(path: Path, sheet_name: str, png: bytes) -> str:
+    """Give a worksheet a picture and an Excel-2010 (x14) cross-sheet validation; returns the sheet's part."""
+    part = sheet_part(path, sheet_name)
+    rels_part = part.replace("worksheets/", "worksheets/_rels/") + ".rels"
+    with zipfile.ZipFile(path) as zf:
+        members = {i.filename: zf.read(i) for i in zf.infolist()}
+    rel = ('<Relationship Id="rIdPic1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+           'drawing" Target="../drawings/drawing1.xml"/>')
+    if rels_part in members:
+        members[rels_part] = members[rels_part].replace(b"</Relationships>", rel.encode() + b"</Relationships>")
+    else:
+        members[rels_part] = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns='
+                              f'"http://schemas.openxmlformats.org/package/2006/relationships">{rel}</Relationships>'
+                              ).encode()
+    sheet = members[part].decode()
+    drawing = '<drawing r:id="rIdPic1"/>'
+    if "xmlns:r=" not in sheet.split(">", 2)[1]:
+        sheet = sheet.replace("<worksheet ", '<worksheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/'
+                                            '2006/relationships" ', 1)
+    sheet = sheet.replace("</worksheet>", drawing + X14 + "</worksheet>")
+    members[part] = sheet.encode()
+    members["xl/drawings/drawing1.xml"] = DRAWING.encode()
+    members["xl/drawings/_rels/drawing1.xml.rels"] = DRAWING_RELS.encode()
+    members["xl/media/image1.png"] = png
+    types = members["[Content_Types].xml"].decode()
+    types = types.replace("<Default ", '<Default Extension="png" ContentType="image/png"/><Default ', 1).replace(
+        "</Types>", '<Override PartName="/xl/drawings/drawing1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.drawing+xml"/></Types>')
+    members["[Content_Types].xml"] = types.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return part
+
+
+def add_vba(path: Path, target: Path) -> bytes:
+    """Copy an .xlsx to an .xlsm carrying a (dummy) VBA project part, as a macro workbook has."""
+    blob = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 8
+    with zipfile.ZipFile(path) as zf:
+        members = {i.filename: zf.read(i) for i in zf.infolist()}
+    members["xl/vbaProject.bin"] = blob
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/office/2006/relationships/'
+        b'vbaProject" Target="vbaProject.bin"/></Relationships>')
+    types = members["[Content_Types].xml"].decode().replace(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+        "application/vnd.ms-excel.sheet.macroEnabled.main+xml").replace(
+        "</Types>", '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+    members["[Content_Types].xml"] = types.encode()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return blob

@@ -112,7 +112,7 @@ def test_quarterly_rule_severity_and_old_template_version(tmp_path: Path, ctx) -
 
 def test_submission_carries_typed_rows(clean: Path, ctx) -> None:
     report, sub = check_workbook(clean, ctx, as_of=AS_OF)
-    assert sub is not None and len(sub.rows("activities")) == 8 and len(sub.rows("teams")) == 4
+    assert report.ok and sub is not None and len(sub.rows("activities")) == 8 and len(sub.rows("teams")) == 4
     first = sub.rows("activities")[0]
     assert first.values["date"] == date(2026, 2, 10) and first.values["volunteers"] == 8
     assert first.values["hours"] == 2.5 and first.cell("kind") == "E2"
