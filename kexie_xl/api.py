@@ -59,7 +59,8 @@ def check_workbook(path: Path, ctx: Context, *, as_of: date | None = None) -> tu
     problem = inspect(path)
     if problem is None:
         try:
-            grid = read_grid(path)
+            unread = [*ctx.template.sheet("instructions").names, *ctx.template.sheet("codes").names]
+            grid = read_grid(path, skip=unread)
         except UnreadableWorkbook as exc:
             problem = make("file.unreadable", file=name, reason=str(exc))
     if problem is not None:

@@ -6,12 +6,12 @@ of formulas, dates as date/datetime and numbers as float. Empty cells come back 
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any
 
 from python_calamine import CalamineWorkbook
 
+from ..read.cells import label_key
 from ..read.grid import Grid, SheetGrid
 
 
@@ -19,7 +19,12 @@ class UnreadableWorkbook(Exception):
     """calamine could not parse the file; the message is the reason, in Chinese."""
 
 
-def read_grid(path: Path) -> Grid:
+def read_grid(path: Path, skip: Collection[str] = ()) -> Grid:
+    """Every worksheet's values, except sheets named in `skip` (listed, but left unparsed and empty).
+
+    The file is closed before returning, so it can be replaced at once (Windows keeps open files locked).
+    """
+    skipped = {label_key(name) for name in skip}
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for every parse failure
@@ -29,20 +34,17 @@ def read_grid(path: Path) -> Grid:
         for meta in wb.sheets_metadata:
             if not str(meta.typ).endswith("WorkSheet"):
                 continue  # chart sheets, macro sheets
-            sheet = wb.get_sheet_by_name(meta.name)
-            rows = [[_value(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
-            grid.sheets[meta.name] = SheetGrid(meta.name, rows, hidden=not str(meta.visible).endswith("Visible"))
+            hidden = not str(meta.visible).endswith("Visible")
+            if label_key(meta.name) in skipped:
+                grid.sheets[meta.name] = SheetGrid(meta.name, [], hidden=hidden)
+                continue
+            rows = wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            grid.sheets[meta.name] = SheetGrid(meta.name, rows, hidden=hidden)
     except Exception as exc:
         raise UnreadableWorkbook(_reason(exc)) from None
     finally:
         wb.close()
     return grid
-
-
-def _value(value: Any) -> Any:
-    if isinstance(value, (time, timedelta)):
-        return str(value)
-    return value
 
 
 def _reason(exc: Exception) -> str:

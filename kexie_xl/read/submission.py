@@ -164,17 +164,27 @@ class _Reader:
                                       column=column_letter(index), value=label))
         table = Table(sheet, grid.name)
         cols = {key: column_letter(i) for key, i in header.columns.items()}
-        by_key = {c.key: c for c in sheet.columns}
+        plan = [self._plan(sheet.column(key), index - 1) for key, index in header.columns.items()]
+        model = row_model(self.template, sheet.key, lean=True)
         for r in range(header.data_start, len(grid.rows) + 1):
             row = grid.rows[r - 1]
-            if all(is_blank(v) for v in row):
+            if not any(v is not None and v != "" and not (isinstance(v, str) and v.isspace()) for v in row):
                 continue
             record = Record(row=r, values={}, cols=cols)
-            for key, index in header.columns.items():
-                self._cell(grid.name, record, by_key[key], row[index - 1] if index <= len(row) else "")
-            self._model(sheet, grid.name, record, record.values)
+            width = len(row)
+            for column, index, normalise, extra in plan:
+                self._cell(grid.name, record, column, row[index] if index < width else "", normalise, extra)
+            self._model(sheet, grid.name, record, record.values, model=model)
             table.records.append(record)
         return table
+
+    def _plan(self, column: Column, index: int) -> tuple[Column, int, Callable[[Any, Any], Any], Any]:
+        """How to read one column: its normaliser and what the normaliser needs (code list or year)."""
+        if column.open_list:
+            return column, index, cells.text, None
+        normalise = cells.ident if column.key in ID_COLUMNS else NORMALISERS[column.kind]
+        extra = self.template.code_list(column.codes) if column.codes and column.kind is not Kind.YESNO else self.year
+        return column, index, normalise, extra
 
     def _meta(self) -> dict[str, str]:
         grid = self.grid.find(*self.template.sheet("meta").names)
@@ -185,14 +195,13 @@ class _Reader:
 
     # Cells
 
-    def _cell(self, sheet_name: str, record: Record, column: Column, raw: Any) -> None:
-        if is_blank(raw):
+    def _cell(self, sheet_name: str, record: Record, column: Column, raw: Any,
+              normalise: Callable[[Any, Any], Any] | None = None, extra: Any = None) -> None:
+        if raw is None or raw == "" or (isinstance(raw, str) and raw.isspace()):
             record.values[column.key] = None
             return
-        normalise = cells.ident if column.key in ID_COLUMNS else NORMALISERS[column.kind]
-        if column.open_list:
-            normalise = cells.text
-        extra = self.template.code_list(column.codes) if column.codes and column.kind is not Kind.YESNO else self.year
+        if normalise is None:
+            _, _, normalise, extra = self._plan(column, 0)
         try:
             value = normalise(raw, extra)
         except CellProblem as problem:
@@ -203,16 +212,18 @@ class _Reader:
                                       label=column.label, **fields))
             return
         record.values[column.key] = value
-        before = show(raw)
-        after = show(value)
-        if before != after and not (column.kind is Kind.DATE and isinstance(raw, date)):
+        if value == raw or (column.kind is Kind.DATE and isinstance(raw, date)):
+            return  # the common case: nothing was changed
+        before, after = show(raw), show(value)
+        if before != after:
             self.changes.append(Change(sheet_name, f"{record.cols[column.key]}{record.row}", column.label, before, after))
 
-    def _model(self, sheet: Sheet, sheet_name: str, record: Record, values: dict[str, Any], form: bool = False) -> None:
-        model = row_model(self.template, sheet.key)
-        data = {k: v for k, v in values.items() if k not in record.bad}
+    def _model(self, sheet: Sheet, sheet_name: str, record: Record, values: dict[str, Any], form: bool = False,
+               model: Any = None) -> None:
+        model = model or row_model(self.template, sheet.key, lean=True)
+        data = {k: v for k, v in values.items() if k not in record.bad} if record.bad else values
         try:
-            model.model_validate(data)
+            model.__pydantic_validator__.validate_python(data)
         except ValidationError as exc:
             for err in exc.errors():
                 key = str(err["loc"][0])

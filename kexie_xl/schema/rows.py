@@ -8,6 +8,7 @@ required cells, ranges and code lists.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import lru_cache
 from typing import Annotated, Any
@@ -25,11 +26,15 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
+_SPLIT = re.compile(f"[{re.escape(SPLIT_CHARS)}]")
+
+
 def split_multi(value: str) -> list[str]:
     """'A、B，C' → ['A', 'B', 'C'] (several ids or codes in one cell)."""
-    for ch in SPLIT_CHARS[1:]:
-        value = value.replace(ch, SPLIT_CHARS[0])
-    return [part.strip() for part in value.split(SPLIT_CHARS[0]) if part.strip()]
+    if _SPLIT.search(value) is None:
+        value = value.strip()
+        return [value] if value else []
+    return [part.strip() for part in _SPLIT.split(value) if part.strip()]
 
 
 def _in_list(code_list: CodeList, multi: bool):
@@ -48,7 +53,7 @@ def _in_list(code_list: CodeList, multi: bool):
     return check
 
 
-def _python_type(column: Column, template: Template) -> Any:
+def _python_type(column: Column, template: Template, lean: bool) -> Any:
     kind = column.kind
     bounds = {k: v for k, v in (("ge", column.min), ("le", column.max)) if v is not None}
     if kind is Kind.INT:
@@ -57,15 +62,21 @@ def _python_type(column: Column, template: Template) -> Any:
         return Annotated[float, Field(**bounds)]
     if kind is Kind.DATE:
         return date
+    if lean:
+        return str  # the reader has normalised the value and checked the code list already
     if kind in (Kind.CODE, Kind.CODES, Kind.YESNO) and column.codes and not column.open_list:
         check = _in_list(template.code_list(column.codes), multi=kind is Kind.CODES)
         return Annotated[str, AfterValidator(check)]
     return Annotated[str, BeforeValidator(lambda v: str(v).strip() if v is not None else v)]
 
 
-def _field(column: Column, template: Template) -> tuple[Any, Any]:
-    base = _python_type(column, template)
+def _field(column: Column, template: Template, lean: bool) -> tuple[Any, Any]:
+    base = _python_type(column, template, lean)
     alias = AliasChoices(column.key, *column.labels)
+    if lean:  # values arrive keyed by column key, blanks already None: no Python-level validators at all
+        if column.required:
+            return base, Field(..., validation_alias=alias, title=column.label)
+        return base | None, Field(None, validation_alias=alias, title=column.label)
     if column.required:
         return Annotated[base, BeforeValidator(_blank_to_none)], Field(..., validation_alias=alias, title=column.label)
     optional = Annotated[base | None, BeforeValidator(_blank_to_none)]
@@ -73,12 +84,17 @@ def _field(column: Column, template: Template) -> tuple[Any, Any]:
 
 
 @lru_cache(maxsize=32)
-def row_model(template: Template, sheet_key: str) -> type[BaseModel]:
-    """The pydantic model of one row of a table sheet, or of the whole form sheet."""
+def row_model(template: Template, sheet_key: str, lean: bool = False) -> type[BaseModel]:
+    """The pydantic model of one row of a table sheet, or of the whole form sheet.
+
+    The full model takes raw values under their Chinese labels (blank → None, code lists checked). The lean
+    model is what the reader uses after it has normalised each cell: the same types, bounds and required
+    fields, validated entirely in pydantic-core.
+    """
     sheet: Sheet = template.sheet(sheet_key)
     if sheet.layout not in (Layout.TABLE, Layout.FORM):
         raise ValueError(f"sheet {sheet_key} holds no rows")
-    fields = {col.key: _field(col, template) for col in sheet.columns}
+    fields = {col.key: _field(col, template, lean) for col in sheet.columns}
     config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
-    name = "".join(part.title() for part in sheet.key.split("_")) + "Row"
+    name = "".join(part.title() for part in sheet.key.split("_")) + ("LeanRow" if lean else "Row")
     return create_model(name, __config__=config, **fields)  # type: ignore[call-overload,no-any-return]

@@ -1,0 +1,108 @@
+"""Benchmark: `kexie-xl validate --format json` on 1k / 10k / 50k ledger rows, against a naive baseline.
+
+Run on demand (not part of the tests):  python benchmarks/validate_bench.py [--sizes 1000 10000] [--repeat 5]
+
+Both sides are timed as whole processes (interpreter start and imports included), in the same run:
+- kexie_xl: `python -m kexie_xl validate FILE --format json --as-of 2026-11-30` (with and without the marked copy);
+- naive:    openpyxl normal mode (load_workbook, data_only) + one pydantic row model per row, the obvious script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+NAIVE = r"""
+import sys, openpyxl
+from kexie_xl.api import load_context
+from kexie_xl.schema.rows import row_model
+ctx = load_context(sys.argv[2])
+model = row_model(ctx.template, "activities")
+wb = openpyxl.load_workbook(sys.argv[1], data_only=True)
+ws = wb["活动台账"]
+rows = ws.iter_rows(values_only=True)
+header = next(rows)
+ok = bad = 0
+for row in rows:
+    if all(v is None for v in row):
+        continue
+    try:
+        model.model_validate(dict(zip(header, row)))
+        ok += 1
+    except Exception:
+        bad += 1
+print(ok, bad)
+"""
+
+
+def make_workbook(path: Path, rows: int) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.builders import CONTACT, clean_filling
+
+    from kexie_xl.api import load_context
+    from kexie_xl.schema.standard import ACTIVITIES
+    from kexie_xl.write.template import write_template
+
+    ctx = load_context(EMPTY)
+    filling = clean_filling()
+    base = filling.rows["activities"][0]
+    start = date(2026, 1, 1)
+    activities = []
+    for n in range(rows):
+        day = start + timedelta(days=n % 300)
+        activities.append({**base, "activity_id": f"A2026-{n + 1:05d}", "date": day, "team_ids": "T01",
+                           "name": f"科普活动{n + 1}"})
+    filling.rows["activities"] = activities  # type: ignore[index]
+    sheet = ctx.template.sheet("activities")
+    template = ctx.template
+    if rows > ACTIVITIES.entry_rows:
+        from dataclasses import replace
+
+        sheets = tuple(replace(s, entry_rows=rows) if s.key == "activities" else s for s in template.sheets)
+        template = replace(template, sheets=sheets)
+    del sheet
+    write_template(path, template, CONTACT, filling, overwrite=True)
+
+
+def timed(cmd: list[str], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=False, capture_output=True)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+EMPTY = str(Path(__file__).resolve().parents[1] / "tests" / "data" / "empty.toml")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    py = sys.executable
+    out = Path(tempfile.mkdtemp(prefix="kexie-bench-"))
+    print("| 台账行数 | kexie_xl validate --format json（含标注副本） | 仅校验（--no-mark） | 行/秒 | 朴素基线 | 倍数 |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for rows in args.sizes:
+        path = out / f"ledger-{rows}.xlsx"
+        make_workbook(path, rows)
+        base = [py, "-m", "kexie_xl", "--config", EMPTY, "validate", str(path), "--format", "json",
+                "--as-of", "2026-11-30", "--out", str(out / "marked")]
+        repeat = args.repeat if rows <= 10000 else max(1, args.repeat // 2)
+        marked = timed(base, repeat)
+        plain = timed([*base, "--no-mark"], repeat)
+        naive = timed([py, "-c", NAIVE, str(path), EMPTY], repeat)
+        print(f"| {rows:,} | {marked:.2f} s | {plain:.2f} s | {rows / plain:,.0f} | {naive:.2f} s | "
+              f"{naive / plain:.1f}× |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
