@@ -53,10 +53,10 @@ def make_workbook(path: Path, rows: int) -> None:
     filling = clean_filling()
     base = filling.rows["activities"][0]
     start = date(2026, 1, 1)
-    activities = []
-    for n in range(rows):
+    activities = list(filling.rows["activities"])  # the clean ledger (every quarter, November), then more rows
+    for n in range(rows - len(activities)):
         day = start + timedelta(days=n % 300)
-        activities.append({**base, "activity_id": f"A2026-{n + 1:05d}", "date": day, "team_ids": "T01",
+        activities.append({**base, "activity_id": f"B2026-{n + 1:05d}", "date": day, "team_ids": "T01",
                            "name": f"科普活动{n + 1}"})
     filling.rows["activities"] = activities  # type: ignore[index]
     sheet = ctx.template.sheet("activities")

@@ -128,8 +128,37 @@ def today(ctx: Context) -> date:
     return datetime.now(ZoneInfo(ctx.settings.report.timezone)).date()
 
 
-def make_demo(out_dir: str | Path, ctx: Context, month: str, seed: int, *, progress=None) -> DemoResult:
-    """Generate a realistic month for every active unit (workbooks, emails, manifest) under `out_dir`."""
+def make_demo(out_dir: str | Path, ctx: Context, month: str, seed: int, *,
+              progress: Progress | None = None) -> DemoResult:
+    """Generate a realistic month for every active unit, then run every step of the job that exists on it.
+
+    Steps so far: validate each workbook and write its marked copy under 校验结果/, compared with the manifest.
+    """
+    import json
+
     from .sample import write_demo
 
-    return write_demo(Path(out_dir), ctx, month, seed, progress=progress)
+    out = Path(out_dir)
+    result = write_demo(out, ctx, month, seed, progress=progress)
+    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+    demo_ctx = load_context(out / manifest["config"])
+    as_of = date.fromisoformat(manifest["as_of"])
+    files = [out / f["path"] for f in manifest["files"]]
+    marked_dir = out / "校验结果"
+    found: dict[str, set[tuple[str, str, str]]] = {}
+    for path, report, _sub in validate_many(files, demo_ctx, as_of=as_of, progress=progress):
+        found[path.name] = set(report.flatten(("code", "sheet", "cell")))
+        mark_workbook(path, report, as_of=as_of, out_dir=marked_dir)
+    planted = {Path(f["path"]).name: {(x["code"], x["sheet"], x["cell"]) for x in f["findings"]}
+               for f in manifest["files"]}
+    result.steps.append(_validation_line(found, planted, marked_dir))
+    return result
+
+
+def _validation_line(found: dict[str, set[tuple[str, str, str]]], planted: dict[str, set[tuple[str, str, str]]],
+                     marked_dir: Path) -> str:
+    with_errors = sum(1 for f in found.values() if f)
+    total = sum(len(f) for f in found.values())
+    agree = "与预置清单一致" if found == planted else "与预置清单不一致（请报告此问题）"
+    return (f"校验：{len(found)} 份，{len(found) - with_errors} 份无问题，{with_errors} 份共 {total} 处问题，"
+            f"{agree}；标注副本在 {marked_dir}")

@@ -76,6 +76,7 @@ def test_demo_command_prints_where_things_are(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     code, text = run("demo", "--out", str(out), "--month", "2026-10", "--seed", "3")
     assert code == 0 and "演示数据已生成" in text and str(out / "manifest.json") in text
+    assert "与预置清单一致" in text and len(list((out / "校验结果").glob("*（已校验）.xlsx"))) == 41
     code, text = run("demo", "--month", "2026/10")
     assert code == 2 and "YYYY-MM" in text
 

@@ -289,3 +289,11 @@ def test_cli_exit_codes_json_and_untouched_source(clean: Path, ctx, tmp_path: Pa
     res = run(cli, ["--config", config, "validate", str(bad), "--in-place", "--as-of", "2026-11-30"])
     assert res.exit_code == 1 and (tmp_path / "bad（校验前备份）.xlsx").read_bytes() != bad.read_bytes()
     assert hashlib.sha256((tmp_path / "bad（校验前备份）.xlsx").read_bytes()).hexdigest() == digest
+
+
+@pytest.mark.parametrize(("month", "seed"), [("2025-12", 9), ("2026-04", 21), ("2027-03", 2)])
+def test_demo_months_validate_as_planted(ctx, tmp_path: Path, month: str, seed: int) -> None:
+    from kexie_xl.api import make_demo
+
+    result = make_demo(tmp_path / "d", ctx, month, seed)
+    assert any("与预置清单一致" in line for line in result.steps), result.steps

@@ -50,6 +50,7 @@ class DemoResult:
     messages: int
     planted: int
     roles: dict[str, Any] = field(default_factory=dict)
+    steps: list[str] = field(default_factory=list)  # one line per step of the job run on the demo
 
     @property
     def manifest(self) -> Path:
@@ -64,6 +65,7 @@ class DemoResult:
             f"  模板：{self.out_dir / standard.TEMPLATE_FILENAME}",
             f"  填报表：{self.out_dir / 'workbooks'}    邮件：{self.out_dir / 'mail'}",
             f"  配置：{self.out_dir / 'config' / 'kexie.toml'}    清单：{self.manifest}",
+            *(f"  {line}" for line in self.steps),
         ])
 
 

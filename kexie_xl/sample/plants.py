@@ -60,8 +60,9 @@ class Planter:
         row["_planted"] = True
         row["activity_id"] = f"A{data.year}-{len(data.activities) + 1:03d}"
         row["photos"] = None
-        if rename:
-            row["name"] = f"{row['name']}（补充场次）"
+        row["key_event"] = None  # a moved date must not also become a 重点节点 mismatch
+        if rename:  # unique per copy, so two copies of one activity are not duplicates of each other
+            row["name"] = f"{row['name']}（补充场次{len(data.activities) + 1}）"
         row.update(changes)
         data.activities.append(row)
         return len(data.activities) - 1, row

@@ -1,0 +1,81 @@
+"""Normalisation of typed values: properties over many inputs (hypothesis), and the edge cases by name."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kexie_xl.read import cells
+from kexie_xl.read.cells import CellProblem
+from kexie_xl.schema.codelists import ACTIVITY_KIND
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+days = st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31))
+
+
+@given(days, st.sampled_from(["{y}.{m}.{d}", "{y}/{m}/{d}", "{y}-{m:02d}-{d:02d}", "{y}年{m}月{d}日", "{y}{m:02d}{d:02d}",
+                              "{y} 年 {m} 月 {d} 日", "{y}-{m}-{d} 00:00:00"]), st.booleans())
+def test_every_textual_date_form_parses_to_the_same_day(day: date, form: str, full_width: bool) -> None:
+    text = form.format(y=day.year, m=day.month, d=day.day)
+    if full_width:
+        text = text.translate(FULL_WIDTH)
+    assert cells.day(text) == day
+
+
+@given(days)
+def test_excel_serials_date_cells_and_short_forms(day: date) -> None:
+    serial = (day - cells.EXCEL_EPOCH).days
+    assert cells.day(float(serial)) == day == cells.day(datetime.combine(day, datetime.min.time()))
+    assert cells.day(f"{day.month}月{day.day}日", day.year) == day
+
+
+@pytest.mark.parametrize("bad", ["2026.13.5", "2026-02-30", "明天", "11月5日", "5", "2026.11"])
+def test_impossible_or_incomplete_dates_are_reported(bad: str) -> None:
+    with pytest.raises(CellProblem) as err:
+        cells.day(bad)  # no year known for 11月5日 here
+    assert err.value.code == "cell.date-invalid"
+
+
+@given(st.integers(min_value=0, max_value=10**6), st.sampled_from(["", "人", "人次", "个", " 人"]))
+def test_integers_with_units_and_full_width_digits(n: int, unit: str) -> None:
+    assert cells.integer(f"{n}{unit}".translate(FULL_WIDTH)) == n == cells.integer(float(n))
+
+
+@pytest.mark.parametrize(("raw", "code"), [("2.5", "cell.not-integer"), ("十二", "cell.not-integer"),
+                                           (True, "cell.not-integer"), (float("nan"), "cell.not-integer")])
+def test_non_integers(raw: object, code: str) -> None:
+    with pytest.raises(CellProblem) as err:
+        cells.integer(raw)
+    assert err.value.code == code
+
+
+@pytest.mark.parametrize(("raw", "month"), [("2026-11", "2026-11"), ("2026.11", "2026-11"), ("2026年11月", "2026-11"),
+                                            ("2026年11月份", "2026-11"), ("202611", "2026-11"), (2026.11, "2026-11"),
+                                            (2026.1, "2026-10"), (date(2026, 11, 1), "2026-11"), ("２０２６-１１", "2026-11")])
+def test_months(raw: object, month: str) -> None:
+    assert cells.month(raw) == month
+
+
+@pytest.mark.parametrize("raw", ["13812345678", "023-63003526", "63003526", "(023)63003526", "138 1234 5678",
+                                 13812345678.0, "０２３－６３００３５２６"])
+def test_phones_accepted(raw: object) -> None:
+    assert cells.phone(raw)
+
+
+@pytest.mark.parametrize("raw", ["1380023", "12345678901", "电话", "023-123"])
+def test_phones_rejected(raw: object) -> None:
+    with pytest.raises(CellProblem):
+        cells.phone(raw)
+
+
+def test_codes_aliases_brackets_and_multi() -> None:
+    assert cells.code("进企业(园区)", ACTIVITY_KIND) == "进企业（园区）"
+    assert cells.code(" 进园区 ", ACTIVITY_KIND) == "进企业（园区）"
+    assert cells.refs("Ｔ０１，T02; T03") == "T01、T02、T03"
+    assert [cells.yesno(v) for v in ("是", "Y", "无", "否")] == ["是", "是", "否", "否"]
+    with pytest.raises(CellProblem) as err:
+        cells.code("进校区", ACTIVITY_KIND)
+    assert err.value.fields == {"value": "进校区"}
