@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,11 +14,13 @@ from .findings import Report
 
 if TYPE_CHECKING:
     from .read.submission import Submission
+    from .rules.quarterly import QuarterStatus
     from .sample import DemoResult
 
 log = logging.getLogger("kexie_xl")
 Progress = Callable[[int, int, str], None]
 MARKED_SUFFIX = "（已校验）"
+QUARTERLY_SUFFIX = "（季度达标）"
 
 __all__ = ["Context", "Report", "check_workbook", "load_context", "make_demo", "make_template", "mark_workbook",
            "validate", "validate_many"]
@@ -93,16 +95,39 @@ def validate_many(paths: Iterable[Path], ctx: Context, *, as_of: date | None = N
         yield path, report, sub
 
 
-def mark_workbook(path: Path, report: Report, *, as_of: date, out_dir: Path | None = None,
-                  in_place: bool = False) -> Path | None:
-    """Write the findings into a copy of `path` (or into `path` itself after a backup, with `in_place`).
+def team_quarters(sub: Submission, ctx: Context, as_of: date, quarters: Sequence[int] | None = None,
+                  year: int | None = None) -> list[QuarterStatus]:
+    """The quarterly status of every counted team of one submission, judged as of the day it was filled in."""
+    from .rules.quarterly import judgement_day, quarterly_status, submission_rows
 
-    Returns the marked file, or None for a legacy .xls (which cannot be edited without losing content).
+    teams, activities = submission_rows(sub)
+    day = judgement_day(sub, as_of)
+    year = year or (sub.month[0] if sub.month else day.year)
+    return quarterly_status(teams, activities, ctx.settings.quarterly, day, year, quarters)
+
+
+def mark_workbook(path: Path, report: Report, *, as_of: date, statuses: Sequence[QuarterStatus] = (),
+                  out_dir: Path | None = None, in_place: bool = False, quarterly_only: bool = False) -> Path | None:
+    """Write the findings (and the 季度达标 sheet) into a copy of `path`, or into `path` after a backup.
+
+    With `quarterly_only`, only the quarterly findings are marked and only 季度达标 is written (kexie-xl
+    quarterly). Returns the marked file, or None for a legacy .xls (which cannot be edited without loss).
     """
     import shutil
+    from dataclasses import replace
 
     from .files.marking import write_marked
+    from .write.marks import cell_marks, quarterly_sheet, result_sheet
     from .write.save import save_atomic
+
+    if quarterly_only:
+        report = replace(report, findings=[f for f in report.findings if f.code.startswith("rule.quarterly")])
+    day = as_of.isoformat()
+    sheets = [] if quarterly_only else [result_sheet(report, day)]
+    if statuses:
+        teams = next((f.sheet for f in report.findings if f.code.startswith("rule.quarterly")), "服务队")
+        sheets.append(quarterly_sheet(statuses, teams))
+    suffix = QUARTERLY_SUFFIX if quarterly_only else MARKED_SUFFIX
 
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return None
@@ -112,11 +137,12 @@ def mark_workbook(path: Path, report: Report, *, as_of: date, out_dir: Path | No
         target = path
     else:
         folder = out_dir or path.parent
-        stem = path.stem if path.stem.endswith(MARKED_SUFFIX) else path.stem + MARKED_SUFFIX
+        stem = path.stem if path.stem.endswith(suffix) else path.stem + suffix
         target = folder / f"{stem}{path.suffix}"
         if target.resolve() == path.resolve():
             raise KexieError(f"「{path.name}」已是标注副本；请用 --in-place 在它上面重新标注，或用 --out 指定目录。")
-    save_atomic(target, lambda tmp: write_marked(path, tmp, report, as_of.isoformat()), overwrite=True)
+    marks = cell_marks(report)
+    save_atomic(target, lambda tmp: write_marked(path, tmp, marks, sheets), overwrite=True)
     return target
 
 
@@ -146,9 +172,10 @@ def make_demo(out_dir: str | Path, ctx: Context, month: str, seed: int, *,
     files = [out / f["path"] for f in manifest["files"]]
     marked_dir = out / "校验结果"
     found: dict[str, set[tuple[str, str, str]]] = {}
-    for path, report, _sub in validate_many(files, demo_ctx, as_of=as_of, progress=progress):
+    for path, report, sub in validate_many(files, demo_ctx, as_of=as_of, progress=progress):
         found[path.name] = set(report.flatten(("code", "sheet", "cell")))
-        mark_workbook(path, report, as_of=as_of, out_dir=marked_dir)
+        statuses = team_quarters(sub, demo_ctx, as_of) if sub else ()
+        mark_workbook(path, report, as_of=as_of, statuses=statuses, out_dir=marked_dir)
     planted = {Path(f["path"]).name: {(x["code"], x["sheet"], x["cell"]) for x in f["findings"]}
                for f in manifest["files"]}
     result.steps.append(_validation_line(found, planted, marked_dir))

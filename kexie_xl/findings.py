@@ -98,8 +98,15 @@ CATALOGUE: dict[str, Code] = {
         Code("report.unit-unknown", _E, "填报单位不在名录中", "{where}「填报单位」「{value}」不在单位名录中或该月不需报送",
              "请从下拉列表选择本单位全称。"),
         # rules
-        Code("rule.quarterly-minimum", _W, "支队季度活动不足", "支队「{value}」{quarter} 开展活动 {count} 次，少于 {minimum} 次",
-             "原则上各科技志愿服务支队每季度服务活动不少于 1 次，请安排活动。"),
+        Code("rule.quarterly-minimum", _W, "季度活动未达标",
+             "{where}{level}「{team}」（{value}）{quarter} 开展活动 {count} 次，少于 {minimum} 次",
+             "原则上各科技志愿服务支队每季度服务活动不少于 1 次；请说明原因并在本季度补足。"),
+        Code("rule.quarterly-pending", _W, "本季度活动待开展",
+             "{where}{level}「{team}」（{value}）{quarter} 已开展 {count} 次，不足 {minimum} 次，本季度还剩 {days} 天",
+             "请在季度结束前安排该队开展活动。"),
+        # configuration
+        Code("config.rule-parameter", _W, "规则参数有误", "配置项 {setting} 中的「{value}」不是可识别的取值（可选：{allowed}）",
+             "请市科协管理员修改 kexie.toml；在此之前该取值被忽略。"),
     )
 }
 

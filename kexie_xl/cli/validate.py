@@ -36,7 +36,7 @@ def validate(obj: dict, files: tuple[Path, ...], out_dir: Path | None, in_place:
       kexie-xl validate 收件/*.xlsx --out 校验结果 --format json
       kexie-xl validate 本单位月报.xlsx --in-place
     """
-    from ..api import load_context, mark_workbook, today, validate_many
+    from ..api import load_context, mark_workbook, team_quarters, today, validate_many
 
     if in_place and out_dir:
         raise click.UsageError("--in-place 和 --out 只能选一个。")
@@ -47,7 +47,8 @@ def validate(obj: dict, files: tuple[Path, ...], out_dir: Path | None, in_place:
     for path, report, sub in validate_many(files, ctx, as_of=day, progress=_progress(len(files), fmt)):
         reports.append(report)
         if sub is not None and not no_mark:
-            target = mark_workbook(path, report, as_of=day, out_dir=out_dir, in_place=in_place)
+            statuses = team_quarters(sub, ctx, day)
+            target = mark_workbook(path, report, as_of=day, statuses=statuses, out_dir=out_dir, in_place=in_place)
             if target is not None:
                 marked[report.file] = target
     if fmt == "json":

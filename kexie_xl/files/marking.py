@@ -1,26 +1,27 @@
-"""Edge adapter (files): write CellMarks and the 校验结果 sheet into a copy of the clerk's workbook.
+"""Edge adapter (files): write CellMarks and the tool's sheets (校验结果, 季度达标) into a copy of a workbook.
 
 Only the parts that carry marks change: the marked sheets' XML (a style index per marked cell), styles.xml
-(one fill per severity, one cloned cell format per marked format), the comments and VML parts, and one new
-sheet. Images, charts, x14 validations, VBA and everything else are copied untouched. Marking again first
-removes the earlier marks (the original format of every marked cell is kept in a hidden column of 校验结果),
-so validating twice gives the same file.
+(one fill per colour, one cloned cell format per marked format), the comments and VML parts, and the new
+sheets. Images, charts, x14 validations, VBA and everything else are copied untouched. Marking again first
+removes every earlier mark (the original format of each marked cell is kept, prefixed with RESTORE, in a hidden
+column of the first tool sheet), so marking twice gives the same file.
 """
 
 from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from ..findings import Report, Severity
-from ..write.marks import FILL, NOTE_AUTHOR, RESULT_HEADER, RESULT_SHEET, CellMark, cell_marks, result_rows, summary_lines
+from ..schema.types import column_letter
+from ..write.marks import FILL, NOTE_AUTHOR, TOOL_SHEETS, CellMark, ToolSheet
 from .package import CT_COMMENTS, CT_VML, CT_WORKSHEET, NS, REL_COMMENTS, REL_VML, REL_WORKSHEET, Package, S, parse
 
-RESTORE_COLUMN = "J"  # hidden column of 校验结果: 「工作表!单元格=原格式序号」 for every marked cell
+RESTORE = "kexie-restore:"  # hidden cells of the first tool sheet: 「kexie-restore:工作表!单元格=原格式序号」
 AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
                 "tableParts", "extLst")
 _CELL = re.compile(r"^([A-Z]+)(\d+)$")
@@ -30,23 +31,23 @@ VML_NS = ('xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsof
           'xmlns:x="urn:schemas-microsoft-com:office:excel"')
 
 
-def write_marked(source: Path, target: Path, report: Report, as_of: str) -> None:
-    """Read `source`, replace any earlier marks with those of `report`, save to `target` (may equal a temp path)."""
+def write_marked(source: Path, target: Path, marks: Sequence[CellMark], tool_sheets: Sequence[ToolSheet]) -> None:
+    """Read `source`, replace every earlier mark with `marks` and `tool_sheets`, save to `target`."""
     pkg = Package(source)
-    sheets = {name: part for name, part, _ in pkg.sheets()}
     styles = _Styles(pkg)
-    _unmark(pkg, sheets, styles)
+    _unmark(pkg, styles)
     sheets = {name: part for name, part, _ in pkg.sheets()}
     restore: list[str] = []
     by_sheet: dict[str, list[CellMark]] = {}
-    for mark in cell_marks(report):
-        if mark.sheet in sheets:
+    for mark in marks:
+        if mark.sheet in sheets and mark.sheet not in TOOL_SHEETS:
             by_sheet.setdefault(mark.sheet, []).append(mark)
-    for name, marks in by_sheet.items():
+    for name, sheet_marks in by_sheet.items():
         part = sheets[name]
-        restore += _fill_cells(pkg, part, name, marks, styles)
-        _notes(pkg, part, marks)
-    _add_result_sheet(pkg, report, as_of, restore, styles)
+        restore += _fill_cells(pkg, part, name, sheet_marks, styles)
+        _notes(pkg, part, sheet_marks)
+    for n, tool_sheet in enumerate(tool_sheets):
+        _add_tool_sheet(pkg, tool_sheet, restore if n == 0 else [], styles)
     pkg.save(target)
 
 
@@ -90,6 +91,10 @@ class _Styles:
                 return i
         self.xfs.append(wanted)
         return self._count(self.xfs)
+
+    def coloured(self, argb: str) -> int:
+        """A plain cell format with a solid fill (status colours in 季度达标)."""
+        return self.marked(0, self.fill(argb))
 
     def bold(self) -> int:
         """A cell format with a bold font (for the 校验结果 header)."""
@@ -158,7 +163,7 @@ def _fill_cells(pkg: Package, part: str, sheet_name: str, marks: list[CellMark],
         node = _cell_node(sheet, mark.cell)
         base = int(node.get("s", "0"))
         node.set("s", str(styles.marked(base, styles.fill(FILL[mark.severity]))))
-        restore.append(f"{sheet_name}!{mark.cell}={base}")
+        restore.append(f"{RESTORE}{sheet_name}!{mark.cell}={base}")
     pkg.put_xml(part, sheet)
     return restore
 
@@ -256,34 +261,32 @@ def _shape(ref: str, shape_id: int) -> str:
 # Undo earlier marks
 
 
-def _unmark(pkg: Package, sheets: dict[str, str], styles: _Styles) -> None:
-    part = sheets.get(RESULT_SHEET)
-    if part is None:
-        return
-    restore = _restore_entries(pkg.xml(part))
-    for entry in restore:
-        target, _, style = entry.rpartition("=")
-        sheet_name, _, cell = target.rpartition("!")
-        if sheet_name in sheets and _CELL.match(cell) and style.isdigit():
-            node = _cell_node(pkg.xml(sheets[sheet_name]), cell)
-            if style == "0":
-                node.attrib.pop("s", None)
-            else:
-                node.set("s", style)
-            pkg.put_xml(sheets[sheet_name], pkg.xml(sheets[sheet_name]))
-    for sheet_part in sheets.values():
-        _drop_notes(pkg, sheet_part)
-    _drop_sheet(pkg, RESULT_SHEET, part)
+def _unmark(pkg: Package, styles: _Styles) -> None:
+    """Remove every earlier mark: restore cell formats, drop the tool's notes and its sheets."""
+    sheets = {name: part for name, part, _ in pkg.sheets()}
+    tool_parts = [(name, sheets[name]) for name in TOOL_SHEETS if name in sheets]
+    for _name, part in tool_parts:
+        for entry in _restore_entries(pkg.xml(part)):
+            target, _, style = entry.removeprefix(RESTORE).rpartition("=")
+            sheet_name, _, cell = target.rpartition("!")
+            if sheet_name in sheets and _CELL.match(cell) and style.isdigit():
+                sheet = pkg.xml(sheets[sheet_name])
+                node = _cell_node(sheet, cell)
+                if style == "0":
+                    node.attrib.pop("s", None)
+                else:
+                    node.set("s", style)
+                pkg.put_xml(sheets[sheet_name], sheet)
+    for name, part in sheets.items():
+        if name not in TOOL_SHEETS:
+            _drop_notes(pkg, part)
+    for name, part in tool_parts:
+        _drop_sheet(pkg, name, part)
 
 
 def _restore_entries(sheet: etree._Element) -> list[str]:
-    out = []
-    for c in sheet.iterfind(".//s:sheetData/s:row/s:c", NS):
-        if (c.get("r") or "").startswith(RESTORE_COLUMN):
-            text = "".join(c.itertext())
-            if "!" in text and "=" in text:
-                out.append(text)
-    return out
+    return [text for t in sheet.iterfind(".//s:sheetData/s:row/s:c/s:is/s:t", NS)
+            if (text := t.text or "").startswith(RESTORE)]
 
 
 def _drop_notes(pkg: Package, sheet_part: str) -> None:
@@ -353,59 +356,59 @@ def _drop_sheet(pkg: Package, name: str, part: str) -> None:
     pkg.put_xml("xl/workbook.xml", wb)
 
 
-# The 校验结果 sheet
+# The tool's sheets
 
 
-def _add_result_sheet(pkg: Package, report: Report, as_of: str, restore: list[str], styles: _Styles) -> None:
+def _add_tool_sheet(pkg: Package, sheet: ToolSheet, restore: list[str], styles: _Styles) -> None:
     bold = styles.bold()
-    lines = summary_lines(report, as_of)
+    fills = {(r, c): styles.coloured(argb) for r, c, argb in sheet.fills}
     rows: list[str] = []
-    for r, text in enumerate(lines, start=1):
+    for r, text in enumerate(sheet.lines, start=1):
         rows.append(f'<row r="{r}">{_text_cell(f"A{r}", text, bold if r == 1 else None)}</row>')
-    header_row = len(lines) + 2
-    rows.append(f'<row r="{header_row}">' + "".join(
-        _text_cell(f"{chr(65 + i)}{header_row}", label, bold) for i, label in enumerate(RESULT_HEADER)) + "</row>")
-    links = []
-    body = result_rows(report)
-    for i in range(max(len(body), len(restore))):
-        r = header_row + 1 + i
+    head = len(sheet.lines) + 2
+    rows.append(f'<row r="{head}">' + "".join(
+        _text_cell(f"{column_letter(i + 1)}{head}", label, bold) for i, label in enumerate(sheet.header)) + "</row>")
+    hidden = len(sheet.header) + 1
+    for i in range(max(len(sheet.rows), len(restore))):
+        r = head + 1 + i
         cells = []
-        if i < len(body):
-            cells = [_text_cell(f"{chr(65 + j)}{r}", value) for j, value in enumerate(body[i]) if value]
-            finding = report.findings[i]
-            if finding.cell and finding.sheet:
-                target = escape(_quote(finding.sheet), {'"': "&quot;"})
-                links.append(f'<hyperlink ref="D{r}" location="{target}!{finding.cell}" '
-                             f'display="{finding.cell}"/>')
+        if i < len(sheet.rows):
+            cells = [_text_cell(f"{column_letter(j + 1)}{r}", value, fills.get((i, j)))
+                     for j, value in enumerate(sheet.rows[i]) if value != ""]
         if i < len(restore):
-            cells.append(_text_cell(f"{RESTORE_COLUMN}{r}", restore[i]))
+            cells.append(_text_cell(f"{column_letter(hidden)}{r}", restore[i]))
         rows.append(f'<row r="{r}">{"".join(cells)}</row>')
-    widths = (6, 6, 10, 8, 14, 16, 60, 40, 24)
-    cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths))
-    cols += '<col min="10" max="10" width="2" hidden="1" customWidth="1"/>'
-    last = header_row + len(body)
-    sheet_xml = (f'<worksheet xmlns="{S}" xmlns:r="{NS["r"]}">'
-                 f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{header_row}" topLeftCell="A{header_row + 1}" '
-                 'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
-                 f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>'
-                 + (f'<autoFilter ref="A{header_row}:I{last}"/>' if body else "")
-                 + (f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else "")
-                 + '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-                 + "</worksheet>")
+    links = "".join(
+        f'<hyperlink ref="{column_letter(c + 1)}{head + 1 + r}" location="{escape(_quote(target), {chr(34): "&quot;"})}'
+        f'!{cell}" display="{cell}"/>' for r, c, target, cell in sheet.links)
+    cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w}" customWidth="1"/>' for i, w in enumerate(sheet.widths))
+    cols += f'<col min="{hidden}" max="{hidden}" width="2" hidden="1" customWidth="1"/>'
+    last = head + len(sheet.rows)
+    xml = (f'<worksheet xmlns="{S}" xmlns:r="{NS["r"]}">'
+           f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{head}" topLeftCell="A{head + 1}" '
+           'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+           f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>'
+           + (f'<autoFilter ref="A{head}:{column_letter(len(sheet.header))}{last}"/>' if sheet.rows else "")
+           + (f"<hyperlinks>{links}</hyperlinks>" if links else "")
+           + '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+           + '<pageSetup orientation="landscape" paperSize="9" fitToWidth="1" fitToHeight="0"/>'
+           + "</worksheet>")
     part = pkg.unused("xl/worksheets/sheet{}.xml")
-    pkg.put_xml(part, parse(sheet_xml.encode("utf-8")))
+    pkg.put_xml(part, parse(xml.encode("utf-8")))
     pkg.content_type(part, CT_WORKSHEET)
     rid = pkg.relate("xl/workbook.xml", REL_WORKSHEET, part)
     wb = pkg.xml("xl/workbook.xml")
-    sheets = wb.find("s:sheets", NS)
-    next_id = 1 + max(int(s.get("sheetId", "0")) for s in sheets.findall("s:sheet", NS))
-    node = etree.SubElement(sheets, f"{{{S}}}sheet", name=RESULT_SHEET, sheetId=str(next_id))
+    nodes = wb.find("s:sheets", NS)
+    next_id = 1 + max(int(n.get("sheetId", "0")) for n in nodes.findall("s:sheet", NS))
+    node = etree.SubElement(nodes, f"{{{S}}}sheet", name=sheet.name, sheetId=str(next_id))
     node.set(f"{{{NS['r']}}}id", rid)
     pkg.put_xml("xl/workbook.xml", wb)
 
 
-def _text_cell(ref: str, text: str, style: int | None = None) -> str:
+def _text_cell(ref: str, text: str | int, style: int | None = None) -> str:
     s = f' s="{style}"' if style else ""
+    if isinstance(text, int):
+        return f'<c r="{ref}"{s}><v>{text}</v></c>'
     return f'<c r="{ref}" t="inlineStr"{s}><is><t xml:space="preserve">{escape(_clean(text))}</t></is></c>'
 
 
@@ -418,4 +421,3 @@ def _quote(sheet: str) -> str:
     return "'" + sheet.replace("'", "''") + "'"
 
 
-__all__ = ["Severity", "write_marked"]

@@ -12,11 +12,12 @@ from ..findings import Finding
 from ..read.submission import Submission
 from .context import RuleContext
 from .plausibility import plausible_activities
+from .quarterly import quarterly_rule
 from .registration import registration_totals
 from .report import report_level
 
 Rule = Callable[[Submission, RuleContext], Iterator[Finding]]
 
-RULES: tuple[Rule, ...] = (registration_totals, plausible_activities, report_level)
+RULES: tuple[Rule, ...] = (registration_totals, plausible_activities, report_level, quarterly_rule)
 
 __all__ = ["RULES", "Rule", "RuleContext"]

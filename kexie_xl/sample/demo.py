@@ -26,7 +26,7 @@ from ..schema import standard
 from ..schema.units import Registry, Unit
 from ..write.template import Filling, write_template
 from .month import UnitGenerator, UnitMonth
-from .plants import Planted, Planter
+from .plants import Planted, Planter, quarterly_findings
 from .roles import RESUBMIT_PLANT, Roles, assign
 
 MANIFEST = "manifest.json"
@@ -139,6 +139,7 @@ def _versions(data: UnitMonth, unit: Unit, roles: Roles, planter: Planter,
         second.basic["report_date"] = second.report_date
         return [(received[0], planted, first), (received[1], [], second)]
     planted = [planter.apply(data, kind) for kind in roles.errors.get(unit.code, ())]
+    planted += quarterly_findings(planter, data)
     return [(received[0], planted, data)]
 
 

@@ -149,6 +149,19 @@ def _registration(p: Planter, d: UnitMonth) -> Planted:
     return p._record("reg.new-exceeds-total", "registration", "new", i, row["new"], "本月新增大于累计")
 
 
+def quarterly_findings(p: Planter, d: UnitMonth) -> list[Planted]:
+    """The findings the quarterly rule must raise for this unit's planted 支队 (未达标 / 待开展)."""
+    codes = {"未达标": "rule.quarterly-minimum", "待开展": "rule.quarterly-pending"}
+    out = []
+    for team_id, plan in d.team_plans.items():
+        index = next(i for i, t in enumerate(d.teams) if t["team_id"] == team_id)
+        for quarter, status in sorted(plan.expected.items()):
+            if status in codes:
+                out.append(p._record(codes[status], "teams", "team_id", index, team_id,
+                                     f"{d.year}Q{quarter} {status}：{plan.reason}"))
+    return out
+
+
 PLANTS: dict[str, Callable[[Planter, UnitMonth], Planted]] = {
     "required": _required,
     "code_list": _code_list,

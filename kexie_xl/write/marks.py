@@ -1,16 +1,21 @@
 """Stage ⑥: findings → what to mark in the clerk's workbook (pure; applied by the file or the Excel adapter).
 
-A CellMark is a fill and a note on one cell; the 校验结果 sheet is rows of text with a link to each cell.
-Both the package editor (files/marking.py) and the ribbon (xl/) apply the same marks.
+A CellMark is a fill and a note on one cell; a ToolSheet is a sheet the tool writes (校验结果, 季度达标): text
+rows, links to cells, coloured cells. Both the package editor (files/marking.py) and the ribbon (xl/) apply them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..findings import Report, Severity
 
 RESULT_SHEET = "校验结果"
+QUARTERLY_SHEET = "季度达标"
+TOOL_SHEETS = (RESULT_SHEET, QUARTERLY_SHEET)  # sheets only the tool writes: replaced on every marking
+STATUS_FILL = {"达标": "FFC6EFCE", "未达标": "FFFFC7CE", "待开展": "FFFFEB9C", "豁免": "FFD9D9D9"}
 NOTE_AUTHOR = "kexie_xl"
 FILL = {Severity.ERROR: "FFFFC7CE", Severity.WARNING: "FFFFEB9C"}  # light red, light yellow
 RESULT_HEADER = ("序号", "级别", "工作表", "单元格", "列", "填写内容", "问题", "怎么改", "代码")
@@ -46,6 +51,58 @@ def _strip_where(message: str) -> str:
         head, _, tail = rest.partition(" ")
         return tail if head and head[0].isalpha() and head[-1].isdigit() else rest.lstrip()
     return message
+
+
+@dataclass(frozen=True)
+class ToolSheet:
+    """A sheet the tool writes: summary lines, a header, text rows, links and coloured cells (0-based indexes)."""
+
+    name: str
+    lines: tuple[str, ...]
+    header: tuple[str, ...]
+    rows: tuple[tuple[str | int, ...], ...]  # ints are written as numbers
+    widths: tuple[float, ...]
+    links: tuple[tuple[int, int, str, str], ...] = ()  # (row, column, target sheet, target cell)
+    fills: tuple[tuple[int, int, str], ...] = ()  # (row, column, ARGB)
+
+
+def result_sheet(report: Report, as_of: str) -> ToolSheet:
+    """校验结果: every finding, with a link to its cell."""
+    links = tuple((i, 3, f.sheet, f.cell) for i, f in enumerate(report.findings) if f.sheet and f.cell)
+    return ToolSheet(RESULT_SHEET, tuple(summary_lines(report, as_of)), RESULT_HEADER,
+                     tuple(result_rows(report)), (6, 6, 10, 8, 14, 16, 60, 40, 24), links)
+
+
+def quarterly_sheet(statuses: Sequence[Any], teams_sheet: str, id_letter: str = "A") -> ToolSheet:
+    """季度达标: one row per counted team — activities and status per quarter, days left, reasons."""
+    quarters = sorted({s.quarter for s in statuses})
+    header = ("队伍编号", "队伍名称", "层级", *(f"{q} {part}" for q in quarters for part in ("次数", "状态")),
+              "本季度剩余天数", "说明")
+    teams: dict[str, list[Any]] = {}
+    for s in statuses:
+        teams.setdefault(s.team_id, []).append(s)
+    rows, links, fills = [], [], []
+    for r, (team_id, found) in enumerate(teams.items()):
+        by_quarter = {s.quarter: s for s in found}
+        cells = [team_id, found[0].team_name, found[0].level]
+        for c, q in enumerate(quarters):
+            s = by_quarter.get(q)
+            cells += [s.count if s else "", s.status if s else ""]
+            if s:
+                fills.append((r, 4 + 2 * c, STATUS_FILL[s.status]))
+        left = next((s.days_left for s in reversed(found) if s.days_left is not None), None)
+        cells += ["" if left is None else left, "；".join(f"{s.quarter} {s.reason}" for s in found if s.reason)]
+        rows.append(tuple(cells))
+        if found[0].row:
+            links.append((r, 0, teams_sheet, f"{id_letter}{found[0].row}"))
+    missed = sum(1 for s in statuses if s.status == "未达标")
+    pending = sum(1 for s in statuses if s.status == "待开展")
+    as_of = statuses[0].as_of.isoformat() if statuses else ""
+    lines = (f"季度达标　原则上各科技志愿服务支队每季度服务活动不少于 1 次　统计截至 {as_of}",
+             f"计入考核的队伍 {len(teams)} 支；未达标 {missed} 个队·季度，待开展 {pending} 个队·季度。",
+             "绿色=达标，红色=未达标（季度已结束），黄色=待开展（季度未结束），灰色=豁免；点队伍编号可跳到「服务队」。")
+    widths = (10, 30, 6, *([8, 8] * len(quarters)), 12, 60)
+    return ToolSheet(QUARTERLY_SHEET, lines, header, tuple(rows), widths, tuple(links), tuple(fills))
 
 
 def summary_lines(report: Report, as_of: str) -> list[str]:
