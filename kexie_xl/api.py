@@ -96,12 +96,16 @@ def validate_many(paths: Iterable[Path], ctx: Context, *, as_of: date | None = N
 
 
 def team_quarters(sub: Submission, ctx: Context, as_of: date, quarters: Sequence[int] | None = None,
-                  year: int | None = None) -> list[QuarterStatus]:
-    """The quarterly status of every counted team of one submission, judged as of the day it was filled in."""
+                  year: int | None = None, *, on_report_date: bool = True) -> list[QuarterStatus]:
+    """The quarterly status of every counted team of one submission.
+
+    Validation judges a report as of the day it was filled in (`on_report_date`), so its findings do not change
+    with the calendar; `kexie-xl quarterly --as-of` judges exactly as of the date asked.
+    """
     from .rules.quarterly import judgement_day, quarterly_status, submission_rows
 
-    teams, activities = submission_rows(sub)
-    day = judgement_day(sub, as_of)
+    teams, activities = submission_rows(sub, sub.unit_code or "")
+    day = judgement_day(sub, as_of) if on_report_date else as_of
     year = year or (sub.month[0] if sub.month else day.year)
     return quarterly_status(teams, activities, ctx.settings.quarterly, day, year, quarters)
 
