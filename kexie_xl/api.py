@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +15,8 @@ from .errors import KexieError
 from .findings import Report
 
 if TYPE_CHECKING:
+    from .consolidate.merge import CityMonth
+    from .consolidate.run import RunCounts
     from .read.submission import Submission
     from .rules.quarterly import QuarterStatus
     from .sample import DemoResult
@@ -22,8 +26,8 @@ Progress = Callable[[int, int, str], None]
 MARKED_SUFFIX = "（已校验）"
 QUARTERLY_SUFFIX = "（季度达标）"
 
-__all__ = ["Context", "Report", "check_workbook", "load_context", "make_demo", "make_template", "mark_workbook",
-           "validate", "validate_many"]
+__all__ = ["Context", "Report", "check_workbook", "consolidate_month", "load_context", "make_demo", "make_template",
+           "mark_workbook", "validate", "validate_many"]
 
 
 def make_template(out: str | Path, ctx: Context, unit: str | None = None, *, overwrite: bool = False) -> Path:
@@ -150,6 +154,89 @@ def mark_workbook(path: Path, report: Report, *, as_of: date, statuses: Sequence
     return target
 
 
+@dataclass
+class Consolidation:
+    """What a consolidation run did and where its outputs are."""
+
+    month: str
+    output: Path
+    store: Path
+    counts: RunCounts
+    city: CityMonth
+    photos: int
+    unchanged: bool = False
+
+    def summary(self) -> str:
+        from .schema.city import LATE, MISSING, ON_TIME
+
+        by = self.counts.by_status
+        units = self.city.units
+        n = {s: [u.unit.name for u in units if u.status == s] for s in (ON_TIME, LATE, MISSING)}
+        lines = [
+            f"{self.month} 汇总：收到 {self.counts.received} 份（本次新读取 {self.counts.checked} 份）；"
+            f"采用 {by.get('采用', 0)}，被替代 {by.get('被替代', 0)}，退回 {by.get('退回', 0)}，"
+            f"无法识别 {by.get('无法识别', 0)}",
+            f"  应报 {len(units)} 个单位：按时 {len(n[ON_TIME])}，逾期 {len(n[LATE])}，未报 {len(n[MISSING])}",
+        ]
+        if n[LATE]:
+            lines.append(f"  逾期：{'、'.join(n[LATE])}")
+        if n[MISSING]:
+            lines.append(f"  未报：{'、'.join(n[MISSING])}")
+        state = "（与上次相同，未改写）" if self.unchanged else ""
+        lines.append(f"  全市月报：{self.output}{state}")
+        lines.append(f"  汇总库：{os.path.normpath(self.store)}；图片 {self.photos} 张")
+        return "\n".join(lines)
+
+
+def consolidate_month(sources: Sequence[Path], ctx: Context, month: str, *, output: Path | None = None,
+                      store_path: Path | None = None, strict: bool = False, force: bool = False,
+                      progress: Progress | None = None) -> Consolidation:
+    """Take in the sources, keep every submission in the store, and write the city workbook for `month`."""
+    import tempfile
+
+    from .config import parse_month
+    from .consolidate.intake import collect
+    from .consolidate.merge import merge_month
+    from .consolidate.run import copy_photos, take_in
+    from .consolidate.store import Store
+    from .schema.city import CITY_FILENAME
+    from .write.city import write_city
+
+    year, mon = parse_month(month)
+    month = f"{year}-{mon:02d}"
+    output = output or Path(CITY_FILENAME.format(month=month))
+    store = Store(store_path or ctx.settings.paths.store)
+    units = ctx.registry.active_in_month(year, mon)
+    try:
+        with tempfile.TemporaryDirectory(prefix="kexie-") as work:
+            try:
+                intake = collect(list(sources), Path(work), ctx.settings.report.timezone)
+            except FileNotFoundError as exc:
+                raise KexieError(f"找不到「{exc.args[0]}」。") from None
+            counts = take_in(store, intake, month, units, ctx.registry, strict,
+                             lambda path, day: check_workbook(path, ctx, as_of=day), progress)
+            city = merge_month(store, ctx.settings, units, month)
+            photos = copy_photos(city, intake.photos, output)
+            unchanged = _write_city_once(output, city, ctx, force, write_city)
+    finally:
+        store.close()
+    return Consolidation(month, output, store.path, counts, city, photos, unchanged)
+
+
+def _write_city_once(output: Path, city: CityMonth, ctx: Context, force: bool, write_city: Callable) -> bool:
+    """Write the city workbook; an existing one is kept unless --force, or unless it is the same anyway."""
+    import tempfile
+
+    if output.exists() and not force:
+        with tempfile.TemporaryDirectory() as tmp:
+            fresh = write_city(Path(tmp) / output.name, city, ctx.settings)
+            if fresh.read_bytes() == output.read_bytes():
+                return True
+        raise KexieError(f"「{output}」已存在且内容有变化；如需覆盖请加 --force。")
+    write_city(output, city, ctx.settings, overwrite=True)
+    return False
+
+
 def today(ctx: Context) -> date:
     """Today in the reporting time zone (Asia/Shanghai by default)."""
     from datetime import datetime
@@ -183,6 +270,11 @@ def make_demo(out_dir: str | Path, ctx: Context, month: str, seed: int, *,
     planted = {Path(f["path"]).name: {(x["code"], x["sheet"], x["cell"]) for x in f["findings"]}
                for f in manifest["files"]}
     result.steps.append(_validation_line(found, planted, marked_dir))
+    from .schema.city import CITY_FILENAME
+
+    merged = consolidate_month([out / "workbooks", out / "photos"], demo_ctx, manifest["month"],
+                               output=out / CITY_FILENAME.format(month=manifest["month"]), force=True)
+    result.steps += merged.summary().splitlines()
     return result
 
 

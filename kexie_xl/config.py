@@ -26,8 +26,8 @@ CONFIG_ENV = "KEXIE_XL_CONFIG"
 CONFIG_FILENAME = "kexie.toml"
 
 DEFAULT_PLATFORMS = (
-    "全国志愿服务信息系统（中国志愿服务网）",
-    "科技志愿服务信息平台（中国科协）",
+    ("全国志愿服务信息系统（中国志愿服务网）", "全国志愿服务系统"),
+    ("科技志愿服务信息平台（中国科协）", "科技志愿服务平台"),
 )
 
 
@@ -61,7 +61,11 @@ class ValidationSettings(_Section):
 
 class Platform(_Section):
     name: str
-    short: str = ""
+    short: str = Field("", description="汇总表列名用的简称（默认取全称括号前的部分）")
+
+    @property
+    def label(self) -> str:
+        return self.short or self.name.split("（")[0].split("(")[0]
 
 
 class Receiver(_Section):
@@ -130,7 +134,7 @@ class Settings(_Section):
     report: ReportSettings = ReportSettings()
     quarterly: QuarterlyRule = QuarterlyRule()
     validation: ValidationSettings = ValidationSettings()
-    platforms: tuple[Platform, ...] = tuple(Platform(name=n) for n in DEFAULT_PLATFORMS)
+    platforms: tuple[Platform, ...] = tuple(Platform(name=n, short=s) for n, s in DEFAULT_PLATFORMS)
     receiver: Receiver = Receiver()
     registry: RegistrySettings = RegistrySettings()
     paths: Paths = Paths()

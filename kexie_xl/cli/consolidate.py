@@ -1,0 +1,65 @@
+"""`kexie-xl consolidate SOURCES… --month YYYY-MM`: the city-level monthly submission workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--month", required=True, help="汇总的报送月份（YYYY-MM）。")
+@click.option("-o", "--out", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="全市月报文件（默认：当前目录下的 重庆市科技志愿服务月报_YYYY-MM.xlsx）。")
+@click.option("--store", "store", type=click.Path(dir_okay=False, path_type=Path),
+              help="汇总库（SQLite）文件（默认：配置 [paths] store）。")
+@click.option("--strict", is_flag=True, help="有「错误」的报表不采用（默认采用并附上问题）。")
+@click.option("--force", is_flag=True, help="覆盖已存在且内容不同的全市月报。")
+@click.pass_obj
+def consolidate(obj: dict, sources: tuple[Path, ...], month: str, output: Path | None, store: Path | None,
+                strict: bool, force: bool) -> None:
+    """汇总各单位报来的工作簿，生成全市月报（含未报/逾期清单、收件清单和图表）。
+
+    SOURCES 可以是工作簿、文件夹（含子文件夹）或 .zip 压缩包；同一内容重复运行不会重复计入。
+
+    \b
+    示例：
+      kexie-xl consolidate 收件/2026-11 --month 2026-11
+      kexie-xl consolidate 收件.zip 补报/ --month 2026-11 -o 全市月报.xlsx --strict
+    """
+    import sys
+
+    from ..api import consolidate_month, load_context
+    from ..config import parse_month
+
+    try:
+        parse_month(month)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--month") from None
+    ctx = load_context(obj["config"])
+    progress, stop = _bar()
+    try:
+        result = consolidate_month(list(sources), ctx, month, output=output, store_path=store, strict=strict,
+                                   force=force, progress=progress)
+    finally:
+        stop()
+    click.echo(result.summary())
+    sys.exit(0)
+
+
+def _bar():  # type: ignore[no-untyped-def]
+    import sys
+
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True)
+    task = bar.add_task("读取", total=None)
+    bar.start()
+
+    def step(done: int, total: int, label: str) -> None:
+        bar.update(task, completed=done, total=total, description=f"读取 {label[:30]}")
+
+    return step, bar.stop

@@ -1,0 +1,1 @@
+"""Stage ⑤: many submissions → one city dataset: intake, the store, the ledger, the month's tables."""

@@ -1,0 +1,174 @@
+"""Stage ⑤: the month for the city — per-unit summary, activity detail, quarterly status across months,
+experience digest, photos and the intake ledger, all computed from the store.
+
+Each unit's monthly workbook carries its cumulative ledger for the year, so quarter-to-date and year-to-date
+figures take, per unit, the activities of its adopted submissions of every month of the year in the store
+(the latest report wins for an activity id); a month missing from the store costs nothing if a later month
+holds the same activities.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ..config import Settings
+from ..rules.quarterly import MISSED, PENDING, ActivityRow, QuarterStatus, TeamRow, quarterly_status
+from ..schema.city import LATE, MISSING, ON_TIME
+from ..schema.codelists import ACTIVITY_KIND, TEAM_ITEM
+from ..schema.rows import split_multi
+from ..schema.units import Unit
+from .ledger import deadline_passed
+from .store import Store
+
+
+@dataclass
+class UnitLine:
+    unit: Unit
+    status: str
+    received: str
+    submission: int | None
+    values: dict[str, float] = field(default_factory=dict)  # summary column key → number
+
+
+@dataclass
+class CityMonth:
+    month: str
+    deadline: date
+    as_of: date
+    units: list[UnitLine]
+    detail: list[dict[str, Any]]
+    quarterly: list[QuarterStatus]
+    experience: list[dict[str, Any]]
+    photos: list[dict[str, Any]]
+    intake: list[dict[str, Any]]
+    by_month: list[tuple[str, int]]  # 活动场次 per month of the year (month over month)
+    names: dict[str, str]  # unit code → name
+
+
+def merge_month(store: Store, settings: Settings, units: list[Unit], month: str) -> CityMonth:
+    year, mon = (int(p) for p in month.split("-"))
+    deadline = date(year, mon, settings.report.deadline_day)
+    as_of = date(year, mon, calendar.monthrange(year, mon)[1])
+    inputs = store.inputs(month)
+    adopted = {store.submission(r["submission_id"])["unit"]: r for r in inputs if r["status"] == "采用"}
+    first = {}  # a unit's first accepted report decides 按时/逾期; a later correction does not make it late
+    for r in inputs:
+        if r["status"] in ("采用", "被替代"):
+            first.setdefault(store.submission(r["submission_id"])["unit"], r["received"])
+    names = {u.code: u.name for u in units}
+    months = [f"{year}-{m:02d}" for m in range(1, mon + 1)]
+    history = store.adopted(months)
+    ledgers = _year_ledgers(store, history, month)
+    statuses = _quarterly(store, settings, adopted, ledgers, as_of, year)
+    lines, detail = [], []
+    platforms = settings.platforms
+    for unit in units:
+        row = adopted.get(unit.code)
+        if row is None:
+            lines.append(UnitLine(unit, MISSING, "", None))
+            continue
+        sid = row["submission_id"]
+        status = LATE if deadline_passed(first[unit.code], deadline) else ON_TIME
+        line = UnitLine(unit, status, first[unit.code][:16].replace("T", " "), sid)
+        this_month = [a for a in store.rows("activities", [sid]) if _in_month(a.get("date"), year, mon)]
+        line.values = _numbers(store, sid, this_month, platforms, statuses, unit.code, ledgers.get(unit.code, []),
+                               as_of)
+        lines.append(line)
+        detail += [{**a, "unit": unit.name} for a in sorted(this_month, key=lambda a: (a["date"], a["row"]))]
+    by_month = Counter(a["date"].strftime("%Y-%m") for acts in ledgers.values() for a in acts
+                       if isinstance(a.get("date"), date) and a["date"].year == year and a["date"] <= as_of)
+    return CityMonth(
+        month=month, deadline=deadline, as_of=as_of, units=lines, detail=detail,
+        quarterly=[s for s in statuses if s.status in (MISSED, PENDING)],
+        experience=_rows_of(store, "experience", adopted, names),
+        photos=_rows_of(store, "photos", adopted, names),
+        intake=_intake(store, inputs), by_month=[(m, by_month.get(m, 0)) for m in months], names=names,
+    )
+
+
+def _in_month(day: Any, year: int, mon: int) -> bool:
+    return isinstance(day, date) and day.year == year and day.month == mon
+
+
+def _year_ledgers(store: Store, history: dict[str, list[int]], month: str) -> dict[str, list[dict[str, Any]]]:
+    """Per unit, its activities of the year: later months' reports win for the same activity id."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for m in sorted(history):
+        for sid in history[m]:
+            unit = store.submission(sid)["unit"]
+            acts = out.setdefault(unit, {})
+            for a in store.rows("activities", [sid]):
+                acts[a.get("activity_id") or f"row{a['row']}"] = a
+    return {unit: list(acts.values()) for unit, acts in out.items()}
+
+
+def _quarterly(store: Store, settings: Settings, adopted: dict[str, Any], ledgers: dict[str, list[dict[str, Any]]],
+               as_of: date, year: int) -> list[QuarterStatus]:
+    teams, activities = [], []
+    for unit, row in adopted.items():
+        for t in store.rows("teams", [row["submission_id"]]):
+            if not t.get("team_id"):
+                continue
+            dissolved = t.get("dissolved") if t.get("status") == "撤销" else None
+            teams.append(TeamRow(t["team_id"], t.get("name") or "", t.get("level") or "", t.get("parent_id"),
+                                 t["founded"] if isinstance(t.get("founded"), date) else None,
+                                 dissolved if isinstance(dissolved, date) else None, unit, t.get("row")))
+        for a in ledgers.get(unit, []):
+            if isinstance(a.get("date"), date) and a.get("team_ids"):
+                activities.append(ActivityRow(a["date"], tuple(split_multi(a["team_ids"])), unit))
+    return quarterly_status(teams, activities, settings.quarterly, as_of, year)
+
+
+def _numbers(store: Store, sid: int, acts: list[dict[str, Any]], platforms: Any, statuses: list[QuarterStatus],
+             unit: str, ledger: list[dict[str, Any]], as_of: date) -> dict[str, float]:
+    values: dict[str, float] = {}
+    registration = store.rows("registration", [sid])
+    for i, platform in enumerate(platforms):
+        mine = [r for r in registration if r.get("platform") == platform.name]
+        people = [r for r in mine if r.get("item") != TEAM_ITEM]
+        teams = [r for r in mine if r.get("item") == TEAM_ITEM]
+        values[f"p{i}_vol_total"] = sum(r.get("total") or 0 for r in people)
+        values[f"p{i}_vol_new"] = sum(r.get("new") or 0 for r in people)
+        values[f"p{i}_team_total"] = sum(r.get("total") or 0 for r in teams)
+        values[f"p{i}_team_new"] = sum(r.get("new") or 0 for r in teams)
+    kinds = Counter(a.get("kind") for a in acts)
+    for i, kind in enumerate(ACTIVITY_KIND.items):
+        values[f"kind_{i}"] = kinds.get(kind, 0)
+    values["activities"] = len(acts)
+    values["volunteers"] = sum(a.get("volunteers") or 0 for a in acts)
+    values["hours"] = round(sum(a.get("hours") or 0 for a in acts), 1)
+    values["beneficiaries"] = sum(a.get("beneficiaries") or 0 for a in acts)
+    quarter_start = date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1)
+    dated = [a["date"] for a in ledger if isinstance(a.get("date"), date) and a["date"] <= as_of]
+    values["quarter_to_date"] = sum(1 for d in dated if d >= quarter_start)
+    values["year_to_date"] = sum(1 for d in dated if d.year == as_of.year)
+    values["missed"] = len({s.team_id for s in statuses if s.unit == unit and s.status == MISSED})
+    values["pending"] = len({s.team_id for s in statuses if s.unit == unit and s.status == PENDING})
+    sub = store.submission(sid)
+    values["errors"], values["warnings"] = sub["errors"], sub["warnings"]
+    return values
+
+
+def _rows_of(store: Store, table: str, adopted: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
+    out = []
+    for unit in sorted(adopted):
+        for r in store.rows(table, [adopted[unit]["submission_id"]]):
+            out.append({**r, "unit": names.get(unit, unit), "unit_code": unit})
+    return out
+
+
+def _intake(store: Store, inputs: list[Any]) -> list[dict[str, Any]]:
+    out = []
+    for r in inputs:
+        sub = store.submission(r["submission_id"]) if r["submission_id"] is not None else None
+        out.append({"file": r["name"], "source": r["source"], "unit": (sub and sub["unit_name"]) or "",
+                    "unit_code": sub and sub["unit"], "month": (sub and sub["month"]) or "",
+                    "received": r["received"][:16].replace("T", " "), "status": r["status"], "reason": r["reason"] or "",
+                    "errors": sub["errors"] if sub else None, "warnings": sub["warnings"] if sub else None,
+                    "sha256": r["sha256"], "findings": json.loads(sub["findings"]) if sub else []})
+    return out

@@ -1,0 +1,97 @@
+"""Stage ⑤: one consolidation run — take in the sources, check what is new, decide, and compute the month.
+
+Called by api.consolidate_month; checking a workbook is passed in (it lives in the api layer above).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..schema.city import PHOTO_FOLDER, UNIDENTIFIED
+from ..schema.units import Unit
+from .intake import Input, Intake, sha256_of
+from .ledger import decide, unit_from_name
+from .merge import CityMonth
+from .store import ROW_TABLES, Store
+
+Check = Callable[[Path, date], tuple[Any, Any]]  # (Report, Submission | None)
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class RunCounts:
+    received: int = 0
+    checked: int = 0  # new content read and checked in this run
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+def take_in(store: Store, intake: Intake, month: str, units: list[Unit], registry: Any, strict: bool, check: Check,
+            progress: Progress | None = None) -> RunCounts:
+    """Record every input of the month in the store, checking content not seen before, then decide."""
+    year, mon = (int(p) for p in month.split("-"))
+    counts = RunCounts(received=len(intake.inputs) + len(intake.other))
+    with store.transaction():
+        for n, item in enumerate(intake.inputs, start=1):
+            sid = store.submission_id(item.sha256)
+            if sid is None:
+                report, sub = check(item.path, item.received.date())
+                facts, rows = _facts(item, report, sub, registry, year, mon)
+                sid = store.add_submission(item.sha256, facts, rows)
+                counts.checked += 1
+            store.record_input(month, item.name, item.source, item.received.isoformat(), item.sha256, item.sender, sid)
+            if progress:
+                progress(n, len(intake.inputs), item.name)
+        for name, source, reason in intake.other:
+            row_id = store.record_input(month, name, source, "", "", None, None)
+            store.decide(row_id, UNIDENTIFIED, reason)
+        inputs = store.inputs(month)
+        submissions = {r["submission_id"]: store.submission(r["submission_id"]) for r in inputs
+                       if r["submission_id"] is not None}
+        for d in decide(inputs, submissions, month, {u.code for u in units}, strict):
+            store.decide(d.input_id, d.status, d.reason)
+    for row in store.inputs(month):
+        counts.by_status[row["status"]] = counts.by_status.get(row["status"], 0) + 1
+    return counts
+
+
+def _facts(item: Input, report: Any, sub: Any, registry: Any, year: int, mon: int) -> tuple[dict[str, Any], dict]:
+    unit_code, unit_name = report.unit_code, report.unit
+    if sub is not None and unit_code is None:  # 填报单位 missing or unknown: try the file name
+        found = unit_from_name(item.name, registry, year, mon)
+        if found:
+            unit_code, unit_name = found.code, found.name
+    elif unit_code:
+        found = registry.by_code(unit_code)
+        unit_name = found.name if found else unit_name
+    facts = {"unit": unit_code, "unit_name": unit_name, "month": report.month,
+             "report_date": sub.report_date.isoformat() if sub is not None and sub.report_date else None,
+             "template_version": report.template_version, "readable": report.readable, "errors": report.errors,
+             "warnings": report.warnings, "findings": [f.to_dict() for f in report.findings]}
+    rows: dict[str, list[dict[str, Any]]] = {}
+    if sub is not None:
+        for table in ROW_TABLES:
+            rows[table] = [{**r.values, "row": r.row} for r in sub.rows(table)]
+    return facts, rows
+
+
+def copy_photos(city: CityMonth, photos: dict[str, Path], output: Path) -> int:
+    """Copy the photos the units listed and sent into a folder beside the city workbook; link them."""
+    folder_name = PHOTO_FOLDER.format(month=city.month)
+    copied = 0
+    for photo in city.photos:
+        source = photos.get(photo.get("file") or "")
+        if source is None:
+            continue
+        relative = Path(folder_name) / photo["unit_code"] / source.name
+        target = output.parent / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists() or sha256_of(target) != sha256_of(source):
+            shutil.copy2(source, target)
+        photo["link"] = relative.as_posix()
+        copied += 1
+    return copied
