@@ -75,13 +75,13 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
         sid = row["submission_id"]
         status = LATE if deadline_passed(first[unit.code], deadline) else ON_TIME
         line = UnitLine(unit, status, first[unit.code][:16].replace("T", " "), sid)
-        this_month = [a for a in store.rows("activities", [sid]) if _in_month(a.get("date"), year, mon)]
+        this_month = [a for a in store.rows("activities", [sid], date_prefix=month) if _in_month(a.get("date"), year, mon)]
         line.values = _numbers(store, sid, this_month, platforms, statuses, unit.code, ledgers.get(unit.code, []),
                                as_of)
         lines.append(line)
         detail += [{**a, "unit": unit.name} for a in sorted(this_month, key=lambda a: (a["date"], a["row"]))]
-    by_month = Counter(a["date"].strftime("%Y-%m") for acts in ledgers.values() for a in acts
-                       if isinstance(a.get("date"), date) and a["date"].year == year and a["date"] <= as_of)
+    by_month = Counter(f"{d.year}-{d.month:02d}" for acts in ledgers.values() for d, _teams in acts
+                       if d.year == year and d <= as_of)
     return CityMonth(
         month=month, deadline=deadline, as_of=as_of, units=lines, detail=detail,
         quarterly=[s for s in statuses if s.status in (MISSED, PENDING)],
@@ -95,19 +95,16 @@ def _in_month(day: Any, year: int, mon: int) -> bool:
     return isinstance(day, date) and day.year == year and day.month == mon
 
 
-def _year_ledgers(store: Store, history: dict[str, list[int]], month: str) -> dict[str, list[dict[str, Any]]]:
-    """Per unit, its activities of the year: later months' reports win for the same activity id."""
-    out: dict[str, dict[str, dict[str, Any]]] = {}
+def _year_ledgers(store: Store, history: dict[str, list[int]], month: str) -> dict[str, list[tuple[date, str]]]:
+    """Per unit, (date, team ids) of its activities of the year: later months' reports win for the same id."""
+    out: dict[str, dict[str, tuple[date, str]]] = {}
     for m in sorted(history):
-        for sid in history[m]:
-            unit = store.submission(sid)["unit"]
-            acts = out.setdefault(unit, {})
-            for a in store.rows("activities", [sid]):
-                acts[a.get("activity_id") or f"row{a['row']}"] = a
+        for unit, key, day, teams in store.dated_activities(history[m]):
+            out.setdefault(unit, {})[key] = (day, teams)
     return {unit: list(acts.values()) for unit, acts in out.items()}
 
 
-def _quarterly(store: Store, settings: Settings, adopted: dict[str, Any], ledgers: dict[str, list[dict[str, Any]]],
+def _quarterly(store: Store, settings: Settings, adopted: dict[str, Any], ledgers: dict[str, list[tuple[date, str]]],
                as_of: date, year: int) -> list[QuarterStatus]:
     teams, activities = [], []
     for unit, row in adopted.items():
@@ -118,14 +115,12 @@ def _quarterly(store: Store, settings: Settings, adopted: dict[str, Any], ledger
             teams.append(TeamRow(t["team_id"], t.get("name") or "", t.get("level") or "", t.get("parent_id"),
                                  t["founded"] if isinstance(t.get("founded"), date) else None,
                                  dissolved if isinstance(dissolved, date) else None, unit, t.get("row")))
-        for a in ledgers.get(unit, []):
-            if isinstance(a.get("date"), date) and a.get("team_ids"):
-                activities.append(ActivityRow(a["date"], tuple(split_multi(a["team_ids"])), unit))
+        activities += [ActivityRow(day, tuple(split_multi(teams)), unit) for day, teams in ledgers.get(unit, [])]
     return quarterly_status(teams, activities, settings.quarterly, as_of, year)
 
 
 def _numbers(store: Store, sid: int, acts: list[dict[str, Any]], platforms: Any, statuses: list[QuarterStatus],
-             unit: str, ledger: list[dict[str, Any]], as_of: date) -> dict[str, float]:
+             unit: str, ledger: list[tuple[date, str]], as_of: date) -> dict[str, float]:
     values: dict[str, float] = {}
     registration = store.rows("registration", [sid])
     for i, platform in enumerate(platforms):
@@ -144,7 +139,7 @@ def _numbers(store: Store, sid: int, acts: list[dict[str, Any]], platforms: Any,
     values["hours"] = round(sum(a.get("hours") or 0 for a in acts), 1)
     values["beneficiaries"] = sum(a.get("beneficiaries") or 0 for a in acts)
     quarter_start = date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1)
-    dated = [a["date"] for a in ledger if isinstance(a.get("date"), date) and a["date"] <= as_of]
+    dated = [day for day, _teams in ledger if day <= as_of]
     values["quarter_to_date"] = sum(1 for d in dated if d >= quarter_start)
     values["year_to_date"] = sum(1 for d in dated if d.year == as_of.year)
     values["missed"] = len({s.team_id for s in statuses if s.unit == unit and s.status == MISSED})

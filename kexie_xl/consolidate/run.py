@@ -6,9 +6,8 @@ Called by api.consolidate_month; checking a workbook is passed in (it lives in t
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +18,8 @@ from .ledger import decide, unit_from_name
 from .merge import CityMonth
 from .store import ROW_TABLES, Store
 
-Check = Callable[[Path, date], tuple[Any, Any]]  # (Report, Submission | None)
-Progress = Callable[[int, int, str], None]
+Facts = tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]  # what the store keeps of one checked workbook
+CheckMany = Callable[[list[Input]], Iterator[tuple[Input, Facts]]]  # checks new content (maybe in parallel)
 
 
 @dataclass
@@ -30,22 +29,21 @@ class RunCounts:
     by_status: dict[str, int] = field(default_factory=dict)
 
 
-def take_in(store: Store, intake: Intake, month: str, units: list[Unit], registry: Any, strict: bool, check: Check,
-            progress: Progress | None = None) -> RunCounts:
-    """Record every input of the month in the store, checking content not seen before, then decide."""
-    year, mon = (int(p) for p in month.split("-"))
+def take_in(store: Store, intake: Intake, month: str, units: list[Unit], strict: bool,
+            check_many: CheckMany) -> RunCounts:
+    """Record every input of the month in the store, checking only content not seen before, then decide."""
     counts = RunCounts(received=len(intake.inputs) + len(intake.other))
+    new: dict[str, Input] = {}
+    for item in intake.inputs:
+        if item.sha256 not in new and store.submission_id(item.sha256) is None:
+            new[item.sha256] = item
     with store.transaction():
-        for n, item in enumerate(intake.inputs, start=1):
+        for item, (facts, rows) in check_many(list(new.values())):
+            store.add_submission(item.sha256, facts, rows)
+            counts.checked += 1
+        for item in intake.inputs:
             sid = store.submission_id(item.sha256)
-            if sid is None:
-                report, sub = check(item.path, item.received.date())
-                facts, rows = _facts(item, report, sub, registry, year, mon)
-                sid = store.add_submission(item.sha256, facts, rows)
-                counts.checked += 1
             store.record_input(month, item.name, item.source, item.received.isoformat(), item.sha256, item.sender, sid)
-            if progress:
-                progress(n, len(intake.inputs), item.name)
         for name, source, reason in intake.other:
             row_id = store.record_input(month, name, source, "", "", None, None)
             store.decide(row_id, UNIDENTIFIED, reason)
@@ -59,10 +57,12 @@ def take_in(store: Store, intake: Intake, month: str, units: list[Unit], registr
     return counts
 
 
-def _facts(item: Input, report: Any, sub: Any, registry: Any, year: int, mon: int) -> tuple[dict[str, Any], dict]:
+def facts_of(name: str, report: Any, sub: Any, registry: Any, month: str) -> Facts:
+    """What the store keeps of one checked workbook: who, which month, the findings, and every row."""
+    year, mon = (int(p) for p in month.split("-"))
     unit_code, unit_name = report.unit_code, report.unit
     if sub is not None and unit_code is None:  # 填报单位 missing or unknown: try the file name
-        found = unit_from_name(item.name, registry, year, mon)
+        found = unit_from_name(name, registry, year, mon)
         if found:
             unit_code, unit_name = found.code, found.name
     elif unit_code:

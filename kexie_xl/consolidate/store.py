@@ -95,14 +95,31 @@ class Store:
     def submission(self, sid: int) -> sqlite3.Row:
         return self.db.execute("SELECT * FROM submissions WHERE id = ?", (sid,)).fetchone()
 
-    def rows(self, table: str, sids: Iterable[int]) -> list[dict[str, Any]]:
+    def rows(self, table: str, sids: Iterable[int], *, date_prefix: str | None = None) -> list[dict[str, Any]]:
+        """The rows of `table` for some submissions (activities: optionally only dates starting with a prefix)."""
         ids = list(sids)
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        found = self.db.execute(f'SELECT * FROM "{table}" WHERE submission_id IN ({marks}) '
-                                "ORDER BY submission_id, row", ids).fetchall()
+        where, args = f"submission_id IN ({marks})", list(ids)
+        if date_prefix is not None:
+            where += " AND date LIKE ?"
+            args.append(date_prefix + "%")
+        found = self.db.execute(f'SELECT * FROM "{table}" WHERE {where} ORDER BY submission_id, row', args).fetchall()
         return [_typed(dict(r)) for r in found]
+
+    def dated_activities(self, sids: Iterable[int]) -> list[tuple[str, str, date, str]]:
+        """(unit, activity id or row key, date, team ids) of every dated activity of some submissions — light rows
+        for quarter- and year-to-date figures across months."""
+        ids = list(sids)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        found = self.db.execute(
+            "SELECT s.unit, coalesce(a.activity_id, 'row' || a.row), a.date, a.team_ids FROM activities a "
+            f"JOIN submissions s ON s.id = a.submission_id WHERE a.submission_id IN ({marks}) "
+            "AND a.date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND a.team_ids IS NOT NULL", ids).fetchall()
+        return [(u, k, date.fromisoformat(d), t) for u, k, d, t in found]
 
     # Inputs
 

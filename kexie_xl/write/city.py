@@ -124,13 +124,17 @@ def _summary(book: _Book, city: CityMonth, columns: tuple[C.CityColumn, ...]) ->
 def _table(book: _Book, name: str, columns: tuple[C.CityColumn, ...], rows: list[dict[str, Any]], *,
            status_key: str | None = None, wrap: tuple[str, ...] = ()) -> Any:
     ws = book.sheet(name, columns)
+    plan = [(c, col.key, book.wrap if col.key in wrap else None) for c, col in enumerate(columns)]
+    write_string, status = ws.write_string, book.status
     for r, row in enumerate(rows, start=1):
-        for c, col in enumerate(columns):
-            value = row.get(col.key)
-            if col.key == status_key and value in book.status:
-                ws.write_string(r, c, value, book.status[value])
+        for c, key, fmt in plan:
+            value = row.get(key)
+            if value is None or value == "":
+                continue  # an empty cell stays empty: the bulk of a detail sheet, and free to skip
+            if type(value) is str:
+                write_string(r, c, value, status[value] if key == status_key and value in status else fmt or book.text)
             else:
-                book.cell(ws, r, c, value, book.wrap if col.key in wrap else None)
+                book.cell(ws, r, c, value, fmt)
     if rows:
         ws.autofilter(0, 0, len(rows), len(columns) - 1)
     return ws
