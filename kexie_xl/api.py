@@ -142,6 +142,10 @@ def mark_workbook(path: Path, report: Report, *, as_of: date, statuses: Sequence
         return None
     if in_place:
         backup = path.with_name(f"{path.stem}（校验前备份）{path.suffix}")
+        n = 1
+        while backup.exists():  # never overwrite an earlier backup: it may be the only unmarked original
+            n += 1
+            backup = path.with_name(f"{path.stem}（校验前备份{n}）{path.suffix}")
         shutil.copy2(path, backup)
         target = path
     else:

@@ -180,13 +180,17 @@ def test_strict_zip_gbk_traversal_strangers_and_wrong_month(tmp_path: Path, ctx)
 
 def test_file_name_identifies_a_unit_and_a_resubmission_is_read_alone(tmp_path: Path, ctx) -> None:
     folder = tmp_path / "in"
-    write(folder / "2026-11_万州区科协.xlsx", ctx.template, changed(clean_filling(), "basic", None, unit=None))
+    source = write(folder / "2026-11_万州区科协.xlsx", ctx.template, changed(clean_filling(), "basic", None, unit=None))
+    shutil.copy(source, folder / "2026-11_万州区科协（已校验）.xlsx")  # a marked copy left beside it
+    shutil.copy(source, folder / "2026-11_万州区科协（校验前备份2）.xlsx")
     first = consolidate_month([folder], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")
-    assert first.counts.by_status == {C.ADOPTED: 1}
+    assert first.counts.by_status == {C.ADOPTED: 1, C.UNIDENTIFIED: 2}
+    ledger = {r["文件"]: r["原因"] for r in _sheet(tmp_path / "c.xlsx", C.INTAKE)}
+    assert "标注副本或备份" in ledger["2026-11_万州区科协（已校验）.xlsx"]
     write(folder / "2026-11_万州区科协（更正）.xlsx", ctx.template, clean_filling())
     again = consolidate_month([folder], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db",
                               force=True)
-    assert again.counts.checked == 1 and again.counts.by_status == {C.ADOPTED: 1, C.SUPERSEDED: 1}
+    assert again.counts.checked == 1 and again.counts.by_status == {C.ADOPTED: 1, C.SUPERSEDED: 1, C.UNIDENTIFIED: 2}
     with pytest.raises(KexieError, match="--force"):
         write(folder / "2026-11_涪陵区科协.xlsx", ctx.template, changed(clean_filling(), "basic", None, unit="涪陵区科协"))
         consolidate_month([folder], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")

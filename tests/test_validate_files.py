@@ -289,6 +289,9 @@ def test_cli_exit_codes_json_and_untouched_source(clean: Path, ctx, tmp_path: Pa
     res = run(cli, ["--config", config, "validate", str(bad), "--in-place", "--as-of", "2026-11-30"])
     assert res.exit_code == 1 and (tmp_path / "bad（校验前备份）.xlsx").read_bytes() != bad.read_bytes()
     assert hashlib.sha256((tmp_path / "bad（校验前备份）.xlsx").read_bytes()).hexdigest() == digest
+    run(cli, ["--config", config, "validate", str(bad), "--in-place", "--as-of", "2026-11-30"])
+    assert hashlib.sha256((tmp_path / "bad（校验前备份）.xlsx").read_bytes()).hexdigest() == digest  # kept
+    assert (tmp_path / "bad（校验前备份2）.xlsx").is_file()
 
 
 @pytest.mark.parametrize(("month", "seed"), [("2025-12", 9), ("2026-04", 21), ("2027-03", 2)])

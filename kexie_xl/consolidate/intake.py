@@ -21,6 +21,7 @@ PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".heic", ".webp")
 MAX_MEMBER_BYTES = 60 * 1024 * 1024
 MAX_ZIP_TOTAL = 2 * 1024 * 1024 * 1024
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+TOOL_COPY = re.compile(r"（(已校验|季度达标|校验前备份\d*)）$")  # files kexie_xl itself wrote next to a source
 RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 
@@ -83,6 +84,8 @@ def _add_file(intake: Intake, path: Path, source: str, zone: ZoneInfo) -> None:
     suffix = path.suffix.lower()
     if name.startswith(("~$", ".~")):
         intake.other.append((name, source, "Excel/WPS 的临时锁定文件，已忽略"))
+    elif TOOL_COPY.search(path.stem):
+        intake.other.append((name, source, "kexie_xl 生成的标注副本或备份，已忽略（以原件为准）"))
     elif suffix in WORKBOOK_SUFFIXES:
         received = datetime.fromtimestamp(path.stat().st_mtime, zone)
         intake.inputs.append(Input(name, source, path, received, sha256_of(path)))
@@ -118,13 +121,18 @@ def _add_zip(intake: Intake, archive: Path, workdir: Path, zone: ZoneInfo) -> No
                 if info.file_size > MAX_MEMBER_BYTES:
                     intake.other.append((name, source, "文件过大，未解压"))
                     continue
+                try:
+                    data = zf.read(info)
+                except (RuntimeError, zipfile.BadZipFile, OSError) as exc:  # an encrypted or damaged member
+                    intake.other.append((name, source, f"无法解压（{exc}）"))
+                    continue
                 clean = safe_name(name)
                 out = target / clean
                 n = 1
                 while out.exists():
                     n += 1
                     out = target / f"{Path(clean).stem}({n}){Path(clean).suffix}"
-                out.write_bytes(zf.read(info))
+                out.write_bytes(data)
                 stamp = datetime(*info.date_time, tzinfo=zone).timestamp()
                 os.utime(out, (stamp, stamp))
                 _add_file(intake, out, source, zone)
