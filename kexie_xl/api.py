@@ -180,7 +180,7 @@ class Consolidation:
         lines = [
             f"{self.month} 汇总：收到 {self.counts.received} 份（本次新读取 {self.counts.checked} 份）；"
             f"采用 {by.get('采用', 0)}，被替代 {by.get('被替代', 0)}，退回 {by.get('退回', 0)}，"
-            f"无法识别 {by.get('无法识别', 0)}",
+            f"无法识别 {by.get('无法识别', 0)}，待确认 {by.get('待确认', 0)}",
             f"  应报 {len(units)} 个单位：按时 {len(n[ON_TIME])}，逾期 {len(n[LATE])}，未报 {len(n[MISSING])}",
         ]
         if n[LATE]:
@@ -204,6 +204,7 @@ def consolidate_month(sources: Sequence[Path], ctx: Context, month: str, *, outp
     from .consolidate.merge import merge_month
     from .consolidate.run import copy_photos, take_in
     from .consolidate.store import Store
+    from .mail.intake import MailIntake
     from .schema.city import CITY_FILENAME
     from .write.city import write_city
 
@@ -214,12 +215,19 @@ def consolidate_month(sources: Sequence[Path], ctx: Context, month: str, *, outp
     units = ctx.registry.active_in_month(year, mon)
     try:
         with tempfile.TemporaryDirectory(prefix="kexie-") as work:
+            mail = MailIntake(ctx.settings.paths.archive, month, ctx.settings.report.timezone)
             try:
-                intake = collect(list(sources), Path(work), ctx.settings.report.timezone)
+                intake = collect(list(sources), Path(work), ctx.settings.report.timezone, mail)
             except FileNotFoundError as exc:
                 raise KexieError(f"找不到「{exc.args[0]}」。") from None
-            counts = take_in(store, intake, month, units, strict,
-                             lambda items: _check_many(items, ctx, month, progress))
+            first_day = date(year, mon, 1)
+
+            def sender_unit(address: str) -> tuple[str, str] | None:
+                unit = ctx.registry.by_sender(address, first_day) or ctx.registry.by_sender(address)
+                return (unit.code, unit.name) if unit else None
+
+            counts = take_in(store, intake, month, units, strict, lambda items: _check_many(items, ctx, month, progress),
+                             sender_unit, ctx.settings.mail.accept_unknown_senders)
             city = merge_month(store, ctx.settings, units, month)
             photos = copy_photos(city, intake.photos, output)
             unchanged = _write_city_once(output, city, ctx, force, write_city)

@@ -91,6 +91,12 @@ class RegistrySettings(_Section):
         return value
 
 
+class MailSettings(_Section):
+    """Intake by mail. Passwords never live here: see the README (environment variable or OS keyring)."""
+
+    accept_unknown_senders: bool = Field(False, description="发件地址未在单位名录登记的报表是否也采用（默认：待确认）")
+
+
 class Paths(_Section):
     store: Path = Field(Path("kexie_store.sqlite"), description="汇总库（SQLite）")
     archive: Path = Field(Path("archive"), description="原始邮件和附件归档目录")
@@ -138,6 +144,7 @@ class Settings(_Section):
     receiver: Receiver = Receiver()
     registry: RegistrySettings = RegistrySettings()
     paths: Paths = Paths()
+    mail: MailSettings = MailSettings()
     key_dates: tuple[KeyDate, ...] = Field(default_factory=_default_calendar)
 
     @field_validator("platforms")

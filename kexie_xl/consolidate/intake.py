@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -62,18 +63,35 @@ def safe_name(name: str) -> str:
     return base[:180]
 
 
-def collect(sources: list[Path], workdir: Path, tz: str) -> Intake:
-    """Walk the sources in order; raise FileNotFoundError for a source that does not exist."""
+class MailReader(Protocol):
+    """What the mail adapter provides: a test for message files/mailboxes, and reading one into the intake."""
+
+    def is_mail(self, path: Path) -> bool: ...
+
+    def add_source(self, intake: Intake, path: Path, workdir: Path) -> None: ...
+
+
+def collect(sources: list[Path], workdir: Path, tz: str, mail: MailReader | None = None) -> Intake:
+    """Walk the sources in order; raise FileNotFoundError for a source that does not exist.
+
+    Message files and mailboxes (.eml, .msg, mbox, Maildir), also inside folders, go to `mail` when given.
+    """
     zone = ZoneInfo(tz)
     intake = Intake()
     for source in sources:
         if not source.exists():
             raise FileNotFoundError(source)
-        if source.is_dir():
+        if mail is not None and mail.is_mail(source):
+            mail.add_source(intake, source, workdir)
+        elif source.is_dir():
             for path in sorted(p for p in source.rglob("*") if p.is_file()):
-                _add_file(intake, path, f"文件夹 {source.name}", zone)
+                if mail is not None and mail.is_mail(path) and "/cur/" not in path.as_posix() \
+                        and "/new/" not in path.as_posix():
+                    mail.add_source(intake, path, workdir)
+                else:
+                    _add_file(intake, path, f"文件夹 {source.name}", zone)
         elif source.suffix.lower() == ".zip":
-            _add_zip(intake, source, workdir, zone)
+            add_zip(intake, source, workdir, zone)
         else:
             _add_file(intake, source, "文件", zone)
     return intake
@@ -106,8 +124,9 @@ def _member_name(info: zipfile.ZipInfo) -> str:
         return info.filename
 
 
-def _add_zip(intake: Intake, archive: Path, workdir: Path, zone: ZoneInfo) -> None:
-    source = f"压缩包 {archive.name}"
+def add_zip(intake: Intake, archive: Path, workdir: Path, zone: Any, source: str | None = None) -> None:
+    """Extract a .zip safely into `workdir` and take in its members."""
+    source = source or f"压缩包 {archive.name}"
     try:
         with zipfile.ZipFile(archive) as zf:
             infos = [i for i in zf.infolist() if not i.is_dir()]

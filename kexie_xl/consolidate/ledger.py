@@ -7,10 +7,11 @@ files arrived in a folder: per unit, the latest received wins; everything else i
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from ..schema.city import ADOPTED, REJECTED, SUPERSEDED, UNIDENTIFIED
+from ..schema.city import ADOPTED, QUARANTINED, REJECTED, SUPERSEDED, UNIDENTIFIED
 from ..schema.units import Registry, Unit, name_key
 
 
@@ -34,8 +35,13 @@ def unit_from_name(file_name: str, registry: Registry, year: int, month: int) ->
 
 
 def decide(inputs: list[sqlite3.Row], submissions: dict[int, sqlite3.Row], month: str, due: set[str],
-           strict: bool) -> list[Decision]:
-    """Decisions for every input of `month` (inputs sorted by received time)."""
+           strict: bool, sender_unit: Callable[[str], tuple[str, str] | None] = lambda _s: None,
+           accept_unknown_senders: bool = True) -> list[Decision]:
+    """Decisions for every input of `month` (inputs sorted by received time).
+
+    A mailed workbook is also checked against its sender: an address no unit is registered with is 待确认
+    (unless configured to accept), an address registered for another unit than the workbook names is 退回.
+    """
     decisions: list[Decision] = []
     candidates: dict[str, list[sqlite3.Row]] = {}
     for row in inputs:
@@ -43,6 +49,14 @@ def decide(inputs: list[sqlite3.Row], submissions: dict[int, sqlite3.Row], month
             continue  # not a workbook: decided when it was recorded
         sub = submissions[row["submission_id"]]
         reason = _rejection(sub, month, due, strict)
+        if reason is None and row["sender"]:
+            owner = sender_unit(row["sender"])
+            if owner is None and not accept_unknown_senders:
+                decisions.append(Decision(row["id"], QUARANTINED, f"发件地址 {row['sender']} 未在单位名录登记，请确认后"
+                                                                  "登记该地址（或在配置中允许）再汇总"))
+                continue
+            if owner is not None and sub["unit"] and owner[0] != sub["unit"]:
+                reason = f"发件地址 {row['sender']} 登记为「{owner[1]}」，但表内填报单位是「{sub['unit_name']}」"
         if reason is not None:
             status = UNIDENTIFIED if sub["readable"] and not sub["unit"] else REJECTED
             decisions.append(Decision(row["id"], status, reason))

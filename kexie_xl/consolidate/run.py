@@ -29,8 +29,9 @@ class RunCounts:
     by_status: dict[str, int] = field(default_factory=dict)
 
 
-def take_in(store: Store, intake: Intake, month: str, units: list[Unit], strict: bool,
-            check_many: CheckMany) -> RunCounts:
+def take_in(store: Store, intake: Intake, month: str, units: list[Unit], strict: bool, check_many: CheckMany,
+            sender_unit: Callable[[str], tuple[str, str] | None] = lambda _s: None,
+            accept_unknown: bool = True) -> RunCounts:
     """Record every input of the month in the store, checking only content not seen before, then decide."""
     counts = RunCounts(received=len(intake.inputs) + len(intake.other))
     new: dict[str, Input] = {}
@@ -50,7 +51,7 @@ def take_in(store: Store, intake: Intake, month: str, units: list[Unit], strict:
         inputs = store.inputs(month)
         submissions = {r["submission_id"]: store.submission(r["submission_id"]) for r in inputs
                        if r["submission_id"] is not None}
-        for d in decide(inputs, submissions, month, {u.code for u in units}, strict):
+        for d in decide(inputs, submissions, month, {u.code for u in units}, strict, sender_unit, accept_unknown):
             store.decide(d.input_id, d.status, d.reason)
     for row in store.inputs(month):
         counts.by_status[row["status"]] = counts.by_status.get(row["status"], 0) + 1

@@ -20,6 +20,7 @@ SUMMARY, DETAIL, QUARTERLY, EXPERIENCE, PHOTOS, INTAKE, CHARTS = (
 # 报送状态 of a unit, 收件 status of an input (domain research §6.20).
 ON_TIME, LATE, MISSING = "按时", "逾期", "未报"
 ADOPTED, SUPERSEDED, REJECTED, UNIDENTIFIED = "采用", "被替代", "退回", "无法识别"
+QUARANTINED = "待确认"  # mailed from an address no unit is registered with: kept aside until someone confirms
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from .save import save_atomic
 
 STATUS_COLOURS = {C.ON_TIME: "#C6EFCE", C.LATE: "#FFEB9C", C.MISSING: "#FFC7CE", "未达标": "#FFC7CE",
                   "待开展": "#FFEB9C", C.ADOPTED: "#C6EFCE", C.SUPERSEDED: "#D9D9D9", C.REJECTED: "#FFC7CE",
-                  C.UNIDENTIFIED: "#FFEB9C"}
+                  C.UNIDENTIFIED: "#FFEB9C", C.QUARANTINED: "#FFEB9C"}
 HEADER_ROW = 3  # 0-based: title, summary line, blank, header
 
 

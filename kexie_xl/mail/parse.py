@@ -1,0 +1,172 @@
+"""Edge adapter (mail): messages from .eml, Outlook .msg, mbox and Maildir → sender, time, attachments, links.
+
+Attachment names are decoded whatever the client did: RFC 2231 (`filename*=utf-8''…`), RFC 2047 encoded words
+inside quoted parameters (QQ Mail writes `filename="=?gb18030?B?…?="`), and raw GBK bytes. 超大附件 / 文件中转站
+links in the body are found and reported: they expire, so the workbook must be downloaded and sent again.
+"""
+
+from __future__ import annotations
+
+import email
+import mailbox
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.header import decode_header, make_header
+from email.message import Message
+from email.utils import parseaddr, parsedate_to_datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+MAX_ATTACHMENT = 60 * 1024 * 1024
+# QQ Mail 超大附件 and 文件中转站 links, and other big-file link services seen in practice.
+LINK = re.compile(r"https?://(?:mail\.qq\.com/cgi-bin/ftnExs_download|wx\.mail\.qq\.com/ftn/download|"
+                  r"[a-z0-9.-]*ftn\.qq\.com|mail\.163\.com/large-attachment|pan\.baidu\.com/s/)[^\s\"'<>]*",
+                  re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    data: bytes
+
+
+@dataclass
+class MailMessage:
+    """One received message, as the intake needs it."""
+
+    raw: bytes
+    sender: str  # lower-case address
+    sender_name: str
+    subject: str
+    sent: datetime | None  # Date header, time-zone aware
+    message_id: str
+    attachments: list[Attachment] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    oversized: list[str] = field(default_factory=list)  # attachment names over the size cap
+
+    def received(self, fallback: datetime, tz: str) -> datetime:
+        """The Date header, else the server's time (INTERNALDATE or file time), in the reporting time zone."""
+        return (self.sent or fallback).astimezone(ZoneInfo(tz))
+
+
+def parse_eml(raw: bytes) -> MailMessage:
+    # compat32 keeps undecodable header bytes as surrogates, so raw GBK names can still be recovered
+    msg = email.message_from_bytes(raw)
+    name, address = parseaddr(_text(msg.get("From", "")))
+    try:
+        sent = parsedate_to_datetime(str(msg["Date"])) if msg["Date"] else None
+        if sent is not None and sent.tzinfo is None:
+            sent = sent.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    except (TypeError, ValueError):
+        sent = None
+    out = MailMessage(raw, address.strip().lower(), name, _text(msg.get("Subject", "")), sent,
+                      str(msg.get("Message-ID", "")).strip())
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        filename = attachment_name(part)
+        if filename:
+            data = part.get_payload(decode=True) or b""
+            if len(data) > MAX_ATTACHMENT:
+                out.oversized.append(filename)
+            else:
+                out.attachments.append(Attachment(filename, data))
+        elif part.get_content_maintype() == "text":
+            out.links += LINK.findall(_body(part))
+    out.links = list(dict.fromkeys(out.links))
+    return out
+
+
+def attachment_name(part: Message) -> str:
+    """The decoded file name of a MIME part, or '' for a body part."""
+    name = part.get_filename() or part.get_param("name", header="content-type") or ""
+    if isinstance(name, tuple):  # RFC 2231 left undecoded by a compat32 message
+        name = email.utils.collapse_rfc2231_value(name)
+    name = str(name).strip().strip('"')
+    if "=?" in name:  # an encoded word inside a quoted parameter (QQ Mail)
+        name = _text(name)
+    if "\ufffd" in name:  # raw 8-bit bytes (GBK from older Chinese clients): read them from the raw header
+        name = _raw_param_name(part) or name
+    return name
+
+
+_RAW_NAME = re.compile(r'(?:file)?name="?([^";]+)', re.IGNORECASE)
+
+
+def _raw_param_name(part: Message) -> str:
+    for key, value in part.raw_items():
+        if key.lower() in ("content-disposition", "content-type") and isinstance(value, str):
+            match = _RAW_NAME.search(value)
+            if match:
+                return match.group(1).encode("utf-8", "surrogateescape").decode("gb18030", errors="replace").strip()
+    return ""
+
+
+def _text(value: object) -> str:
+    try:
+        return str(make_header(decode_header(str(value))))
+    except (UnicodeDecodeError, LookupError, ValueError):
+        return str(value)
+
+
+def _body(part: Message) -> str:
+    payload = part.get_payload(decode=True) or b""
+    try:
+        return payload.decode(part.get_content_charset() or "utf-8")
+    except (LookupError, UnicodeDecodeError):
+        return payload.decode("gb18030", errors="replace")
+
+
+def parse_msg(path: Path) -> MailMessage:
+    """An Outlook .msg file (extract-msg), turned into the same MailMessage."""
+    import extract_msg
+
+    item = extract_msg.openMsg(str(path))
+    try:
+        name, address = parseaddr(item.sender or "")
+        sent = item.date if isinstance(item.date, datetime) else None
+        out = MailMessage(path.read_bytes(), address.lower(), name, item.subject or "", sent, item.messageId or "")
+        for att in item.attachments:
+            data = getattr(att, "data", None)
+            filename = getattr(att, "longFilename", None) or getattr(att, "shortFilename", None) or ""
+            if isinstance(data, bytes) and filename:
+                out.attachments.append(Attachment(filename, data))
+        out.links = list(dict.fromkeys(LINK.findall(item.body or "")))
+        return out
+    finally:
+        item.close()
+
+
+def messages_in(path: Path) -> Iterator[tuple[str, bytes | Path, datetime | None]]:
+    """(label, raw bytes or a .msg path, server time) for every message in a file, mbox or Maildir."""
+    if is_maildir(path):
+        for file in sorted([*(path / "new").iterdir(), *(path / "cur").iterdir()], key=lambda p: p.name):
+            if file.is_file():
+                mtime = datetime.fromtimestamp(file.stat().st_mtime).astimezone()
+                yield f"Maildir {path.name}/{file.name}", file.read_bytes(), mtime
+    elif path.suffix.lower() == ".eml":
+        yield path.name, path.read_bytes(), datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+    elif path.suffix.lower() == ".msg":
+        yield path.name, path, datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+    elif path.suffix.lower() in (".mbox", ".mbx") or _looks_like_mbox(path):
+        box = mailbox.mbox(str(path), create=False)
+        for n, key in enumerate(box.keys(), start=1):
+            yield f"{path.name}#{n}", box.get_bytes(key), None
+
+
+def is_maildir(path: Path) -> bool:
+    return path.is_dir() and (path / "cur").is_dir() and (path / "new").is_dir()
+
+
+def is_mail(path: Path) -> bool:
+    """Is this a message file or mailbox the mail intake reads?"""
+    return is_maildir(path) or path.suffix.lower() in (".eml", ".msg", ".mbox", ".mbx") or _looks_like_mbox(path)
+
+
+def _looks_like_mbox(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    with path.open("rb") as fh:
+        return fh.read(5) == b"From "

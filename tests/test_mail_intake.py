@@ -1,0 +1,150 @@
+"""Mail intake from saved messages: .eml folders, mbox and Maildir — decoded names, archive, sender checks."""
+
+from __future__ import annotations
+
+import io
+import mailbox
+import zipfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+
+from kexie_xl.api import Context, consolidate_month, load_context
+from kexie_xl.mail.compose import Attachment, compose
+from kexie_xl.mail.parse import attachment_name, parse_eml
+from kexie_xl.schema import city as C
+
+from .builders import changed, clean_filling, write
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def _values(path: Path, sheet: str) -> list[tuple]:
+    return [r for r in openpyxl.load_workbook(path, data_only=True)[sheet].iter_rows(values_only=True)]
+
+
+def test_mail_gives_the_same_month_as_the_files(demo, tmp_path: Path) -> None:
+    out, manifest = demo
+    ctx = _archive_in(load_context(out / manifest["config"]), tmp_path / "archive")
+    by_files = consolidate_month([out / "workbooks", out / "photos"], ctx, "2026-11", output=tmp_path / "f.xlsx",
+                                 store_path=tmp_path / "f.db")
+    by_mail = consolidate_month([out / "mail"], ctx, "2026-11", output=tmp_path / "m.xlsx", store_path=tmp_path / "m.db")
+    for sheet in (C.SUMMARY, C.DETAIL, C.QUARTERLY, C.EXPERIENCE):
+        assert _values(tmp_path / "m.xlsx", sheet) == _values(tmp_path / "f.xlsx", sheet), sheet
+    assert by_mail.counts.by_status == by_files.counts.by_status
+    assert by_mail.photos == by_files.photos > 0
+    archived = sorted((ctx.settings.paths.archive / "2026-11" / "邮件").glob("*.eml"))
+    assert len(archived) == len(manifest["messages"])
+    assert {p.read_bytes() for p in archived} == {(out / m["path"]).read_bytes() for m in manifest["messages"]}
+
+
+def _archive_in(ctx: Context, folder: Path) -> Context:
+    """The demo's configuration, archiving somewhere else than the shared demo folder."""
+    paths = ctx.settings.paths.model_copy(update={"archive": folder})
+    return Context(ctx.settings.model_copy(update={"paths": paths}), ctx.registry)
+
+
+def _registry_ctx(tmp_path: Path):
+    (tmp_path / "units.toml").write_text(
+        '[[unit]]\ncode = "500101"\nname = "万州区科协"\nregion = "万州区"\ntype = "区县科协"\n'
+        'division_code = "500101"\nsenders = ["wz@units.example"]\n\n'
+        '[[unit]]\ncode = "500102"\nname = "涪陵区科协"\nregion = "涪陵区"\ntype = "区县科协"\n'
+        'division_code = "500102"\nsenders = ["fl@units.example"]\n', encoding="utf-8")
+    (tmp_path / "kexie.toml").write_text('[registry]\nfile = "units.toml"\n[paths]\narchive = "archive"\n',
+                                         encoding="utf-8")
+    return load_context(tmp_path / "kexie.toml")
+
+
+def _message(sender: str, subject: str, sent: datetime, attachments: list[Attachment], style: str = "rfc2231",
+             body: str = "附件为本月月报。") -> bytes:
+    return compose(sender=("填报员", sender), to="kx@example.cn", subject=subject, body=body, sent=sent,
+                   message_id=f"<{abs(hash((sender, subject, sent)))}@units.example>", attachments=attachments,
+                   name_style=style)
+
+
+def test_every_kind_of_message_meets_its_fate(tmp_path: Path) -> None:
+    ctx = _registry_ctx(tmp_path)
+    wz = write(tmp_path / "wz.xlsx", ctx.template, clean_filling()).read_bytes()
+    wz2 = write(tmp_path / "wz2.xlsx", ctx.template, changed(clean_filling(), "basic", None, reporter="李四")).read_bytes()
+    fl = write(tmp_path / "fl.xlsx", ctx.template, changed(clean_filling(), "basic", None, unit="涪陵区科协")).read_bytes()
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as zf:
+        zf.writestr("2026-11_涪陵区科协.xlsx", fl)
+    day = datetime(2026, 11, 15, 10, 0, tzinfo=TZ)
+    box = tmp_path / "inbox"
+    box.mkdir()
+    messages = {
+        "qq.eml": _message("wz@units.example", "万州月报", day, [Attachment("2026-11_万州区科协_月报.xlsx", wz)], "qq"),
+        "twice.eml": _message("wz@units.example", "万州月报", day, [Attachment("2026-11_万州区科协_月报.xlsx", wz)], "qq"),
+        "later.eml": _message("wz@units.example", "【更正】万州月报", day + timedelta(days=1),
+                              [Attachment("2026-11_万州区科协_月报（更正）.xlsx", wz2)]),
+        "zip.eml": _message("fl@units.example", "涪陵", day, [Attachment("涪陵区.zip", packed.getvalue())]),
+        "traversal.eml": _message("fl@units.example", "路径", day, [Attachment("../../x.xlsx", fl)]),
+        "forged.eml": _message("fl@units.example", "冒名", day, [Attachment("万州.xlsx", wz2 + b"")]),
+        "stranger.eml": _message("who@else.example", "陌生人", day, [Attachment("万州区科协月报.xlsx", wz + b"\0")]),
+        "empty.eml": _message("wz@units.example", "忘了附件", day, []),
+        "link.eml": _message("wz@units.example", "超大附件", day, [],
+                             body="从QQ邮箱发来的超大附件 https://wx.mail.qq.com/ftn/download?func=3&k=abc 请及时下载"),
+    }
+    for name, raw in messages.items():
+        (box / name).write_bytes(raw)
+    result = consolidate_month([box], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")
+    rows = _values(tmp_path / "c.xlsx", C.INTAKE)
+    header = rows[0]
+    ledger = [dict(zip(header, r, strict=True)) for r in rows[1:]]
+    fate = {(r["文件"], r["来源"].split("（")[0]): (r["状态"], r["原因"]) for r in ledger}
+    assert len(ledger) == len(messages) - 1  # the same message twice is one input
+    assert fate[("2026-11_万州区科协_月报.xlsx", "邮件 万州月报")][0] == C.SUPERSEDED  # QQ name decoded; resent twice
+    assert fate[("2026-11_万州区科协_月报（更正）.xlsx", "邮件 【更正】万州月报")][0] == C.ADOPTED
+    assert fate[("2026-11_涪陵区科协.xlsx", "邮件 涪陵")][0] == C.ADOPTED  # from inside the .zip attachment
+    assert fate[("../../x.xlsx", "邮件 路径")] == (C.SUPERSEDED, "与采用的「2026-11_涪陵区科协.xlsx」内容相同（重复发送）")
+    forged = "发件地址 fl@units.example 登记为「涪陵区科协」，但表内填报单位是「万州区科协」"
+    assert fate[("万州.xlsx", "邮件 冒名")] == (C.REJECTED, forged)
+    assert fate[("万州区科协月报.xlsx", "邮件 陌生人")][0] == C.QUARANTINED
+    reasons = {r["原因"] for r in ledger if r["状态"] == C.UNIDENTIFIED}
+    assert "邮件没有附件" in reasons and any(r.startswith("附件为链接") for r in reasons)
+    archive = tmp_path / "archive" / "2026-11"
+    assert len(list((archive / "邮件").glob("*.eml"))) == len(messages) - 1  # the same message twice: archived once
+    assert not (tmp_path / "x.xlsx").exists() and not list(archive.rglob("..*"))
+    assert sum(result.counts.by_status.values()) == len(ledger)
+
+
+def test_mbox_and_maildir_read_like_eml_files(demo, tmp_path: Path) -> None:
+    out, manifest = demo
+    ctx = _archive_in(load_context(out / manifest["config"]), tmp_path / "archive")
+    raws = [(out / m["path"]).read_bytes() for m in manifest["messages"][:5]]
+    mbox = mailbox.mbox(str(tmp_path / "box.mbox"))
+    maildir = mailbox.Maildir(str(tmp_path / "Maildir"))
+    for raw in raws:
+        mbox.add(raw)
+        maildir.add(raw)
+    mbox.flush()
+    a = consolidate_month([tmp_path / "box.mbox"], ctx, "2026-11", output=tmp_path / "a.xlsx", store_path=tmp_path / "a.db")
+    b = consolidate_month([tmp_path / "Maildir"], ctx, "2026-11", output=tmp_path / "b.xlsx", store_path=tmp_path / "b.db")
+    assert a.counts.by_status == b.counts.by_status == {C.ADOPTED: 5}
+    assert _values(tmp_path / "a.xlsx", C.SUMMARY) == _values(tmp_path / "b.xlsx", C.SUMMARY)
+
+
+@pytest.mark.parametrize(("header", "name"), [
+    ('attachment; filename="=?gb18030?B?' + "zfLW3cf4v8bQrS54bHN4" + '?="', "万州区科协.xlsx"),
+    ("attachment; filename*=utf-8''%E4%B8%87%E5%B7%9E.xlsx", "万州.xlsx"),
+    ('attachment; filename="=?UTF-8?B?5LiH5bee5Yy6Lnhsc3g=?="', "万州区.xlsx"),
+])
+def test_attachment_names_decoded(header: str, name: str) -> None:
+    raw = (f"From: a@b.cn\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n"
+           f"--XX\r\nContent-Type: application/octet-stream\r\nContent-Disposition: {header}\r\n"
+           "Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--XX--\r\n").encode()
+    message = parse_eml(raw)
+    assert [a.name for a in message.attachments] == [name]
+    assert attachment_name(next(p for p in __import__("email").message_from_bytes(raw).walk()
+                                if p.get_content_disposition() == "attachment")) == name
+
+
+def test_raw_gbk_attachment_name() -> None:
+    raw = (b"From: a@b.cn\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n"
+           b'Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="'
+           + "万州区科协.xlsx".encode("gbk") + b'"\r\nContent-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--XX--\r\n')
+    assert [a.name for a in parse_eml(raw).attachments] == ["万州区科协.xlsx"]
