@@ -338,11 +338,6 @@ def make_demo(out_dir: str | Path, ctx: Context, month: str, seed: int, *,
     planted = {Path(f["path"]).name: {(x["code"], x["sheet"], x["cell"]) for x in f["findings"]}
                for f in manifest["files"]}
     result.steps.append(_validation_line(found, planted, marked_dir))
-    from .schema.city import CITY_FILENAME
-
-    merged = consolidate_month([out / "workbooks", out / "photos"], demo_ctx, manifest["month"],
-                               output=out / CITY_FILENAME.format(month=manifest["month"]), force=True)
-    result.steps += merged.summary().splitlines()
     return result
 
 

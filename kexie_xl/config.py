@@ -91,10 +91,28 @@ class RegistrySettings(_Section):
         return value
 
 
+class MailServer(_Section):
+    """One mail server account. The password is never written here: it comes from the environment variable
+    `password_env`, else from the OS keyring (service `keyring_service`, the user name as the key)."""
+
+    host: str = Field(..., description="服务器地址，如 imap.qq.com / smtp.qq.com")
+    port: int = Field(0, ge=0, le=65535, description="端口（0 = 按 security 取默认：IMAP 993/143，SMTP 465/587）")
+    security: Literal["ssl", "starttls", "none"] = Field(
+        "ssl", description="ssl（如 QQ 邮箱）、starttls，或 none（仅限本机测试）")
+    user: str = Field(..., description="登录名（QQ 邮箱为完整邮箱地址）")
+    password_env: str = Field("KEXIE_XL_MAIL_PASSWORD", description="存放密码/授权码的环境变量名")
+    keyring_service: str = Field("kexie_xl", description="系统钥匙串中的服务名")
+    timeout: float = Field(60, gt=0, description="连接超时（秒）")
+
+
 class MailSettings(_Section):
     """Intake by mail. Passwords never live here: see the README (environment variable or OS keyring)."""
 
     accept_unknown_senders: bool = Field(False, description="发件地址未在单位名录登记的报表是否也采用（默认：待确认）")
+    imap: MailServer | None = Field(None, description="收件邮箱（IMAP）；不配置则只处理本地的邮件文件")
+    mailbox: str = Field("INBOX", description="收取的邮件文件夹")
+    smtp: MailServer | None = Field(None, description="发送反馈用的 SMTP 账号；不配置则只生成草稿")
+    reply_from: str = Field("", description="反馈邮件的发件地址（默认：SMTP 登录名，或接收邮箱）")
 
 
 class Paths(_Section):

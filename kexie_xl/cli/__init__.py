@@ -11,7 +11,7 @@ import sys
 import click
 
 from ..errors import KexieError
-from . import consolidate, demo, docs, info, quarterly, template, validate
+from . import consolidate, demo, docs, info, quarterly, run, template, validate
 
 
 class _Group(click.Group):
@@ -43,6 +43,7 @@ cli.add_command(template.template)
 cli.add_command(validate.validate)
 cli.add_command(quarterly.quarterly)
 cli.add_command(consolidate.consolidate)
+cli.add_command(run.run)
 cli.add_command(demo.demo)
 cli.add_command(info.units)
 cli.add_command(info.config_group)

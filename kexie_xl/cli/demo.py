@@ -27,8 +27,9 @@ def demo(obj: dict, out: Path, month: str, seed: int) -> None:
     from rich.console import Console
     from rich.progress import Progress
 
-    from ..api import load_context, make_demo
+    from ..api import load_context
     from ..config import parse_month
+    from ..runs import demo_month
 
     try:
         parse_month(month)
@@ -42,5 +43,5 @@ def demo(obj: dict, out: Path, month: str, seed: int) -> None:
         def progress(done: int, total: int, label: str) -> None:
             bar.update(task, completed=done, total=total, description=label)
 
-        result = make_demo(out, ctx, month, seed, progress=progress)
+        result = demo_month(out, ctx, month, seed, progress=progress)
     click.echo(result.summary())

@@ -44,7 +44,8 @@ def take_in(store: Store, intake: Intake, month: str, units: list[Unit], strict:
             counts.checked += 1
         for item in intake.inputs:
             sid = store.submission_id(item.sha256)
-            store.record_input(month, item.name, item.source, item.received.isoformat(), item.sha256, item.sender, sid)
+            store.record_input(month, item.name, item.source, item.received.isoformat(), item.sha256, item.sender, sid,
+                               str(item.path))
         for name, source, reason in intake.other:
             row_id = store.record_input(month, name, source, "", "", None, None)
             store.decide(row_id, UNIDENTIFIED, reason)

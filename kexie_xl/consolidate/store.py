@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS submissions (
 CREATE TABLE IF NOT EXISTS inputs (
     id INTEGER PRIMARY KEY, month TEXT NOT NULL, name TEXT NOT NULL, source TEXT NOT NULL, received TEXT NOT NULL,
     sha256 TEXT NOT NULL, sender TEXT, submission_id INTEGER REFERENCES submissions(id), status TEXT, reason TEXT,
+    path TEXT,
     UNIQUE (month, name, source, sha256));
 """
 
@@ -124,9 +125,10 @@ class Store:
     # Inputs
 
     def record_input(self, month: str, name: str, source: str, received: str, sha256: str, sender: str | None,
-                     submission_id: int | None) -> int:
-        self.db.execute("INSERT OR IGNORE INTO inputs (month, name, source, received, sha256, sender, submission_id) "
-                        "VALUES (?,?,?,?,?,?,?)", (month, name, source, received, sha256, sender, submission_id))
+                     submission_id: int | None, path: str | None = None) -> int:
+        self.db.execute("INSERT OR IGNORE INTO inputs (month, name, source, received, sha256, sender, submission_id, "
+                        "path) VALUES (?,?,?,?,?,?,?,?)",
+                        (month, name, source, received, sha256, sender, submission_id, path))
         row = self.db.execute("SELECT id FROM inputs WHERE month=? AND name=? AND source=? AND sha256=?",
                               (month, name, source, sha256)).fetchone()
         return int(row["id"])

@@ -44,6 +44,7 @@ def compose(
     message_id: str,
     attachments: Sequence[Attachment] = (),
     name_style: str = "rfc2231",
+    in_reply_to: str = "",
 ) -> bytes:
     """A complete RFC 5322 message as bytes (CRLF line ends), ready to save as .eml or append to a mailbox."""
     if name_style not in NAME_STYLES:
@@ -54,6 +55,9 @@ def compose(
     msg["Subject"] = Header(subject, "utf-8")
     msg["Date"] = format_datetime(sent)
     msg["Message-ID"] = message_id
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = in_reply_to
     msg.set_boundary("=_kexie_" + hashlib.sha256(message_id.encode()).hexdigest()[:24])
     msg.attach(MIMEText(body, "plain", "utf-8"))
     for item in attachments:

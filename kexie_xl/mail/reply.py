@@ -1,0 +1,91 @@
+"""Edge adapter (mail): feedback to a unit — what was received, what was decided, the findings, how to fix them,
+with the marked workbook attached. Saved as a draft (.eml); sent through SMTP only when asked."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..config import Settings
+from .account import open_smtp
+from .compose import Attachment, compose
+
+
+@dataclass(frozen=True)
+class Received:
+    """One file the unit sent this month, with the decision on it."""
+
+    name: str
+    received: str
+    status: str
+    reason: str
+
+
+@dataclass
+class Draft:
+    unit: str
+    unit_name: str
+    to: str
+    path: Path
+    raw: bytes
+    sent: bool = False
+
+
+def feedback_text(unit_name: str, month: str, received: Sequence[Received], findings: Sequence[dict[str, Any]],
+                  settings: Settings) -> str:
+    year, mon = month.split("-")
+    errors = sum(1 for f in findings if f["severity"] == "错误")
+    warnings = len(findings) - errors
+    lines = [f"{unit_name}：", "", f"    {settings.receiver.department}已收到你单位 {year} 年 {int(mon)} 月科技志愿服务月报："]
+    for r in received:
+        outcome = r.status + (f"（{r.reason}）" if r.reason else "")
+        lines.append(f"    ·《{r.name}》，收到时间 {r.received}，处理结果：{outcome}")
+    lines += ["", f"    经校验，发现错误 {errors} 处、警告 {warnings} 处："]
+    for n, f in enumerate(findings, start=1):
+        lines.append(f"    {n}. 【{f['severity']}】{f['message']}。{f['fix']}")
+    lines += [
+        "",
+        "    附件是标注了问题的工作簿：问题单元格已标色（红色为错误、黄色为警告）并加了批注，全部问题见其中的「校验结果」"
+        "工作表。",
+        f"    请修改「错误」后于每月 {settings.report.deadline_day} 日前重新报送；「警告」请核对，情况属实的可在备注中说明。",
+        "",
+        settings.receiver.department,
+        f"联系人：{settings.receiver.contact}　电话：{settings.receiver.phone}",
+    ]
+    return "\n".join(lines)
+
+
+def build_draft(*, unit: str, unit_name: str, to: str, month: str, received: Sequence[Received],
+                findings: Sequence[dict[str, Any]], attachment: Path | None, settings: Settings, sender: str,
+                in_reply_to: str, folder: Path) -> Draft:
+    body = feedback_text(unit_name, month, received, findings, settings)
+    subject = f"{unit_name} {month} 科技志愿服务月报校验结果"
+    files = [Attachment(attachment.name, attachment.read_bytes())] if attachment else []
+    stamp = datetime.now().astimezone().replace(microsecond=0)
+    digest = hashlib.sha256(f"{unit}{month}{body}".encode()).hexdigest()[:16]
+    raw = compose(sender=(settings.receiver.department, sender), to=to, subject=subject, body=body, sent=stamp,
+                  message_id=f"<kexie-{digest}@{sender.split('@')[-1] or 'localhost'}>", attachments=files,
+                  in_reply_to=in_reply_to)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{unit}_{unit_name}_反馈.eml"
+    path.write_bytes(raw)
+    return Draft(unit, unit_name, to, path, raw)
+
+
+def send(drafts: Sequence[Draft], settings: Settings, sender: str) -> None:
+    """Send the drafts through the configured SMTP account, one connection for all."""
+    if settings.mail.smtp is None:
+        from ..errors import ConfigError
+
+        raise ConfigError("要发送反馈邮件，请在 kexie.toml 中配置 [mail.smtp]（地址、端口、账号）；密码用环境变量或钥匙串。")
+    conn = open_smtp(settings.mail.smtp)
+    try:
+        for draft in drafts:
+            conn.sendmail(sender, [draft.to], draft.raw)
+            draft.sent = True
+    finally:
+        conn.quit()
