@@ -81,29 +81,31 @@ def run_month(ctx: Context, month: str, *, sources: list[Path] | None = None, fe
 
 
 def draft_feedback(ctx: Context, month: str, store_path: Path, folder: Path, *, send: bool = False) -> list:
-    """A reply for each unit whose latest file this month has findings or was not adopted."""
+    """A reply to each unit (at the address it wrote from) whose files this month were refused or have findings.
+
+    Files from unregistered addresses (待确认) get no automatic reply: the address may not be a unit at all.
+    """
     from .consolidate.store import Store
     from .mail.reply import Received, build_draft
     from .mail.reply import send as send_all
 
     store = Store(store_path)
     try:
-        by_unit: dict[str, list] = {}
+        groups: dict[tuple[str, str], list] = {}
         for row in store.inputs(month):
-            if row["submission_id"] is None:
+            if row["submission_id"] is None or row["status"] == "待确认":
                 continue
             sub = store.submission(row["submission_id"])
-            if sub["unit"]:
-                by_unit.setdefault(sub["unit"], []).append((row, sub))
+            to = row["sender"] or _registered(ctx, sub["unit"] or "")
+            if sub["unit"] and to:  # no address to reply to: the unit shows in the city workbook all the same
+                groups.setdefault((sub["unit"], to), []).append((row, sub))
         drafts = []
         sender = _reply_from(ctx)
-        for unit, items in sorted(by_unit.items()):
+        for (unit, to), items in sorted(groups.items()):
+            refused = any(row["status"] == "退回" for row, _sub in items)
             latest_row, latest_sub = max(items, key=lambda item: (item[0]["status"] == "采用", item[0]["received"]))
-            if latest_row["status"] == "采用" and not (latest_sub["errors"] or latest_sub["warnings"]):
+            if not refused and not (latest_sub["errors"] or latest_sub["warnings"]):
                 continue
-            to = latest_row["sender"] or _registered(ctx, unit)
-            if not to:
-                continue  # no address to reply to: the unit shows in the city workbook all the same
             received = [Received(r["name"], r["received"][:16].replace("T", " "), r["status"], r["reason"] or "")
                         for r, _s in items]
             attachment, findings = _marked(ctx, latest_row, folder / unit)

@@ -47,13 +47,13 @@ def _archive_in(ctx: Context, folder: Path) -> Context:
     return Context(ctx.settings.model_copy(update={"paths": paths}), ctx.registry)
 
 
-def _registry_ctx(tmp_path: Path):
+def registry_ctx(tmp_path: Path, extra: str = ""):
     (tmp_path / "units.toml").write_text(
         '[[unit]]\ncode = "500101"\nname = "万州区科协"\nregion = "万州区"\ntype = "区县科协"\n'
         'division_code = "500101"\nsenders = ["wz@units.example"]\n\n'
         '[[unit]]\ncode = "500102"\nname = "涪陵区科协"\nregion = "涪陵区"\ntype = "区县科协"\n'
         'division_code = "500102"\nsenders = ["fl@units.example"]\n', encoding="utf-8")
-    (tmp_path / "kexie.toml").write_text('[registry]\nfile = "units.toml"\n[paths]\narchive = "archive"\n',
+    (tmp_path / "kexie.toml").write_text('[registry]\nfile = "units.toml"\n[paths]\narchive = "archive"\n' + extra,
                                          encoding="utf-8")
     return load_context(tmp_path / "kexie.toml")
 
@@ -65,8 +65,9 @@ def _message(sender: str, subject: str, sent: datetime, attachments: list[Attach
                    name_style=style)
 
 
-def test_every_kind_of_message_meets_its_fate(tmp_path: Path) -> None:
-    ctx = _registry_ctx(tmp_path)
+def crafted_messages(ctx, tmp_path: Path) -> dict[str, bytes]:
+    """The messages real mailboxes hold: QQ and RFC 2231 names, a .zip, a path trick, a forged and an unknown
+    sender, no attachment, a 超大附件 link, the same message twice, a resubmission a day later."""
     wz = write(tmp_path / "wz.xlsx", ctx.template, clean_filling()).read_bytes()
     wz2 = write(tmp_path / "wz2.xlsx", ctx.template, changed(clean_filling(), "basic", None, reporter="李四")).read_bytes()
     fl = write(tmp_path / "fl.xlsx", ctx.template, changed(clean_filling(), "basic", None, unit="涪陵区科协")).read_bytes()
@@ -74,9 +75,7 @@ def test_every_kind_of_message_meets_its_fate(tmp_path: Path) -> None:
     with zipfile.ZipFile(packed, "w") as zf:
         zf.writestr("2026-11_涪陵区科协.xlsx", fl)
     day = datetime(2026, 11, 15, 10, 0, tzinfo=TZ)
-    box = tmp_path / "inbox"
-    box.mkdir()
-    messages = {
+    return {
         "qq.eml": _message("wz@units.example", "万州月报", day, [Attachment("2026-11_万州区科协_月报.xlsx", wz)], "qq"),
         "twice.eml": _message("wz@units.example", "万州月报", day, [Attachment("2026-11_万州区科协_月报.xlsx", wz)], "qq"),
         "later.eml": _message("wz@units.example", "【更正】万州月报", day + timedelta(days=1),
@@ -89,15 +88,15 @@ def test_every_kind_of_message_meets_its_fate(tmp_path: Path) -> None:
         "link.eml": _message("wz@units.example", "超大附件", day, [],
                              body="从QQ邮箱发来的超大附件 https://wx.mail.qq.com/ftn/download?func=3&k=abc 请及时下载"),
     }
-    for name, raw in messages.items():
-        (box / name).write_bytes(raw)
-    result = consolidate_month([box], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")
-    rows = _values(tmp_path / "c.xlsx", C.INTAKE)
-    header = rows[0]
-    ledger = [dict(zip(header, r, strict=True)) for r in rows[1:]]
-    fate = {(r["文件"], r["来源"].split("（")[0]): (r["状态"], r["原因"]) for r in ledger}
+
+
+def check_fates(city: Path, messages: dict[str, bytes]) -> list[dict]:
+    """Every message in the intake ledger with the fate it deserves."""
+    rows = _values(city, C.INTAKE)
+    ledger = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
     assert len(ledger) == len(messages) - 1  # the same message twice is one input
-    assert fate[("2026-11_万州区科协_月报.xlsx", "邮件 万州月报")][0] == C.SUPERSEDED  # QQ name decoded; resent twice
+    fate = {(r["文件"], r["来源"].split("（")[0]): (r["状态"], r["原因"]) for r in ledger}
+    assert fate[("2026-11_万州区科协_月报.xlsx", "邮件 万州月报")][0] == C.SUPERSEDED  # QQ name decoded
     assert fate[("2026-11_万州区科协_月报（更正）.xlsx", "邮件 【更正】万州月报")][0] == C.ADOPTED
     assert fate[("2026-11_涪陵区科协.xlsx", "邮件 涪陵")][0] == C.ADOPTED  # from inside the .zip attachment
     assert fate[("../../x.xlsx", "邮件 路径")] == (C.SUPERSEDED, "与采用的「2026-11_涪陵区科协.xlsx」内容相同（重复发送）")
@@ -106,6 +105,18 @@ def test_every_kind_of_message_meets_its_fate(tmp_path: Path) -> None:
     assert fate[("万州区科协月报.xlsx", "邮件 陌生人")][0] == C.QUARANTINED
     reasons = {r["原因"] for r in ledger if r["状态"] == C.UNIDENTIFIED}
     assert "邮件没有附件" in reasons and any(r.startswith("附件为链接") for r in reasons)
+    return ledger
+
+
+def test_every_kind_of_message_meets_its_fate(tmp_path: Path) -> None:
+    ctx = registry_ctx(tmp_path)
+    messages = crafted_messages(ctx, tmp_path)
+    box = tmp_path / "inbox"
+    box.mkdir()
+    for name, raw in messages.items():
+        (box / name).write_bytes(raw)
+    result = consolidate_month([box], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")
+    ledger = check_fates(tmp_path / "c.xlsx", messages)
     archive = tmp_path / "archive" / "2026-11"
     assert len(list((archive / "邮件").glob("*.eml"))) == len(messages) - 1  # the same message twice: archived once
     assert not (tmp_path / "x.xlsx").exists() and not list(archive.rglob("..*"))

@@ -26,13 +26,13 @@ def servers():
         yield imap, smtp
 
 
-def _load(imap, raws: list[bytes]) -> None:
+def _load(imap, raws: list[bytes], mailbox: str = "INBOX") -> None:
     conn = imaplib.IMAP4(imap.host, imap.port)
     conn.login(imap.user, imap.password)
     for raw in raws:
         msg = email.message_from_bytes(raw)
         when = parsedate_to_datetime(msg["Date"])
-        conn.append("INBOX", None, imaplib.Time2Internaldate(when), raw)
+        conn.append(mailbox, None, imaplib.Time2Internaldate(when), raw)
     conn.logout()
 
 
@@ -116,3 +116,27 @@ def test_missing_password_is_explained(demo, servers, tmp_path: Path, monkeypatc
     ctx = load_context(_config(tmp_path, out / manifest["config"], imap, smtp))
     with pytest.raises(ConfigError, match="KEXIE_XL_MAIL_PASSWORD"):
         run_month(ctx, "2026-11", output=tmp_path / "c.xlsx")
+
+
+def test_every_kind_of_message_through_imap(servers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from .test_mail_intake import check_fates, crafted_messages, registry_ctx
+
+    imap, smtp = servers
+    extra = (f'[mail]\nmailbox = "Crafted"\nreply_from = "kx@example.cn"\n'
+             f'[mail.imap]\nhost = "{imap.host}"\nport = {imap.port}\nsecurity = "none"\nuser = "{imap.user}"\n'
+             f'[mail.smtp]\nhost = "{smtp.host}"\nport = {smtp.port}\nsecurity = "none"\nuser = "kx@example.cn"\n')
+    ctx = registry_ctx(tmp_path, extra)
+    messages = crafted_messages(ctx, tmp_path)
+    conn = imaplib.IMAP4(imap.host, imap.port)
+    conn.login(imap.user, imap.password)
+    conn.create("Crafted")
+    conn.logout()
+    monkeypatch.setenv("KEXIE_XL_MAIL_PASSWORD", imap.password)
+    _load(imap, list(messages.values()), "Crafted")
+    result = run_month(ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")
+    assert result.fetched == len(messages)  # the server holds both copies of the message sent twice
+    check_fates(tmp_path / "c.xlsx", messages)
+    # the clean adopted reports get no mail; the address that sent another unit's workbook is told why it was refused
+    assert [(d.unit, d.to) for d in result.drafts] == [("500101", "fl@units.example")]
+    body = email.message_from_bytes(result.drafts[0].raw, policy=email.policy.default).get_body(("plain",))
+    assert "退回（发件地址 fl@units.example 登记为「涪陵区科协」" in body.get_content()

@@ -35,6 +35,10 @@ class Draft:
     sent: bool = False
 
 
+def safe_address(address: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "@._-" else "_" for ch in address)
+
+
 def feedback_text(unit_name: str, month: str, received: Sequence[Received], findings: Sequence[dict[str, Any]],
                   settings: Settings) -> str:
     year, mon = month.split("-")
@@ -71,7 +75,7 @@ def build_draft(*, unit: str, unit_name: str, to: str, month: str, received: Seq
                   message_id=f"<kexie-{digest}@{sender.split('@')[-1] or 'localhost'}>", attachments=files,
                   in_reply_to=in_reply_to)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{unit}_{unit_name}_反馈.eml"
+    path = folder / f"{unit}_{unit_name}_{safe_address(to)}_反馈.eml"
     path.write_bytes(raw)
     return Draft(unit, unit_name, to, path, raw)
 
