@@ -103,6 +103,7 @@ class MailServer(_Section):
     password_env: str = Field("KEXIE_XL_MAIL_PASSWORD", description="存放密码/授权码的环境变量名")
     keyring_service: str = Field("kexie_xl", description="系统钥匙串中的服务名")
     timeout: float = Field(60, gt=0, description="连接超时（秒）")
+    ca_file: Path | None = Field(None, description="自建邮件服务器的 CA 证书文件（PEM）；公共邮箱（如 QQ 邮箱）不需要")
 
 
 class MailSettings(_Section):

@@ -24,7 +24,9 @@ listen = 127.0.0.1
 base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
-ssl = no
+ssl = yes
+ssl_cert = <{root}/cert.pem
+ssl_key = <{root}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = 1
@@ -44,7 +46,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {ssl_port}
   }}
   chroot =
 }}
@@ -63,7 +66,9 @@ def free_port() -> int:
 @dataclass
 class Imap:
     host: str
-    port: int
+    port: int  # plain and STARTTLS
+    ssl_port: int  # implicit TLS
+    ca_file: Path  # the self-signed certificate the server presents (for 127.0.0.1 and localhost)
     user: str = USER
     password: str = PASSWORD
 
@@ -81,20 +86,24 @@ def dovecot() -> Iterator[Imap]:
         (root / sub).mkdir()
     shutil.chown(root / "home", "dovecot", "dovecot")
     (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n", encoding="utf-8")
-    port = free_port()
-    (root / "dovecot.conf").write_text(CONF.format(root=root, port=port), encoding="utf-8")
+    port, ssl_port = free_port(), free_port()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(root / "key.pem"),
+                    "-out", str(root / "cert.pem")], check=True, capture_output=True)
+    (root / "dovecot.conf").write_text(CONF.format(root=root, port=port, ssl_port=ssl_port), encoding="utf-8")
     proc = subprocess.Popen([exe, "-F", "-c", str(root / "dovecot.conf")], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     try:
         for _ in range(100):
             try:
+                socket.create_connection(("127.0.0.1", ssl_port), timeout=0.2).close()
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
             except OSError:
                 time.sleep(0.1)
         else:
             raise RuntimeError(f"Dovecot did not start: {(root / 'dovecot.log').read_text(errors='replace')}")
-        yield Imap("127.0.0.1", port)
+        yield Imap("127.0.0.1", port, ssl_port, root / "cert.pem")
     finally:
         proc.terminate()
         try:

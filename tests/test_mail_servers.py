@@ -140,3 +140,21 @@ def test_every_kind_of_message_through_imap(servers, tmp_path: Path, monkeypatch
     assert [(d.unit, d.to) for d in result.drafts] == [("500101", "fl@units.example")]
     body = email.message_from_bytes(result.drafts[0].raw, policy=email.policy.default).get_body(("plain",))
     assert "退回（发件地址 fl@units.example 登记为「涪陵区科协」" in body.get_content()
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_tls_connections_verify_the_certificate(servers, tmp_path: Path, security: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from kexie_xl.config import MailServer
+    from kexie_xl.errors import ConfigError
+    from kexie_xl.mail.imap import fetch_month
+
+    imap, _smtp = servers
+    monkeypatch.setenv("KEXIE_XL_MAIL_PASSWORD", imap.password)
+    port = imap.ssl_port if security == "ssl" else imap.port
+    trusted = MailServer(host="127.0.0.1", port=port, security=security, user=imap.user, ca_file=imap.ca_file)
+    got = fetch_month(trusted, "INBOX", "2026-11", tmp_path / "mail", tmp_path / "cp.json", "Asia/Shanghai")
+    assert got.uidvalidity > 0 and got.new == got.seen
+    untrusted = MailServer(host="127.0.0.1", port=port, security=security, user=imap.user)
+    with pytest.raises(ConfigError, match="certificate verify failed|CERTIFICATE_VERIFY_FAILED"):
+        fetch_month(untrusted, "INBOX", "2026-11", tmp_path / "mail2", tmp_path / "cp2.json", "Asia/Shanghai")

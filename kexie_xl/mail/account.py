@@ -35,6 +35,11 @@ def password(server: MailServer) -> str:
         f"或用 `keyring set {server.keyring_service} {server.user}` 存入系统钥匙串。")
 
 
+def tls(server: MailServer) -> ssl.SSLContext:
+    """Certificates are always verified: against the system's CAs, or the configured CA file of an in-house server."""
+    return ssl.create_default_context(cafile=str(server.ca_file) if server.ca_file else None)
+
+
 def port(server: MailServer, kind: str) -> int:
     return server.port or DEFAULT_PORTS[(kind, server.security)]
 
@@ -43,12 +48,12 @@ def open_imap(server: MailServer) -> imaplib.IMAP4:
     """A logged-in IMAP connection (SSL, STARTTLS or plain on loopback)."""
     try:
         if server.security == "ssl":
-            conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(server.host, port(server, "imap"),
-                                                    ssl_context=ssl.create_default_context(), timeout=server.timeout)
+            conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(server.host, port(server, "imap"), ssl_context=tls(server),
+                                                    timeout=server.timeout)
         else:
             conn = imaplib.IMAP4(server.host, port(server, "imap"), timeout=server.timeout)
             if server.security == "starttls":
-                conn.starttls(ssl.create_default_context())
+                conn.starttls(tls(server))
         conn.login(server.user, password(server))
     except (OSError, imaplib.IMAP4.error) as exc:
         raise ConfigError(f"无法登录收件邮箱 {server.user}@{server.host}：{exc}。QQ 邮箱请使用授权码而不是 QQ 密码，"
@@ -60,11 +65,11 @@ def open_smtp(server: MailServer) -> smtplib.SMTP:
     try:
         if server.security == "ssl":
             conn: smtplib.SMTP = smtplib.SMTP_SSL(server.host, port(server, "smtp"), timeout=server.timeout,
-                                                  context=ssl.create_default_context())
+                                                  context=tls(server))
         else:
             conn = smtplib.SMTP(server.host, port(server, "smtp"), timeout=server.timeout)
             if server.security == "starttls":
-                conn.starttls(context=ssl.create_default_context())
+                conn.starttls(context=tls(server))
         conn.ehlo_or_helo_if_needed()
         if conn.has_extn("auth"):  # a relay without AUTH (a loopback test server) takes mail as it is
             conn.login(server.user, password(server))
