@@ -156,5 +156,5 @@ def test_tls_connections_verify_the_certificate(servers, tmp_path: Path, securit
     got = fetch_month(trusted, "INBOX", "2026-11", tmp_path / "mail", tmp_path / "cp.json", "Asia/Shanghai")
     assert got.uidvalidity > 0 and got.new == got.seen
     untrusted = MailServer(host="127.0.0.1", port=port, security=security, user=imap.user)
-    with pytest.raises(ConfigError, match="certificate verify failed|CERTIFICATE_VERIFY_FAILED"):
+    with pytest.raises(ConfigError, match=r"certificate verify failed|CERTIFICATE_VERIFY_FAILED"):
         fetch_month(untrusted, "INBOX", "2026-11", tmp_path / "mail2", tmp_path / "cp2.json", "Asia/Shanghai")

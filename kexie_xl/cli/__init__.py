@@ -11,7 +11,7 @@ import sys
 import click
 
 from ..errors import KexieError
-from . import consolidate, demo, docs, info, quarterly, run, template, validate
+from . import addin, consolidate, demo, docs, info, quarterly, run, template, validate
 
 
 class _Group(click.Group):
@@ -44,6 +44,7 @@ cli.add_command(validate.validate)
 cli.add_command(quarterly.quarterly)
 cli.add_command(consolidate.consolidate)
 cli.add_command(run.run)
+cli.add_command(addin.addin_group)
 cli.add_command(demo.demo)
 cli.add_command(info.units)
 cli.add_command(info.config_group)

@@ -1,0 +1,98 @@
+"""Build workbook/kexie_xl.xlam from macros/ on any OS: VBA project via pyOpenVBA, ribbon part written by us.
+
+The add-in holds: KexieRibbon (our dispatcher, from macros/), the xlwings VBA of the pinned xlwings version
+(`xlwings_custom_addin.bas` as module `xlwings`, PROJECT_NAME set to kexie_xl, and `Dictionary.cls`, licence
+headers kept), and customUI14.xml with its relationship. Clerks need no separate xlwings add-in.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ADDIN_NAME = "kexie_xl"
+ADDIN_FILE = "kexie_xl.xlam"
+CUSTOMUI_PART = "customUI/customUI14.xml"
+CUSTOMUI_REL = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+STAMP = (2026, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    source: str  # CRLF text, without the Attribute VB_Name line
+    kind: str  # "standard" or "class"
+
+
+def xlwings_sources() -> list[Module]:
+    """The xlwings VBA of the installed (pinned) xlwings, as modules of our project."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("xlwings")  # located, not imported: xlwings belongs to the Excel layer
+    if spec is None or spec.origin is None:
+        raise RuntimeError("xlwings is not installed; `pip install kexie-xl` installs the pinned version")
+    root = Path(spec.origin).parent
+    main = (root / "xlwings_custom_addin.bas").read_text(encoding="ascii")
+    main = re.sub(r'(Public Const PROJECT_NAME As String = )"[^"]*"', rf'\1"{ADDIN_NAME}"', main)
+    dictionary = (root / "addin" / "Dictionary.cls").read_text(encoding="ascii")
+    return [Module("xlwings", _strip_name(main), "standard"), Module("Dictionary", dictionary, "class")]
+
+
+def macro_sources(macros: Path) -> list[Module]:
+    out = []
+    for path in sorted(macros.glob("*.bas")):
+        text = path.read_bytes().decode("ascii")  # ASCII only: the same on every Windows locale
+        out.append(Module(_module_name(text, path), _strip_name(text), "standard"))
+    return out
+
+
+def build_addin(macros: Path, target: Path) -> Path:
+    """Write the add-in to `target` (atomically)."""
+    from pyopenvba import ExcelFile, VBAModuleKind
+
+    modules = [*macro_sources(macros), *xlwings_sources()]
+    customui = (macros / "customUI14.xml").read_bytes()
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / ADDIN_FILE
+        with ExcelFile.create_new(raw) as wb:
+            project = wb.vba_project()
+            project.delete_module("Module1")
+            for module in modules:
+                kind = VBAModuleKind.other if module.kind == "class" else VBAModuleKind.standard
+                project.add_module(module.name, module.source, kind=kind)
+            wb.save()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staged = target.with_name(f".~{target.name}")
+        _add_ribbon(raw, staged, customui)
+        os.replace(staged, target)
+    return target
+
+
+def _add_ribbon(source: Path, target: Path, customui: bytes) -> None:
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "_rels/.rels":
+                rel = (f'<Relationship Id="rIdKexieUI" Type="{CUSTOMUI_REL}" Target="{CUSTOMUI_PART}"/>').encode()
+                data = data.replace(b"</Relationships>", rel + b"</Relationships>")
+            zout.writestr(_fixed(info.filename), data)
+        zout.writestr(_fixed(CUSTOMUI_PART), customui)
+
+
+def _fixed(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=STAMP)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def _module_name(text: str, path: Path) -> str:
+    match = re.search(r'^Attribute VB_Name = "([^"]+)"', text, re.MULTILINE)
+    return match.group(1) if match else path.stem
+
+
+def _strip_name(text: str) -> str:
+    return re.sub(r'^Attribute VB_Name = "[^"]+"\r?\n', "", text, count=1)

@@ -1,0 +1,1 @@
+"""Excel layer: ribbon buttons via xlwings RunPython — the only package that imports xlwings."""

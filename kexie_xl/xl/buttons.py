@@ -1,0 +1,213 @@
+"""Excel layer: one function per ribbon button. Each gets the book, reads it in bulk, calls the same core verbs
+as the command line, and writes marks and sheets in bulk. RunPython calls `dispatch(button id)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from . import live
+from .ui import alert, busy, config_for, ribbon_action
+
+SUBMISSION_NAME = "{month}_{unit}_科技志愿服务月报.xlsx"
+
+
+def _caller() -> Any:
+    import xlwings as xw  # the one import of xlwings in kexie_xl
+
+    return xw.Book.caller()
+
+
+def dispatch(button_id: str, book: Any = None) -> None:
+    """Run the button's function on the calling workbook (`book` is given by tests and by debugging sessions)."""
+    book = book if book is not None else _caller()
+    action = BUTTONS.get(button_id)
+    if action is None:
+        alert(book, f"错误：按钮「{button_id}」没有对应的功能，请重新安装加载项（kexie-xl addin build）。")
+        return
+    action(book)
+
+
+# Checking the open workbook
+
+
+def _check(book: Any) -> tuple[Any, Any, Any, date]:
+    from ..api import load_context, today
+    from ..rules.context import RuleContext
+    from ..rules.run import check_grid
+
+    ctx = load_context(config_for(book))
+    day = today(ctx)
+    report, sub = check_grid(live.read_grid(book), ctx.template, RuleContext(ctx.settings, ctx.registry, day),
+                             book.name)
+    return ctx, report, sub, day
+
+
+@ribbon_action
+def validate_book(book: Any) -> None:
+    """校验本表: mark every problem in place, add 校验结果 and 季度达标."""
+    from ..api import team_quarters
+    from ..write.marks import cell_marks, quarterly_sheet, result_sheet
+
+    with busy(book, "kexie_xl：正在校验…") as status:
+        ctx, report, sub, day = _check(book)
+        statuses = team_quarters(sub, ctx, day)
+        status("kexie_xl：正在标注…")
+        live.clear_marks(book)
+        teams = ctx.template.sheet("teams").name
+        live.apply_marks(book, cell_marks(report), [result_sheet(report, day.isoformat()),
+                                                    quarterly_sheet(statuses, teams)])
+    verdict = "没有错误，可以生成报送件。" if report.ok else "请按「校验结果」表修改标红的单元格后重新校验。"
+    alert(book, f"校验完成：错误 {report.errors} 处，警告 {report.warnings} 处。{verdict}")
+
+
+@ribbon_action
+def quarterly_book(book: Any) -> None:
+    """季度达标: the 季度达标 sheet and the marked team rows only."""
+    from dataclasses import replace
+
+    from ..api import team_quarters
+    from ..write.marks import cell_marks, quarterly_sheet
+
+    with busy(book, "kexie_xl：正在统计季度活动…"):
+        ctx, report, sub, day = _check(book)
+        statuses = team_quarters(sub, ctx, day)
+        quarterly = replace(report, findings=[f for f in report.findings if f.code.startswith("rule.quarterly")])
+        live.clear_marks(book)
+        live.apply_marks(book, cell_marks(quarterly), [quarterly_sheet(statuses, ctx.template.sheet("teams").name)])
+    missed = sum(1 for s in statuses if s.status == "未达标")
+    pending = sum(1 for s in statuses if s.status == "待开展")
+    alert(book, f"季度达标：未达标 {missed} 个队·季度，待开展 {pending} 个队·季度。详见「季度达标」表。")
+
+
+@ribbon_action
+def submit_book(book: Any) -> None:
+    """生成报送件: refuse while 错误 remain; else a clean copy (no tool sheets, no marks) beside the workbook."""
+    import tempfile
+
+    from ..files.marking import write_marked
+
+    with busy(book, "kexie_xl：正在检查…"):
+        ctx, report, _sub, _day = _check(book)
+    if not report.ok:
+        alert(book, f"还有 {report.errors} 处错误，不能生成报送件。请先点「校验本表」并按「校验结果」修改。")
+        return
+    if not getattr(book, "fullname", "") or not Path(book.fullname).parent.is_dir():
+        alert(book, "请先把本工作簿保存到电脑上，再生成报送件。")
+        return
+    unit = report.unit or "未填单位"
+    target = Path(book.fullname).parent / SUBMISSION_NAME.format(month=report.month or "未填月份", unit=unit)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "copy.xlsx"
+        book.api.SaveCopyAs(str(copy))  # Excel writes a copy of the open book; the clerk's file is untouched
+        write_marked(copy, target, [], [])  # no marks, no tool sheets: what the city receives
+    alert(book, f"已生成报送件：{target}\n请把它作为邮件附件，于每月 {ctx.settings.report.deadline_day} 日前报送。")
+
+
+@ribbon_action
+def next_month_book(book: Any) -> None:
+    """新建下月台账: next month's workbook, carrying the roster, the year's ledger and the registration totals."""
+    from ..api import load_context
+    from ..write.template import Filling, write_template
+
+    ctx = load_context(config_for(book))
+    with busy(book, "kexie_xl：正在新建下月台账…"):
+        _ctx, _report, sub, _day = _check(book)
+    if sub.month is None:
+        alert(book, "请先在「基本信息」填写报送月份（如 2026-11），再新建下月台账。")
+        return
+    year, month = sub.month
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    new_month = f"{year}-{month:02d}"
+    basic = {k: sub.basic.values.get(k) for k in ("unit", "reporter", "phone", "email")}
+    basic["report_month"] = new_month
+    rows = {
+        "teams": [r.values for r in sub.rows("teams")],
+        "activities": [] if month == 1 else [r.values for r in sub.rows("activities")],  # a new year, a new ledger
+        "registration": [{**r.values, "new": 0} for r in sub.rows("registration")],
+    }
+    target = Path(book.fullname).parent / SUBMISSION_NAME.format(month=new_month, unit=basic["unit"] or "本单位")
+    if target.exists():
+        alert(book, f"「{target.name}」已经存在，没有覆盖。")
+        return
+    write_template(target, ctx.template, ctx.contact, Filling(basic=basic, rows=rows))
+    alert(book, f"已新建 {new_month} 的月报：{target}\n名册、全年台账和注册累计数已带入，本月新增数已清零。")
+
+
+@ribbon_action
+def merge_folder(book: Any) -> None:
+    """合并文件夹…: consolidate a folder of unit workbooks into the city workbook."""
+    from ..api import consolidate_month, load_context, today
+
+    folder = book.app.api.FileDialog(4)  # msoFileDialogFolderPicker (Excel's own dialog)
+    if not folder.Show():
+        return
+    source = Path(folder.SelectedItems(1))
+    ctx = load_context(config_for(book))
+    day = today(ctx)
+    month = f"{day.year}-{day.month:02d}"
+    with busy(book, "kexie_xl：正在汇总…") as status:
+        result = consolidate_month([source], ctx, month, output=source / f"重庆市科技志愿服务月报_{month}.xlsx",
+                                   force=True, progress=lambda n, total, name: status(f"kexie_xl：{n}/{total} {name}"))
+    alert(book, result.summary())
+
+
+@ribbon_action
+def fetch_mail(book: Any) -> None:
+    """收取邮件并汇总…: the whole month from the configured mailbox (see the README's mail settings)."""
+    from ..api import load_context, today
+    from ..runs import run_month
+
+    ctx = load_context(config_for(book))
+    day = today(ctx)
+    month = f"{day.year}-{day.month:02d}"
+    with busy(book, "kexie_xl：正在收取邮件并汇总…"):
+        result = run_month(ctx, month, force=True)
+    alert(book, result.summary())
+
+
+@ribbon_action
+def show_instructions(book: Any) -> None:
+    """填报说明: go to the instructions sheet."""
+    names = [s.name for s in book.sheets]
+    if "填报说明" in names:
+        book.sheets["填报说明"].activate()
+    else:
+        alert(book, "本工作簿没有「填报说明」工作表；可用 kexie-xl template 生成标准模板。")
+
+
+@ribbon_action
+def doctor(book: Any) -> None:
+    """设置与诊断: what Python, xlwings and the configuration look like from inside Excel."""
+    import sys
+
+    import xlwings
+
+    from ..config import find_config_file
+
+    config = config_for(book) or find_config_file() or "（无，使用内置默认值）"
+    alert(book, f"Python：{sys.executable}（{sys.version.split()[0]}）\nxlwings：{xlwings.__version__}\n"
+                f"配置文件：{config}\n日志：{Path(__import__('tempfile').gettempdir()) / 'kexie_xl.log'}")
+
+
+BUTTONS: dict[str, Callable[[Any], None]] = {
+    "kx_validate": validate_book,
+    "kx_quarterly": quarterly_book,
+    "kx_submit": submit_book,
+    "kx_next_month": next_month_book,
+    "kx_merge_folder": merge_folder,
+    "kx_fetch_mail": fetch_mail,
+    "kx_instructions": show_instructions,
+    "kx_doctor": doctor,
+}
+
+if __name__ == "__main__":  # debugging on Windows with Excel open: python -m kexie_xl.xl.buttons kx_validate
+    import sys
+
+    import xlwings as xw
+
+    xw.Book("科技志愿服务月报模板.xlsx").set_mock_caller()
+    dispatch(sys.argv[1] if len(sys.argv) > 1 else "kx_validate")

@@ -1,0 +1,86 @@
+"""Excel layer: the live workbook behind xlwings — a Grid read in bulk, marks and tool sheets written in bulk.
+
+This module and buttons.py are the only places that touch the xlwings object model (Book, Sheet, Range); they
+use a small part of it, so the tests drive them through a stand-in of that part (tests/fake_xlwings.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..read.grid import Grid, SheetGrid
+from ..write.marks import FILL, TOOL_SHEETS, CellMark, ToolSheet
+
+RESTORE = "kexie-restore:"
+
+
+def read_grid(book: Any) -> Grid:
+    """Every sheet's values in one read per sheet (used range from A1), as the file readers give them."""
+    grid = Grid(engine="xlwings")
+    for sheet in book.sheets:
+        if sheet.name in TOOL_SHEETS:
+            continue
+        last = sheet.used_range.last_cell
+        values = sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value or []
+        rows = [["" if v is None else v for v in row] for row in values]
+        grid.sheets[sheet.name] = SheetGrid(sheet.name, rows)
+    return grid
+
+
+def _hex(argb: str) -> tuple[int, int, int]:
+    return int(argb[2:4], 16), int(argb[4:6], 16), int(argb[6:8], 16)
+
+
+def clear_marks(book: Any) -> None:
+    """Restore the cells earlier runs coloured, drop their notes, and delete the tool's sheets."""
+    names = [s.name for s in book.sheets]
+    for tool in TOOL_SHEETS:
+        if tool not in names:
+            continue
+        values = book.sheets[tool].used_range.options(ndim=2).value or []
+        for row in values:
+            for value in row:
+                if isinstance(value, str) and value.startswith(RESTORE):
+                    target, _, colour = value.removeprefix(RESTORE).rpartition("=")
+                    sheet, _, cell = target.rpartition("!")
+                    if sheet in names:
+                        rng = book.sheets[sheet].range(cell)
+                        rng.color = None if colour == "none" else _hex("FF" + colour)
+                        if rng.note is not None:
+                            rng.note.delete()
+        book.sheets[tool].delete()
+
+
+def apply_marks(book: Any, marks: list[CellMark], sheets: list[ToolSheet]) -> None:
+    """Colour and annotate the marked cells, then add the tool sheets (the first keeps what to restore)."""
+    restore = []
+    for mark in marks:
+        rng = book.sheets[mark.sheet].range(mark.cell)
+        before = rng.color
+        restore.append(f"{RESTORE}{mark.sheet}!{mark.cell}=" + ("none" if before is None else
+                                                                  "{:02X}{:02X}{:02X}".format(*before)))
+        rng.color = _hex(FILL[mark.severity])
+        _set_note(rng, f"kexie_xl：\n{mark.note}")
+    for n, tool in enumerate(sheets):
+        rows: list[list[Any]] = [[line] for line in tool.lines] + [[]] + [list(tool.header)]
+        rows += [list(r) for r in tool.rows]
+        width = max(len(r) for r in rows)
+        extra = restore if n == 0 else []
+        table = [r + [""] * (width - len(r)) + [extra[i] if i < len(extra) else ""] for i, r in enumerate(rows)]
+        table += [[""] * width + [value] for value in extra[len(rows):]]
+        sheet = book.sheets.add(tool.name, after=book.sheets[-1])
+        sheet.range("A1").value = table  # one bulk write
+        head = len(tool.lines) + 2
+        for r, c, argb in tool.fills:
+            sheet.range((head + 1 + r, c + 1)).color = _hex(argb)
+        for r, c, target, cell in tool.links:
+            sheet.range((head + 1 + r, c + 1)).add_hyperlink(f"#'{target}'!{cell}", cell)
+        sheet.range((1, width + 1)).column_width = 0  # the restore column stays out of sight
+
+
+def _set_note(rng: Any, text: str) -> None:
+    note = rng.note
+    if note is None:
+        rng.api.AddComment(text)  # xlwings has no "add note": Excel's own AddComment (Windows)
+    else:
+        note.text = text

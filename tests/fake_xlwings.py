@@ -1,0 +1,190 @@
+"""THE ONE MOCK IN THE SUITE: a stand-in for the small part of xlwings' Book/Sheet/Range API that kexie_xl.xl uses.
+
+There is no Excel on these machines, so the Excel layer is driven through this stand-in. It keeps cell values,
+colours, notes and hyperlinks in dictionaries, loaded from a real workbook file with python-calamine. It models
+only what kexie_xl.xl calls; anything else raises AttributeError, so a new call into xlwings shows up here.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineWorkbook
+
+_CELL = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _rc(address: str) -> tuple[int, int]:
+    letters, digits = _CELL.match(address).groups()
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return int(digits), col
+
+
+class Note:
+    def __init__(self, sheet: Sheet, key: tuple[int, int], text: str):
+        self.sheet, self.key, self.text = sheet, key, text
+
+    def delete(self) -> None:
+        self.sheet.notes.pop(self.key, None)
+
+
+class _Api:
+    def __init__(self, rng: Range):
+        self.rng = rng
+
+    def AddComment(self, text: str) -> None:
+        self.rng.sheet.notes[self.rng.key] = Note(self.rng.sheet, self.rng.key, text)
+
+
+class Range:
+    def __init__(self, sheet: Sheet, first: tuple[int, int], last: tuple[int, int] | None = None):
+        self.sheet, self.key, self.last = sheet, first, last or first
+
+    def options(self, ndim: int = 2) -> Range:
+        return self
+
+    @property
+    def value(self) -> Any:
+        (r1, c1), (r2, c2) = self.key, self.last
+        return [[self.sheet.cells.get((r, c)) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+
+    @value.setter
+    def value(self, rows: Any) -> None:
+        r1, c1 = self.key
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                if v in ("", None):
+                    self.sheet.cells.pop((r1 + i, c1 + j), None)
+                else:
+                    self.sheet.cells[(r1 + i, c1 + j)] = v
+
+    @property
+    def color(self) -> tuple[int, int, int] | None:
+        return self.sheet.colors.get(self.key)
+
+    @color.setter
+    def color(self, value: tuple[int, int, int] | None) -> None:
+        if value is None:
+            self.sheet.colors.pop(self.key, None)
+        else:
+            self.sheet.colors[self.key] = value
+
+    @property
+    def note(self) -> Note | None:
+        return self.sheet.notes.get(self.key)
+
+    @property
+    def api(self) -> _Api:
+        return _Api(self)
+
+    def add_hyperlink(self, address: str, text_to_display: str | None = None) -> None:
+        self.sheet.links[self.key] = address
+
+    @property
+    def column_width(self) -> float:
+        return self.sheet.widths.get(self.key[1], 8.43)
+
+    @column_width.setter
+    def column_width(self, width: float) -> None:
+        self.sheet.widths[self.key[1]] = width
+
+    @property
+    def last_cell(self) -> Any:
+        class Cell:
+            row, column = self.last
+
+        return Cell
+
+
+class Sheet:
+    def __init__(self, book: Book, name: str, rows: list[list[Any]] | None = None):
+        self.book, self.name = book, name
+        self.cells: dict[tuple[int, int], Any] = {}
+        self.colors: dict[tuple[int, int], tuple[int, int, int]] = {}
+        self.notes: dict[tuple[int, int], Note] = {}
+        self.links: dict[tuple[int, int], str] = {}
+        self.widths: dict[int, float] = {}
+        for r, row in enumerate(rows or [], start=1):
+            for c, v in enumerate(row, start=1):
+                if v not in ("", None):
+                    self.cells[(r, c)] = v
+
+    def range(self, first: Any, last: Any = None) -> Range:
+        a = _rc(first) if isinstance(first, str) else tuple(first)
+        b = (_rc(last) if isinstance(last, str) else tuple(last)) if last is not None else None
+        return Range(self, a, b)
+
+    @property
+    def used_range(self) -> Range:
+        rows = max((r for r, _c in self.cells), default=1)
+        cols = max((c for _r, c in self.cells), default=1)
+        return Range(self, (1, 1), (rows, cols))
+
+    def activate(self) -> None:
+        self.book.active = self.name
+
+    def delete(self) -> None:
+        self.book.sheets.items.remove(self)
+
+
+class Sheets:
+    def __init__(self, book: Book):
+        self.book, self.items = book, []
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(list(self.items))
+
+    def __getitem__(self, key: str | int) -> Sheet:
+        if isinstance(key, int):
+            return self.items[key]
+        return next(s for s in self.items if s.name == key)
+
+    def add(self, name: str, after: Sheet | None = None) -> Sheet:
+        sheet = Sheet(self.book, name)
+        self.items.insert(self.items.index(after) + 1 if after else len(self.items), sheet)
+        return sheet
+
+
+class App:
+    def __init__(self) -> None:
+        self.screen_updating = True
+        self.status_bar: Any = False
+        self.alerts: list[str] = []
+        self.status_history: list[Any] = []
+
+    def alert(self, prompt: str, title: str = "") -> None:
+        self.alerts.append(prompt)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "status_bar" and hasattr(self, "status_history"):
+            self.status_history.append(value)
+        object.__setattr__(self, name, value)
+
+
+class _BookApi:
+    def __init__(self, book: Book):
+        self.book = book
+
+    def SaveCopyAs(self, path: str) -> None:
+        shutil.copyfile(self.book.fullname, path)
+
+
+class Book:
+    """A workbook as Excel would hold it after opening `path` (values only)."""
+
+    def __init__(self, path: Path):
+        self.fullname = str(path)
+        self.name = path.name
+        self.app = App()
+        self.sheets = Sheets(self)
+        self.active = ""
+        self.api = _BookApi(self)
+        wb = CalamineWorkbook.from_path(str(path))
+        for name in wb.sheet_names:
+            self.sheets.items.append(Sheet(self, name, wb.get_sheet_by_name(name).to_python()))
+        wb.close()
