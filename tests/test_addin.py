@@ -150,3 +150,64 @@ def test_next_month_carries_roster_ledger_and_totals(tmp_path: Path, ctx) -> Non
     _report, sub = check_workbook(target, load_context(ROOT / "tests" / "data" / "empty.toml"))
     assert sub.month == (2026, 12) and len(sub.rows("teams")) == 4 and len(sub.rows("activities")) == 8
     assert {r.values["new"] for r in sub.rows("registration")} == {0}
+
+
+# Installing for the current user (the paths of Windows and macOS, exercised in a temporary home)
+
+
+def test_install_status_uninstall(built: Path, tmp_path: Path) -> None:
+    import sys
+
+    from kexie_xl.addin.install import diagnose, install, place, uninstall
+    from kexie_xl.errors import KexieError
+
+    where = place("win32", home=tmp_path, appdata=tmp_path / "AppData" / "Roaming")
+    assert where.xlstart == tmp_path / "AppData" / "Roaming" / "Microsoft" / "Excel" / "XLSTART"
+    assert place("darwin", home=tmp_path).xlstart.parts[-2:] == ("Startup.localized", "Excel")
+    with pytest.raises(KexieError, match="Windows 或 macOS"):
+        place("linux", home=tmp_path)
+    lines = install(built, where, python=sys.executable)
+    assert (where.xlstart / "kexie_xl.xlam").read_bytes() == built.read_bytes() and "重新启动 Excel" in lines[-1]
+    assert where.conf.read_text(encoding="utf-8") == f'"INTERPRETER_WIN","{sys.executable}"\n'
+    checks = dict((message.split("：")[0].split(" ")[0], ok) for ok, message in diagnose(where))
+    assert checks["加载项"] and checks["xlwings"] and all(ok for ok, _m in diagnose(where)[:4])
+    assert "已删除" in uninstall(where)[0] and not (where.xlstart / "kexie_xl.xlam").exists()
+    assert not diagnose(where)[2][0]
+    with pytest.raises(KexieError, match="找不到加载项文件"):
+        install(tmp_path / "nope.xlam", where)
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_loads_the_project_and_runs_a_smoke_sub(soffice: str, tmp_path: Path) -> None:
+    """The smoke build: our modules plus a Sub writing known values (Chinese through build-time ChrW)."""
+    import json
+    import subprocess
+
+    from kexie_xl.addin.build import build_smoke
+
+    system_python = "/usr/bin/python3"  # python3-uno belongs to Debian's interpreter, not the venv
+    probe = subprocess.run([system_python, "-c", "import uno"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.fail("python3-uno is missing: the README's test command installs it (apt-get install python3-uno)")
+    smoke = build_smoke(ROOT / "macros", tmp_path / "smoke.xlsm", label="重庆市科协·科技志愿服务")
+    assert all(ord(ch) < 128 for ch in "\n".join(modules(smoke).values()))  # the source stays ASCII
+    out = tmp_path / "out.xlsx"
+    done = subprocess.run([system_python, str(ROOT / "tests" / "lo_run_vba.py"), str(smoke), str(out),
+                           str(tmp_path / "profile"), "KexieSmoke.KexieSmokeWrite"],
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    listed = json.loads(done.stdout.strip().splitlines()[-1])["modules"]
+    assert {"KexieRibbon", "KexieSmoke"} <= set(listed)
+    import openpyxl
+
+    ws = openpyxl.load_workbook(out).worksheets[0]
+    assert (ws["A1"].value, ws["B1"].value, ws["C1"].value) == ("hello from VBA", 42, "重庆市科协·科技志愿服务")
+
+
+def test_vba_string_is_ascii_for_any_text() -> None:
+    from kexie_xl.addin.build import vba_string
+
+    assert vba_string("ab") == '"ab"'
+    assert vba_string("科协 ok") == 'ChrW(&H79D1) & ChrW(&H534F) & " ok"'
+    assert vba_string('say "hi"') == '"say " & """" & "hi" & """"'
+    assert vba_string("") == '""'

@@ -50,14 +50,50 @@ def macro_sources(macros: Path) -> list[Module]:
     return out
 
 
+def vba_string(text: str) -> str:
+    """A VBA string expression for any text, ASCII only: non-ASCII characters become ChrW(&Hxxxx) at build time,
+    so the source reads the same whatever the Windows code page."""
+    parts, plain = [], ""
+    for ch in text:
+        if ord(ch) < 128 and ch != '"':
+            plain += ch
+            continue
+        if plain:
+            parts.append(f'"{plain}"')
+            plain = ""
+        parts.append('""""' if ch == '"' else f"ChrW(&H{ord(ch):04X})")
+    if plain or not parts:
+        parts.append(f'"{plain}"')
+    return " & ".join(parts)
+
+
+SMOKE = """Option Explicit
+' Smoke test (tests only): proves the project loads and runs, and how non-ASCII text is carried (ChrW).
+Public Sub KexieSmokeWrite()
+    Worksheets(1).Range("A1").Value = "hello from VBA"
+    Worksheets(1).Range("B1").Value = 42
+    Worksheets(1).Range("C1").Value = {label}
+End Sub
+"""
+
+
+def build_smoke(macros: Path, target: Path, label: str = "科技志愿服务") -> Path:
+    """A macro workbook (.xlsm) with our modules and a smoke Sub, without xlwings (which LibreOffice cannot run)."""
+    smoke = Module("KexieSmoke", SMOKE.format(label=vba_string(label)).replace("\n", "\r\n"), "standard")
+    return _build([*macro_sources(macros), smoke], None, target)
+
+
 def build_addin(macros: Path, target: Path) -> Path:
     """Write the add-in to `target` (atomically)."""
+    modules = [*macro_sources(macros), *xlwings_sources()]
+    return _build(modules, (macros / "customUI14.xml").read_bytes(), target)
+
+
+def _build(modules: list[Module], customui: bytes | None, target: Path) -> Path:
     from pyopenvba import ExcelFile, VBAModuleKind
 
-    modules = [*macro_sources(macros), *xlwings_sources()]
-    customui = (macros / "customUI14.xml").read_bytes()
     with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp) / ADDIN_FILE
+        raw = Path(tmp) / target.name
         with ExcelFile.create_new(raw) as wb:
             project = wb.vba_project()
             project.delete_module("Module1")
@@ -72,15 +108,16 @@ def build_addin(macros: Path, target: Path) -> Path:
     return target
 
 
-def _add_ribbon(source: Path, target: Path, customui: bytes) -> None:
+def _add_ribbon(source: Path, target: Path, customui: bytes | None) -> None:
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             data = zin.read(info)
-            if info.filename == "_rels/.rels":
+            if info.filename == "_rels/.rels" and customui is not None:
                 rel = (f'<Relationship Id="rIdKexieUI" Type="{CUSTOMUI_REL}" Target="{CUSTOMUI_PART}"/>').encode()
                 data = data.replace(b"</Relationships>", rel + b"</Relationships>")
             zout.writestr(_fixed(info.filename), data)
-        zout.writestr(_fixed(CUSTOMUI_PART), customui)
+        if customui is not None:
+            zout.writestr(_fixed(CUSTOMUI_PART), customui)
 
 
 def _fixed(name: str) -> zipfile.ZipInfo:
