@@ -211,3 +211,45 @@ def test_vba_string_is_ascii_for_any_text() -> None:
     assert vba_string("科协 ok") == 'ChrW(&H79D1) & ChrW(&H534F) & " ok"'
     assert vba_string('say "hi"') == '"say " & """" & "hi" & """"'
     assert vba_string("") == '""'
+
+
+def test_a_failure_while_marking_leaves_no_marks(tmp_path: Path, ctx, monkeypatch) -> None:
+    from tests import fake_xlwings
+
+    book = _book(tmp_path, ctx, edits=[("activities", 7, {"kind": "进校区"}), ("basic", None, {"phone": "1380023"})])
+    calls = {"n": 0}
+    original = fake_xlwings.Range.color.fset
+
+    def flaky(self, value):  # the second coloured cell fails, as a protected or busy Excel might
+        if value is not None:
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise OSError("Excel is busy")
+        original(self, value)
+
+    monkeypatch.setattr(fake_xlwings.Range, "color", property(fake_xlwings.Range.color.fget, flaky))
+    buttons.dispatch("kx_validate", book)
+    assert "出现意外错误（OSError）" in book.app.alerts[-1]
+    assert not any(s.colors for s in book.sheets) and not any(s.notes for s in book.sheets)
+    assert "校验结果" not in [s.name for s in book.sheets]
+
+
+def test_merge_folder_through_excels_folder_dialog(demo, tmp_path: Path, ctx) -> None:
+    out, manifest = demo
+    book = _book(tmp_path, ctx)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for f in manifest["files"][:3]:
+        (inbox / Path(f["path"]).name).write_bytes((out / f["path"]).read_bytes())
+
+    class Dialog:  # Excel's msoFileDialogFolderPicker, as the stand-in's app.api would return it
+        def Show(self):
+            return -1
+
+        def SelectedItems(self, n):
+            return str(inbox)
+
+    book.app.api = type("Api", (), {"FileDialog": staticmethod(lambda kind: Dialog())})()
+    buttons.dispatch("kx_merge_folder", book)
+    assert "汇总：收到 3 份" in book.app.alerts[-1], book.app.alerts
+    assert list(inbox.glob("重庆市科技志愿服务月报_*.xlsx"))

@@ -34,12 +34,27 @@ def dispatch(button_id: str, book: Any = None) -> None:
 # Checking the open workbook
 
 
+def _context(book: Any) -> Any:
+    """The settings for this workbook; without a kexie.toml, the store and archive go beside the workbook
+    (Excel's working directory is no place for them)."""
+    from ..api import Context, load_context
+
+    config = config_for(book)
+    ctx = load_context(config)
+    if config is not None or not getattr(book, "fullname", ""):
+        return ctx
+    folder = Path(book.fullname).parent
+    paths = ctx.settings.paths
+    rebased = paths.model_copy(update={"store": folder / paths.store, "archive": folder / paths.archive})
+    return Context(ctx.settings.model_copy(update={"paths": rebased}), ctx.registry)
+
+
 def _check(book: Any) -> tuple[Any, Any, Any, date]:
-    from ..api import load_context, today
+    from ..api import today
     from ..rules.context import RuleContext
     from ..rules.run import check_grid
 
-    ctx = load_context(config_for(book))
+    ctx = _context(book)
     day = today(ctx)
     report, sub = check_grid(live.read_grid(book), ctx.template, RuleContext(ctx.settings, ctx.registry, day),
                              book.name)
@@ -56,10 +71,9 @@ def validate_book(book: Any) -> None:
         ctx, report, sub, day = _check(book)
         statuses = team_quarters(sub, ctx, day)
         status("kexie_xl：正在标注…")
-        live.clear_marks(book)
         teams = ctx.template.sheet("teams").name
-        live.apply_marks(book, cell_marks(report), [result_sheet(report, day.isoformat()),
-                                                    quarterly_sheet(statuses, teams)])
+        live.replace_marks(book, cell_marks(report), [result_sheet(report, day.isoformat()),
+                                                      quarterly_sheet(statuses, teams)])
     verdict = "没有错误，可以生成报送件。" if report.ok else "请按「校验结果」表修改标红的单元格后重新校验。"
     alert(book, f"校验完成：错误 {report.errors} 处，警告 {report.warnings} 处。{verdict}")
 
@@ -76,8 +90,7 @@ def quarterly_book(book: Any) -> None:
         ctx, report, sub, day = _check(book)
         statuses = team_quarters(sub, ctx, day)
         quarterly = replace(report, findings=[f for f in report.findings if f.code.startswith("rule.quarterly")])
-        live.clear_marks(book)
-        live.apply_marks(book, cell_marks(quarterly), [quarterly_sheet(statuses, ctx.template.sheet("teams").name)])
+        live.replace_marks(book, cell_marks(quarterly), [quarterly_sheet(statuses, ctx.template.sheet("teams").name)])
     missed = sum(1 for s in statuses if s.status == "未达标")
     pending = sum(1 for s in statuses if s.status == "待开展")
     alert(book, f"季度达标：未达标 {missed} 个队·季度，待开展 {pending} 个队·季度。详见「季度达标」表。")
@@ -110,10 +123,9 @@ def submit_book(book: Any) -> None:
 @ribbon_action
 def next_month_book(book: Any) -> None:
     """新建下月台账: next month's workbook, carrying the roster, the year's ledger and the registration totals."""
-    from ..api import load_context
     from ..write.template import Filling, write_template
 
-    ctx = load_context(config_for(book))
+    ctx = _context(book)
     with busy(book, "kexie_xl：正在新建下月台账…"):
         _ctx, _report, sub, _day = _check(book)
     if sub.month is None:
@@ -140,13 +152,13 @@ def next_month_book(book: Any) -> None:
 @ribbon_action
 def merge_folder(book: Any) -> None:
     """合并文件夹…: consolidate a folder of unit workbooks into the city workbook."""
-    from ..api import consolidate_month, load_context, today
+    from ..api import consolidate_month, today
 
     folder = book.app.api.FileDialog(4)  # msoFileDialogFolderPicker (Excel's own dialog)
     if not folder.Show():
         return
     source = Path(folder.SelectedItems(1))
-    ctx = load_context(config_for(book))
+    ctx = _context(book)
     day = today(ctx)
     month = f"{day.year}-{day.month:02d}"
     with busy(book, "kexie_xl：正在汇总…") as status:
@@ -158,10 +170,10 @@ def merge_folder(book: Any) -> None:
 @ribbon_action
 def fetch_mail(book: Any) -> None:
     """收取邮件并汇总…: the whole month from the configured mailbox (see the README's mail settings)."""
-    from ..api import load_context, today
+    from ..api import today
     from ..runs import run_month
 
-    ctx = load_context(config_for(book))
+    ctx = _context(book)
     day = today(ctx)
     month = f"{day.year}-{day.month:02d}"
     with busy(book, "kexie_xl：正在收取邮件并汇总…"):

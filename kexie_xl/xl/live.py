@@ -52,15 +52,34 @@ def clear_marks(book: Any) -> None:
 
 
 def apply_marks(book: Any, marks: list[CellMark], sheets: list[ToolSheet]) -> None:
-    """Colour and annotate the marked cells, then add the tool sheets (the first keeps what to restore)."""
+    """Add the tool sheets (the first keeps what to restore), then colour and annotate the marked cells.
+
+    The restore list is written before any cell is touched, so `clear_marks` can always undo a run that failed
+    half-way: the clerk never keeps a half-marked workbook.
+    """
     restore = []
     for mark in marks:
-        rng = book.sheets[mark.sheet].range(mark.cell)
-        before = rng.color
+        before = book.sheets[mark.sheet].range(mark.cell).color
         restore.append(f"{RESTORE}{mark.sheet}!{mark.cell}=" + ("none" if before is None else
                                                                   "{:02X}{:02X}{:02X}".format(*before)))
+    _add_tool_sheets(book, sheets, restore)
+    for mark in marks:
+        rng = book.sheets[mark.sheet].range(mark.cell)
         rng.color = _hex(FILL[mark.severity])
         _set_note(rng, f"kexie_xl：\n{mark.note}")
+
+
+def replace_marks(book: Any, marks: list[CellMark], sheets: list[ToolSheet]) -> None:
+    """Remove the earlier marks and apply these; if anything fails, the book is left without marks at all."""
+    clear_marks(book)
+    try:
+        apply_marks(book, marks, sheets)
+    except Exception:
+        clear_marks(book)
+        raise
+
+
+def _add_tool_sheets(book: Any, sheets: list[ToolSheet], restore: list[str]) -> None:
     for n, tool in enumerate(sheets):
         rows: list[list[Any]] = [[line] for line in tool.lines] + [[]] + [list(tool.header)]
         rows += [list(r) for r in tool.rows]
