@@ -121,7 +121,8 @@ class Smtp:
 
 
 @contextmanager
-def smtp_server() -> Iterator[Smtp]:
+def smtp_server(ssl_context: object = None, tls_context: object = None) -> Iterator[Smtp]:
+    """aiosmtpd on loopback: plain, implicit TLS (`ssl_context`) or STARTTLS (`tls_context`)."""
     from aiosmtpd.controller import Controller
 
     box = Smtp("127.0.0.1", free_port())
@@ -131,7 +132,17 @@ def smtp_server() -> Iterator[Smtp]:
             box.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
             return "250 OK"
 
-    controller = Controller(Handler(), hostname=box.host, port=box.port)
+    from aiosmtpd.smtp import AuthResult
+
+    def authenticate(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        ok = getattr(auth_data, "password", b"") in (PASSWORD.encode(), PASSWORD)
+        return AuthResult(success=ok)
+
+    server_kwargs: dict = {"authenticator": authenticate}  # AUTH is offered over TLS only (aiosmtpd's default)
+    options: dict = {"ssl_context": ssl_context} if ssl_context else {}
+    if tls_context:
+        server_kwargs |= {"tls_context": tls_context, "require_starttls": True}
+    controller = Controller(Handler(), hostname=box.host, port=box.port, **server_kwargs, **options)
     controller.start()
     try:
         yield box

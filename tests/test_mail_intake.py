@@ -159,3 +159,29 @@ def test_raw_gbk_attachment_name() -> None:
            b'Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="'
            + "万州区科协.xlsx".encode("gbk") + b'"\r\nContent-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--XX--\r\n')
     assert [a.name for a in parse_eml(raw).attachments] == ["万州区科协.xlsx"]
+
+
+def test_outlook_msg_files(tmp_path: Path) -> None:
+    from kexie_xl.mail.parse import parse_msg
+
+    from .msg_writer import outlook_msg
+
+    ctx = registry_ctx(tmp_path)
+    data = write(tmp_path / "wz.xlsx", ctx.template, clean_filling()).read_bytes()
+    box = tmp_path / "outlook"
+    box.mkdir()
+    raw = outlook_msg(subject="万州区科协 11 月月报", sender="wz@units.example", sender_name="万州区科协",
+                      date="Sun, 15 Nov 2026 10:00:00 +0800", body="附件为月报。超大附件 https://wx.mail.qq.com/ftn/download?k=1",
+                      attachment=("2026-11_万州区科协_科技志愿服务月报.xlsx", data))
+    (box / "万州.msg").write_bytes(raw)
+    message = parse_msg(box / "万州.msg")
+    assert (message.sender, message.sender_name, message.subject) == ("wz@units.example", "万州区科协", "万州区科协 11 月月报")
+    assert message.sent == datetime(2026, 11, 15, 10, 0, tzinfo=TZ)
+    assert [(a.name, a.data) for a in message.attachments] == [("2026-11_万州区科协_科技志愿服务月报.xlsx", data)]
+    assert message.links == ["https://wx.mail.qq.com/ftn/download?k=1"]
+    result = consolidate_month([box], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")
+    assert result.counts.by_status == {C.ADOPTED: 1}
+    row = _values(tmp_path / "c.xlsx", C.INTAKE)[1]
+    assert row[1] == "2026-11_万州区科协_科技志愿服务月报.xlsx" and row[5] == "2026-11-15 10:00"
+    archived = list((tmp_path / "archive" / "2026-11" / "邮件").glob("*.msg"))
+    assert [p.read_bytes() for p in archived] == [raw]  # kept as it came

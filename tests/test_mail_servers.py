@@ -158,3 +158,28 @@ def test_tls_connections_verify_the_certificate(servers, tmp_path: Path, securit
     untrusted = MailServer(host="127.0.0.1", port=port, security=security, user=imap.user)
     with pytest.raises(ConfigError, match=r"certificate verify failed|CERTIFICATE_VERIFY_FAILED"):
         fetch_month(untrusted, "INBOX", "2026-11", tmp_path / "mail2", tmp_path / "cp2.json", "Asia/Shanghai")
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_feedback_over_tls(servers, tmp_path: Path, security: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ssl
+
+    from kexie_xl.config import MailServer, MailSettings, Settings
+    from kexie_xl.mail.reply import Received, build_draft, send
+
+    from .mailservers import smtp_server
+
+    imap, _plain = servers
+    monkeypatch.setenv("KEXIE_XL_MAIL_PASSWORD", imap.password)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(imap.ca_file, imap.ca_file.parent / "key.pem")
+    kwargs = {"ssl_context": context} if security == "ssl" else {"tls_context": context}
+    with smtp_server(**kwargs) as box:
+        smtp = MailServer(host=box.host, port=box.port, security=security, user="kx@example.cn", ca_file=imap.ca_file)
+        settings = Settings(mail=MailSettings(smtp=smtp))
+        draft = build_draft(unit="500101", unit_name="万州区科协", to="wz@units.example", month="2026-11",
+                            received=[Received("a.xlsx", "2026-11-15 10:00", "采用", "")], findings=[],
+                            attachment=None, settings=settings, sender="kx@example.cn", in_reply_to="",
+                            folder=tmp_path)
+        send([draft], settings, "kx@example.cn")
+        assert draft.sent and [r[1] for r in box.received] == [["wz@units.example"]]

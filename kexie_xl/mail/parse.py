@@ -127,6 +127,12 @@ def parse_msg(path: Path) -> MailMessage:
     try:
         name, address = parseaddr(item.sender or "")
         sent = item.date if isinstance(item.date, datetime) else None
+        header_date = item.header.get("Date") if item.header is not None else None
+        if sent is None and header_date:  # no submit time property: the transport headers' Date
+            try:
+                sent = parsedate_to_datetime(str(header_date))
+            except (TypeError, ValueError):
+                sent = None
         out = MailMessage(path.read_bytes(), address.lower(), name, item.subject or "", sent, item.messageId or "")
         for att in item.attachments:
             data = getattr(att, "data", None)
