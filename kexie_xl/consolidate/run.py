@@ -16,9 +16,9 @@ from ..schema.units import Unit
 from .intake import Input, Intake, sha256_of
 from .ledger import decide, unit_from_name
 from .merge import CityMonth
-from .store import ROW_TABLES, Store
+from .store import ROW_TABLES, Store, store_row
 
-Facts = tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]  # what the store keeps of one checked workbook
+Facts = tuple[dict[str, Any], dict[str, list[tuple[Any, ...]]]]  # what the store keeps of one checked workbook
 CheckMany = Callable[[list[Input]], Iterator[tuple[Input, Facts]]]  # checks new content (maybe in parallel)
 
 
@@ -77,7 +77,7 @@ def facts_of(name: str, report: Any, sub: Any, registry: Any, month: str) -> Fac
     rows: dict[str, list[dict[str, Any]]] = {}
     if sub is not None:
         for table in ROW_TABLES:
-            rows[table] = [{**r.values, "row": r.row} for r in sub.rows(table)]
+            rows[table] = [store_row(r.values, r.row, table) for r in sub.rows(table)]
     return facts, rows
 
 

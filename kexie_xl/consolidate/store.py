@@ -78,7 +78,8 @@ class Store:
         row = self.db.execute("SELECT id FROM submissions WHERE sha256 = ?", (sha256,)).fetchone()
         return row["id"] if row else None
 
-    def add_submission(self, sha256: str, facts: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> int:
+    def add_submission(self, sha256: str, facts: dict[str, Any], rows: dict[str, list[tuple[Any, ...]]]) -> int:
+        """Store one checked workbook: its facts, and its rows as made by `store_row` (in ROW_TABLES order)."""
         cur = self.db.execute(
             "INSERT INTO submissions (sha256, unit, unit_name, month, report_date, template_version, readable, "
             "errors, warnings, findings) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -90,7 +91,7 @@ class Store:
             columns = ROW_TABLES[table]
             sql = (f'INSERT INTO "{table}" (submission_id, {", ".join(chr(34) + c + chr(34) for c in columns)}) '
                    f'VALUES (?{", ?" * len(columns)})')
-            self.db.executemany(sql, ([sid, *(_cell(r.get(c)) for c in columns)] for r in records))
+            self.db.executemany(sql, ((sid, *record) for record in records))
         return sid
 
     def submission(self, sid: int) -> sqlite3.Row:
@@ -156,10 +157,14 @@ class Store:
         return out
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+def store_row(values: dict[str, Any], row: int, table: str) -> tuple[Any, ...]:
+    """One row for the store, in the table's column order, dates as ISO text (done where the row is read, so a
+    process pool does this work in parallel and the parent only inserts)."""
+    out: list[Any] = [row]
+    for column in ROW_TABLES[table][1:]:
+        value = values.get(column)
+        out.append(value.isoformat() if isinstance(value, date) else value)
+    return tuple(out)
 
 
 def _typed(row: dict[str, Any]) -> dict[str, Any]:
