@@ -195,6 +195,7 @@ def test_one_bad_file_never_stops_the_batch(clean: Path, ctx, tmp_path: Path) ->
 # Marks in the workbook
 
 
+@pytest.mark.filterwarnings("ignore:Data Validation extension is not supported")  # openpyxl sees our x14, as meant
 def test_marked_copy_keeps_image_x14_validation_and_vba(demo, soffice: str, tmp_path: Path) -> None:
     out, manifest = demo
     ctx = load_context(out / manifest["config"])
