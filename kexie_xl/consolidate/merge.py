@@ -55,11 +55,12 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
     deadline = date(year, mon, settings.report.deadline_day)
     as_of = date(year, mon, calendar.monthrange(year, mon)[1])
     inputs = store.inputs(month)
-    adopted = {store.submission(r["submission_id"])["unit"]: r for r in inputs if r["status"] == "采用"}
+    subs = {r["submission_id"]: store.submission(r["submission_id"]) for r in inputs if r["submission_id"] is not None}
+    adopted = {subs[r["submission_id"]]["unit"]: r for r in inputs if r["status"] == "采用"}
     first = {}  # a unit's first accepted report decides 按时/逾期; a later correction does not make it late
     for r in inputs:
         if r["status"] in ("采用", "被替代"):
-            first.setdefault(store.submission(r["submission_id"])["unit"], r["received"])
+            first.setdefault(subs[r["submission_id"]]["unit"], r["received"])
     names = {u.code: u.name for u in units}
     months = [f"{year}-{m:02d}" for m in range(1, mon + 1)]
     history = store.adopted(months)
@@ -87,7 +88,7 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
         quarterly=[s for s in statuses if s.status in (MISSED, PENDING)],
         experience=_rows_of(store, "experience", adopted, names),
         photos=_rows_of(store, "photos", adopted, names),
-        intake=_intake(store, inputs), by_month=[(m, by_month.get(m, 0)) for m in months], names=names,
+        intake=_intake(subs, inputs), by_month=[(m, by_month.get(m, 0)) for m in months], names=names,
     )
 
 
@@ -157,10 +158,10 @@ def _rows_of(store: Store, table: str, adopted: dict[str, Any], names: dict[str,
     return out
 
 
-def _intake(store: Store, inputs: list[Any]) -> list[dict[str, Any]]:
+def _intake(subs: dict[int, Any], inputs: list[Any]) -> list[dict[str, Any]]:
     out = []
     for r in inputs:
-        sub = store.submission(r["submission_id"]) if r["submission_id"] is not None else None
+        sub = subs.get(r["submission_id"])
         out.append({"file": r["name"], "source": r["source"], "unit": (sub and sub["unit_name"]) or "",
                     "unit_code": sub and sub["unit"], "month": (sub and sub["month"]) or "",
                     "received": r["received"][:16].replace("T", " "), "status": r["status"], "reason": r["reason"] or "",
