@@ -37,7 +37,13 @@ def run(obj: dict, sources: tuple[Path, ...], month: str, no_fetch: bool, send: 
         parse_month(month)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--month") from None
+    from .consolidate import _bar
+
     ctx = load_context(obj["config"])
-    result = run_month(ctx, month, sources=list(sources), fetch=not no_fetch, send=send, output=output,
-                       store_path=store, force=force)
+    progress, stop = _bar()
+    try:
+        result = run_month(ctx, month, sources=list(sources), fetch=not no_fetch, send=send, output=output,
+                           store_path=store, force=force, progress=progress)
+    finally:
+        stop()
     click.echo(result.summary())

@@ -80,6 +80,8 @@ def _print(reports: list[Report], marked: dict[str, Path], show_changes: bool) -
     from rich.console import Console
     from rich.table import Table
 
+    from ..write.marks import short_message
+
     console = Console(highlight=False, soft_wrap=True)
     for report in reports:
         head = f"[bold]{report.file}[/bold]"
@@ -93,7 +95,7 @@ def _print(reports: list[Report], marked: dict[str, Path], show_changes: bool) -
                 table.add_column(column, overflow="fold")
             for f in report.findings:
                 style = "red" if f.severity is Severity.ERROR else "yellow"
-                table.add_row(f.sheet, f.cell, f"[{style}]{f.severity.value}[/{style}]", f.message, f.fix)
+                table.add_row(f.sheet, f.cell, f"[{style}]{f.severity.value}[/{style}]", short_message(f.message), f.fix)
             console.print(table)
         if report.changes:
             console.print(f"  已自动识别 {len(report.changes)} 处写法（原文件不变）" +

@@ -38,13 +38,14 @@ def cell_marks(report: Report) -> list[CellMark]:
     marks = []
     for (sheet, cell), found in grouped.items():
         severity = Severity.ERROR if any(f.severity is Severity.ERROR for f in found) else Severity.WARNING
-        note = "\n".join(f"【{f.severity.value}】{_strip_where(f.message)}。{f.fix}" for f in found)
+        note = "\n".join(f"【{f.severity.value}】{short_message(f.message)}。{f.fix}" for f in found)
         marks.append(CellMark(sheet, cell, severity, note))
     return marks
 
 
-def _strip_where(message: str) -> str:
-    """The note sits on the cell itself: drop the leading 「工作表「…」F12 」 from the message."""
+def short_message(message: str) -> str:
+    """Where the sheet and cell are shown already (a note on the cell, a table with those columns), drop the
+    leading 「工作表「…」F12 」 of the message."""
     if message.startswith("工作表「"):
         end = message.find("」")
         rest = message[end + 1:]
