@@ -6,10 +6,12 @@ from pathlib import Path
 
 import click
 
+from .common import check_month, progress_bar
+
 
 @click.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--month", required=True, help="汇总的报送月份（YYYY-MM）。")
+@click.option("--month", required=True, callback=check_month, help="汇总的报送月份（YYYY-MM）。")
 @click.option("-o", "--out", "output", type=click.Path(dir_okay=False, path_type=Path),
               help="全市月报文件（默认：当前目录下的 重庆市科技志愿服务月报_YYYY-MM.xlsx）。")
 @click.option("--store", "store", type=click.Path(dir_okay=False, path_type=Path),
@@ -28,38 +30,10 @@ def consolidate(obj: dict, sources: tuple[Path, ...], month: str, output: Path |
       kexie-xl consolidate 收件/2026-11 --month 2026-11
       kexie-xl consolidate 收件.zip 补报/ --month 2026-11 -o 全市月报.xlsx --strict
     """
-    import sys
-
     from ..api import consolidate_month, load_context
-    from ..config import parse_month
 
-    try:
-        parse_month(month)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--month") from None
     ctx = load_context(obj["config"])
-    progress, stop = _bar()
-    try:
+    with progress_bar("读取") as step:
         result = consolidate_month(list(sources), ctx, month, output=output, store_path=store, strict=strict,
-                                   force=force, progress=progress)
-    finally:
-        stop()
+                                   force=force, progress=step)
     click.echo(result.summary())
-    sys.exit(0)
-
-
-def _bar():  # type: ignore[no-untyped-def]
-    import sys
-
-    if not sys.stderr.isatty():
-        return None, lambda: None
-    from rich.progress import Progress
-
-    bar = Progress(transient=True)
-    task = bar.add_task("读取", total=None)
-    bar.start()
-
-    def step(done: int, total: int, label: str) -> None:
-        bar.update(task, completed=done, total=total, description=f"读取 {label[:30]}")
-
-    return step, bar.stop

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from .common import check_month, progress_bar
+
 DEFAULT_MONTH = "2026-11"
 DEFAULT_SEED = 2026
 
@@ -13,7 +15,8 @@ DEFAULT_SEED = 2026
 @click.command()
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-out"),
               show_default=True, help="输出目录（已有的演示数据会被替换）。")
-@click.option("--month", default=DEFAULT_MONTH, show_default=True, help="演示的报送月份（YYYY-MM）。")
+@click.option("--month", default=DEFAULT_MONTH, show_default=True, callback=check_month,
+              help="演示的报送月份（YYYY-MM）。")
 @click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int, help="随机种子：同一种子生成完全相同的数据。")
 @click.pass_obj
 def demo(obj: dict, out: Path, month: str, seed: int) -> None:
@@ -24,24 +27,10 @@ def demo(obj: dict, out: Path, month: str, seed: int) -> None:
       kexie-xl demo
       kexie-xl demo --out /tmp/demo --month 2026-10 --seed 7
     """
-    from rich.console import Console
-    from rich.progress import Progress
-
     from ..api import load_context
-    from ..config import parse_month
     from ..runs import demo_month
 
-    try:
-        parse_month(month)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--month") from None
     ctx = load_context(obj["config"])
-    console = Console()
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("生成演示数据", total=None)
-
-        def progress(done: int, total: int, label: str) -> None:
-            bar.update(task, completed=done, total=total, description=label)
-
-        result = demo_month(out, ctx, month, seed, progress=progress)
+    with progress_bar("演示") as step:
+        result = demo_month(out, ctx, month, seed, progress=step)
     click.echo(result.summary())

@@ -7,10 +7,12 @@ from datetime import date
 
 import click
 
+from .common import check_month
+
 
 @click.command()
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="只列出这一天有效的单位（YYYY-MM-DD）。")
-@click.option("--month", help="只列出这个报送月份应报送的单位（YYYY-MM）。")
+@click.option("--month", callback=check_month, help="只列出这个报送月份应报送的单位（YYYY-MM）。")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 @click.pass_obj
 def units(obj: dict, as_of: object, month: str | None, as_json: bool) -> None:
@@ -22,15 +24,11 @@ def units(obj: dict, as_of: object, month: str | None, as_json: bool) -> None:
       kexie-xl units --as-of 2025-12-01 --json
     """
     from ..api import load_context
-    from ..config import parse_month
 
     ctx = load_context(obj["config"])
     found = list(ctx.registry.units)
     if month:
-        try:
-            year, mon = parse_month(month)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--month") from None
+        year, mon = (int(p) for p in month.split("-"))
         found = ctx.registry.active_in_month(year, mon)
     elif as_of is not None:
         found = ctx.registry.active_on(as_of.date())  # type: ignore[attr-defined]

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import click
 
+from .common import check_month, progress_bar
+
 
 @click.command("run")
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--month", required=True, help="报送月份（YYYY-MM）。")
+@click.option("--month", required=True, callback=check_month, help="报送月份（YYYY-MM）。")
 @click.option("--no-fetch", is_flag=True, help="不连接收件邮箱，只处理已归档的邮件和给出的来源。")
 @click.option("--send", is_flag=True, help="通过 SMTP 发送反馈邮件（默认只生成草稿 .eml）。")
 @click.option("-o", "--out", "output", type=click.Path(dir_okay=False, path_type=Path), help="全市月报文件。")
@@ -30,20 +32,10 @@ def run(obj: dict, sources: tuple[Path, ...], month: str, no_fetch: bool, send: 
       kexie-xl run --month 2026-11 --no-fetch 补报/
     """
     from ..api import load_context
-    from ..config import parse_month
     from ..runs import run_month
 
-    try:
-        parse_month(month)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--month") from None
-    from .consolidate import _bar
-
     ctx = load_context(obj["config"])
-    progress, stop = _bar()
-    try:
+    with progress_bar("读取") as step:
         result = run_month(ctx, month, sources=list(sources), fetch=not no_fetch, send=send, output=output,
-                           store_path=store, force=force, progress=progress)
-    finally:
-        stop()
+                           store_path=store, force=force, progress=step)
     click.echo(result.summary())

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ..findings import Report, Severity
+from .common import progress_bar
 
 
 @click.command()
@@ -44,36 +45,21 @@ def validate(obj: dict, files: tuple[Path, ...], out_dir: Path | None, in_place:
     day = as_of.date() if as_of else today(ctx)
     reports: list[Report] = []
     marked: dict[str, Path] = {}
-    for path, report, sub in validate_many(files, ctx, as_of=day, progress=_progress(len(files), fmt)):
-        reports.append(report)
-        if sub is not None and not no_mark:
-            statuses = team_quarters(sub, ctx, day)
-            target = mark_workbook(path, report, as_of=day, statuses=statuses, out_dir=out_dir, in_place=in_place)
-            if target is not None:
-                marked[report.file] = target
+    with progress_bar("校验", enabled=len(files) >= 4 and fmt == "text") as step:
+        for path, report, sub in validate_many(files, ctx, as_of=day, progress=step):
+            reports.append(report)
+            if sub is not None and not no_mark:
+                statuses = team_quarters(sub, ctx, day)
+                target = mark_workbook(path, report, as_of=day, statuses=statuses, out_dir=out_dir,
+                                       in_place=in_place)
+                if target is not None:
+                    marked[report.file] = target
     if fmt == "json":
         payload = [{**r.to_dict(), "marked_copy": str(marked[r.file]) if r.file in marked else None} for r in reports]
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         _print(reports, marked, show_changes)
     sys.exit(max((r.exit_code for r in reports), default=0))
-
-
-def _progress(total: int, fmt: str):  # type: ignore[no-untyped-def]
-    if total < 4 or fmt != "text" or not sys.stderr.isatty():
-        return None
-    from rich.progress import Progress
-
-    bar = Progress(transient=True)
-    task = bar.add_task("校验", total=total)
-    bar.start()
-
-    def step(done: int, _total: int, label: str) -> None:
-        bar.update(task, completed=done, description=f"校验 {label}")
-        if done >= total:
-            bar.stop()
-
-    return step
 
 
 def _print(reports: list[Report], marked: dict[str, Path], show_changes: bool) -> None:
