@@ -5,7 +5,12 @@ Importing the package is cheap (no pandas, openpyxl or xlwings): a ribbon click 
 
 from __future__ import annotations
 
+import logging
+
 from ._version import __version__
+
+# A library logs; the application decides where to (the CLI with --verbose, the ribbon into a log file).
+logging.getLogger("kexie_xl").addHandler(logging.NullHandler())
 
 __all__ = ["__version__", "validate"]
 

@@ -37,6 +37,10 @@ def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
     生成标准模板、校验填报、季度达标、汇总全市月报。每个命令都有 --help。
     """
     ctx.obj = {"config": config, "verbose": verbose}
+    if verbose:  # unexpected failures inside a batch are findings; --verbose also shows their tracebacks
+        import logging
+
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
 
 cli.add_command(template.template)
