@@ -15,9 +15,11 @@ from .errors import KexieError
 from .findings import Report
 
 if TYPE_CHECKING:
+    from .consolidate.archive import Archive
     from .consolidate.intake import Input
     from .consolidate.merge import CityMonth
     from .consolidate.run import Facts, RunCounts
+    from .consolidate.store import Store
     from .read.submission import Submission
     from .rules.quarterly import QuarterStatus
     from .sample import DemoResult
@@ -54,16 +56,20 @@ def validate(path: str | Path, ctx: Context | None = None, *, as_of: date | None
     return report
 
 
-def check_workbook(path: Path, ctx: Context, *, as_of: date | None = None) -> tuple[Report, Submission | None]:
-    """The Report and, when the file could be read, the typed Submission (for marks, quarterly, consolidation)."""
+def check_workbook(path: Path, ctx: Context, *, as_of: date | None = None,
+                   name: str | None = None) -> tuple[Report, Submission | None]:
+    """The Report and, when the file could be read, the typed Submission (for marks, quarterly, consolidation).
+
+    `name` is the file's name as received, when `path` is an archived copy.
+    """
     from .files.calamine import UnreadableWorkbook, read_grid
     from .files.guard import inspect
     from .findings import make
     from .rules import RuleContext
     from .rules.run import check_grid
 
-    name = path.name
-    problem = inspect(path)
+    name = name or path.name
+    problem = inspect(path, name)
     if problem is None:
         try:
             unread = [*ctx.template.sheet("instructions").names, *ctx.template.sheet("codes").names]
@@ -84,20 +90,69 @@ def check_workbook(path: Path, ctx: Context, *, as_of: date | None = None) -> tu
 
 def validate_many(paths: Iterable[Path], ctx: Context, *, as_of: date | None = None,
                   progress: Progress | None = None) -> Iterator[tuple[Path, Report, Submission | None]]:
-    """Check each file in turn; one bad file never stops the batch (an unexpected failure is its finding)."""
+    """Check each file in its own worker process; one bad file never stops the batch (a crash, abort or limit
+    is that file's finding)."""
+    for path, checked in _isolated_checks(list(paths), ctx, as_of, None, progress):
+        yield path, checked.report, checked.submission
+
+
+@dataclass
+class Checked:
+    """One file checked (and marked, when asked) in a worker process."""
+
+    report: Report
+    submission: Submission | None = None
+    marked: Path | None = None
+    note: str = ""  # why no marked copy was written, when one was asked for
+
+
+@dataclass(frozen=True)
+class MarkRequest:
+    out_dir: Path | None = None
+    in_place: bool = False
+
+
+def check_files(paths: Iterable[Path], ctx: Context, *, as_of: date | None = None, mark: MarkRequest | None = None,
+                progress: Progress | None = None) -> Iterator[tuple[Path, Checked]]:
+    """Check each file — and write its marked copy (findings + 季度达标) when `mark` is given — in a worker
+    process. The Submission is not sent back (it can be large); use `validate_many` when it is needed."""
+    yield from _isolated_checks(list(paths), ctx, as_of, mark, progress)
+
+
+def _isolated_checks(paths: list[Path], ctx: Context, as_of: date | None, mark: MarkRequest | None,
+                     progress: Progress | None) -> Iterator[tuple[Path, Checked]]:
+    from .files.isolate import Failed, run_isolated
     from .findings import make
 
-    paths = list(paths)
-    for n, path in enumerate(paths, start=1):
-        try:
-            report, sub = check_workbook(path, ctx, as_of=as_of)
-        except Exception as exc:  # the batch goes on; the file gets a finding that says what happened
-            log.exception("checking %s failed", path)
-            finding = make("file.unreadable", file=path.name, reason=f"检查时出错（{type(exc).__name__}: {exc}）")
-            report, sub = Report(path.name, [finding], [], readable=False), None
+    day = as_of or today(ctx)
+    jobs = [(path, day, mark) for path in paths]
+    results = run_isolated(_check_job, jobs, initializer=_init_worker, initargs=(ctx,))
+    for n, (path, (_job, result)) in enumerate(zip(paths, results, strict=True), start=1):
+        if isinstance(result, Failed):
+            finding = make("file.unreadable", file=path.name, reason=result.reason)
+            result = Checked(Report(path.name, [finding], [], readable=False))
         if progress:
             progress(n, len(paths), path.name)
-        yield path, report, sub
+        yield path, result
+
+
+def _check_job(job: tuple[Path, date, MarkRequest | None]) -> Checked:
+    """In the worker: check, and mark when asked (a marking problem is a note, not a failure of the check)."""
+    assert _WORKER_CTX is not None
+    ctx = _WORKER_CTX
+    path, day, mark = job
+    report, sub = check_workbook(path, ctx, as_of=day)
+    if mark is None:
+        return Checked(report, sub)
+    if sub is None:
+        return Checked(report)
+    try:
+        marked = mark_workbook(path, report, as_of=day, statuses=team_quarters(sub, ctx, day), out_dir=mark.out_dir,
+                               in_place=mark.in_place)
+    except KexieError as exc:
+        return Checked(report, note=str(exc))
+    note = "" if marked is not None else "旧版 .xls 文件不能直接标注；请另存为 .xlsx 后再校验以得到标注副本"
+    return Checked(report, marked=marked, note=note)
 
 
 def team_quarters(sub: Submission, ctx: Context, as_of: date, quarters: Sequence[int] | None = None,
@@ -116,11 +171,13 @@ def team_quarters(sub: Submission, ctx: Context, as_of: date, quarters: Sequence
 
 
 def mark_workbook(path: Path, report: Report, *, as_of: date, statuses: Sequence[QuarterStatus] = (),
-                  out_dir: Path | None = None, in_place: bool = False, quarterly_only: bool = False) -> Path | None:
+                  out_dir: Path | None = None, in_place: bool = False, quarterly_only: bool = False,
+                  name: str | None = None) -> Path | None:
     """Write the findings (and the 季度达标 sheet) into a copy of `path`, or into `path` after a backup.
 
     With `quarterly_only`, only the quarterly findings are marked and only 季度达标 is written (kexie-xl
     quarterly). Returns the marked file, or None for a legacy .xls (which cannot be edited without loss).
+    `name` is the file's name as received, when `path` is an archived copy (the marked copy is named after it).
     """
     import shutil
     from dataclasses import replace
@@ -149,9 +206,12 @@ def mark_workbook(path: Path, report: Report, *, as_of: date, statuses: Sequence
         shutil.copy2(path, backup)
         target = path
     else:
+        from .consolidate.intake import safe_name
+
         folder = out_dir or path.parent
-        stem = path.stem if path.stem.endswith(suffix) else path.stem + suffix
-        target = folder / f"{stem}{path.suffix}"
+        received = Path(safe_name(name)) if name else path
+        stem = received.stem if received.stem.endswith(suffix) else received.stem + suffix
+        target = folder / safe_name(f"{stem}{path.suffix}")
         if target.resolve() == path.resolve():
             raise KexieError(f"「{path.name}」已是标注副本；请用 --in-place 在它上面重新标注，或用 --out 指定目录。")
     marks = cell_marks(report)
@@ -195,71 +255,113 @@ class Consolidation:
 
 def consolidate_month(sources: Sequence[Path], ctx: Context, month: str, *, output: Path | None = None,
                       store_path: Path | None = None, strict: bool = False, force: bool = False,
-                      progress: Progress | None = None) -> Consolidation:
-    """Take in the sources, keep every submission in the store, and write the city workbook for `month`."""
-    import tempfile
-
+                      progress: Progress | None = None, on_wait: Callable[[str], None] | None = None) -> Consolidation:
+    """Take in the sources, keep every file in the archive and every submission in the store, and write the
+    city workbook for `month`. One run per store at a time (a second one waits briefly, then refuses)."""
     from .config import parse_month
-    from .consolidate.intake import collect
-    from .consolidate.merge import merge_month
-    from .consolidate.run import copy_photos, take_in
-    from .consolidate.store import Store
-    from .mail.intake import MailIntake
+    from .consolidate.store import Store, store_lock
     from .schema.city import CITY_FILENAME
-    from .write.city import write_city
 
     year, mon = parse_month(month)
     month = f"{year}-{mon:02d}"
-    output = output or Path(CITY_FILENAME.format(month=month))
-    store = Store(store_path or ctx.settings.paths.store)
+    output = Path(os.path.abspath(output or CITY_FILENAME.format(month=month)))
+    store_path = Path(os.path.abspath(store_path or ctx.settings.paths.store))
+    _writable(output.parent, "全市月报")
+    with store_lock(store_path, on_wait=on_wait):
+        archive = _open_archive(ctx, store_path, output)
+        store = Store(store_path, keep_file=lambda path: archive.put_file(path))
+        try:
+            return _consolidate(sources, ctx, month, archive, store, output, strict, force, progress)
+        finally:
+            store.close()
+
+
+def _consolidate(sources: Sequence[Path], ctx: Context, month: str, archive: Archive, store: Store, output: Path,
+                 strict: bool, force: bool, progress: Progress | None) -> Consolidation:
+    from .consolidate.intake import Collector
+    from .consolidate.merge import merge_month
+    from .consolidate.run import copy_photos, take_in
+    from .errors import OutputError
+    from .mail.intake import MailIntake
+    from .write.city import write_city
+
+    year, mon = (int(p) for p in month.split("-"))
     units = ctx.registry.active_in_month(year, mon)
+    tz = ctx.settings.report.timezone
+    own = (store.path, Path(f"{store.path}.lock"), output)
+    collector = Collector(archive, tz, MailIntake(archive.root, month, tz), own=own)
     try:
-        with tempfile.TemporaryDirectory(prefix="kexie-") as work:
-            mail = MailIntake(ctx.settings.paths.archive, month, ctx.settings.report.timezone)
-            try:
-                intake = collect(list(sources), Path(work), ctx.settings.report.timezone, mail)
-            except FileNotFoundError as exc:
-                raise KexieError(f"找不到「{exc.args[0]}」。") from None
-            first_day = date(year, mon, 1)
+        intake = collector.collect(list(sources))
+    except FileNotFoundError as exc:
+        raise KexieError(f"找不到「{exc.args[0]}」。") from None
+    except OSError as exc:
+        raise OutputError(f"无法写入归档目录「{archive.root}」（{exc.strerror or exc}）；请检查磁盘空间和写入权限，"
+                          "汇总库和全市月报都没有改动。") from None
+    first_day = date(year, mon, 1)
 
-            def sender_unit(address: str) -> tuple[str, str] | None:
-                unit = ctx.registry.by_sender(address, first_day) or ctx.registry.by_sender(address)
-                return (unit.code, unit.name) if unit else None
+    def sender_unit(address: str) -> tuple[str, str] | None:
+        unit = ctx.registry.by_sender(address, first_day) or ctx.registry.by_sender(address)
+        return (unit.code, unit.name) if unit else None
 
-            counts = take_in(store, intake, month, units, strict, lambda items: _check_many(items, ctx, month, progress),
-                             sender_unit, ctx.settings.mail.accept_unknown_senders)
-            city = merge_month(store, ctx.settings, units, month)
-            photos = copy_photos(city, intake.photos, output)
-            unchanged = _write_city_once(output, city, ctx, force, write_city)
-    finally:
-        store.close()
+    counts = take_in(store, intake, month, units, strict, lambda items: _check_many(items, ctx, month, progress),
+                     sender_unit, ctx.settings.mail.accept_unknown_senders)
+    city = merge_month(store, ctx.settings, units, month)
+    photos = copy_photos(city, intake.photos, output)
+    unchanged = _write_city_once(output, city, ctx, force, write_city)
     return Consolidation(month, output, store.path, counts, city, photos, unchanged)
 
 
-PARALLEL_FROM = 12  # new workbooks: below this a process pool costs more than it saves
+def _open_archive(ctx: Context, store_path: Path, output: Path) -> Archive:
+    """The archive beside (or configured for) the store, ready to write; leftovers of a killed run removed.
+    Called while holding the store's lock."""
+    from .consolidate.archive import Archive
+    from .errors import OutputError
+    from .write.save import remove_stale_temps
+
+    archive = Archive(ctx.settings.paths.archive_root(store_path))
+    try:
+        archive.ensure()
+        archive.clear_tmp()
+        remove_stale_temps(output.parent)
+    except OSError as exc:
+        raise OutputError(f"无法写入归档目录「{archive.root}」（{exc.strerror or exc}）；请换一个可写的位置"
+                          "（配置 [paths] archive），或请管理员开放权限。") from None
+    return archive
+
+
+def _writable(folder: Path, what: str) -> None:
+    """Fail early, before the long work, when an output folder cannot take a file."""
+    import tempfile
+
+    from .errors import OutputError
+
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{what}的位置「{folder}」是一个文件，不是文件夹；请用 -o 指定别的位置。")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".~kexie-probe-"):
+            pass
+    except OSError as exc:
+        raise OutputError(f"无法在「{folder}」中写入{what}（{exc.strerror or exc}）；请用 -o 换一个可写的文件夹，"
+                          "或请管理员开放权限。") from None
 
 
 def _check_many(items: list[Input], ctx: Context, month: str,
                 progress: Progress | None) -> Iterator[tuple[Input, Facts]]:
-    """Check new workbooks for the store — in a process pool when there are many (2 cores: ~1.8x)."""
-    from concurrent.futures import ProcessPoolExecutor
+    """Check new workbooks for the store, each in a worker process (a crash or a limit costs that file only)."""
+    from .consolidate.run import facts_of
+    from .files.isolate import Failed, run_isolated
+    from .findings import make
 
     jobs = [(item.path, item.received.date(), item.name, month) for item in items]
-    workers = min(os.cpu_count() or 1, 4)
-    if len(items) < PARALLEL_FROM or workers < 2:
-        results: Iterable[Facts] = (_check_for_store(job, ctx) for job in jobs)
-        pool = None
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ctx,))
-        results = pool.map(_work, jobs, chunksize=4)
-    try:
-        for n, (item, facts) in enumerate(zip(items, results, strict=True), start=1):
-            if progress:
-                progress(n, len(items), item.name)
-            yield item, facts
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    results = run_isolated(_work, jobs, initializer=_init_worker, initargs=(ctx,))
+    for n, (item, (_job, result)) in enumerate(zip(items, results, strict=True), start=1):
+        if isinstance(result, Failed):
+            finding = make("file.unreadable", file=item.name, reason=result.reason)
+            result = facts_of(item.name, Report(item.name, [finding], [], readable=False), None, ctx.registry, month)
+        if progress:
+            progress(n, len(items), item.name)
+        yield item, result
 
 
 _WORKER_CTX: Context | None = None
@@ -282,9 +384,9 @@ def _check_for_store(job: tuple[Path, date, str, str], ctx: Context) -> Facts:
 
     path, day, name, month = job
     try:
-        report, sub = check_workbook(path, ctx, as_of=day)
+        report, sub = check_workbook(path, ctx, as_of=day, name=name)
     except Exception as exc:  # the batch goes on
-        log.exception("checking %s failed", path)
+        log.exception("checking %s failed", name)
         report = Report(name, [make("file.unreadable", file=name, reason=f"检查时出错（{type(exc).__name__}: {exc}）")],
                         [], readable=False)
         sub = None

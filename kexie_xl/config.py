@@ -118,7 +118,13 @@ class MailSettings(_Section):
 
 class Paths(_Section):
     store: Path = Field(Path("kexie_store.sqlite"), description="汇总库（SQLite）")
-    archive: Path = Field(Path("archive"), description="原始邮件和附件归档目录")
+    archive: Path | None = Field(None, description="原始邮件和附件归档目录（默认：汇总库所在文件夹下的 archive）")
+
+    def archive_root(self, store: Path | None = None) -> Path:
+        """The archive: as configured, else the folder `archive` beside the store in use — so a store and the
+        files it refers to stay together whatever folder a command runs from."""
+        root = self.archive if self.archive is not None else (store or self.store).parent / "archive"
+        return Path(os.path.abspath(root))
 
 
 class KeyDate(_Section):

@@ -6,6 +6,7 @@ Verbs on top of api.py (the CLI's `kexie-xl run` and the ribbon's 收取邮件�
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -25,11 +26,14 @@ class MonthRun:
     consolidation: Consolidation
     drafts: list = field(default_factory=list)
     feedback_dir: Path | None = None
+    mailbox: bool = True  # False: fetching was asked but no mailbox is configured
 
     def summary(self) -> str:
         lines = []
         if self.fetched is not None:
             lines.append(f"收取邮件：新邮件 {self.fetched} 封（已归档）")
+        elif not self.mailbox:
+            lines.append("收取邮件：未配置收件邮箱（kexie.toml 的 [mail.imap]），只处理了已归档的邮件和给出的来源")
         lines += self.consolidation.summary().splitlines()
         sent = sum(1 for d in self.drafts if d.sent)
         if self.drafts:
@@ -56,80 +60,172 @@ def demo_month(out: Path, ctx: Context, month: str, seed: int, progress: Progres
     return result
 
 
-def mail_folder(ctx: Context, month: str) -> Path:
+def mail_folder(ctx: Context, month: str, store_path: Path | None = None) -> Path:
     """Where a month's messages are archived (and read from)."""
-    return ctx.settings.paths.archive / month / "邮件"
+    return ctx.settings.paths.archive_root(store_path) / month / "邮件"
 
 
 def run_month(ctx: Context, month: str, *, sources: list[Path] | None = None, fetch: bool = True, send: bool = False,
               output: Path | None = None, store_path: Path | None = None, force: bool = False,
-              progress: Progress | None = None) -> MonthRun:
+              progress: Progress | None = None, on_wait: Callable[[str], None] | None = None) -> MonthRun:
+    from .errors import ConfigError
+
+    store_path = Path(os.path.abspath(store_path or ctx.settings.paths.store))
+    archive_root = ctx.settings.paths.archive_root(store_path)
+    folder = mail_folder(ctx, month, store_path)
     fetched = None
-    folder = mail_folder(ctx, month)
+    if fetch and ctx.settings.mail.imap is None and not sources and not folder.is_dir():
+        raise ConfigError("没有配置收件邮箱：请在 kexie.toml 的 [mail.imap] 中填写 host、user（以及 port、security），"
+                          "密码用环境变量 KEXIE_XL_MAIL_PASSWORD 或系统钥匙串；只处理本地的邮件文件或文件夹时，"
+                          "请加 --no-fetch 并给出来源。")
     if fetch and ctx.settings.mail.imap is not None:
         from .mail.imap import fetch_month
 
         result = fetch_month(ctx.settings.mail.imap, ctx.settings.mail.mailbox, month, folder,
-                             ctx.settings.paths.archive / CHECKPOINTS, ctx.settings.report.timezone)
+                             archive_root / CHECKPOINTS, ctx.settings.report.timezone)
         fetched = result.new
     folder.mkdir(parents=True, exist_ok=True)
     merged = consolidate_month([folder, *(sources or [])], ctx, month, output=output, store_path=store_path,
-                               force=force, progress=progress)
-    feedback_dir = ctx.settings.paths.archive / month / "反馈"
-    drafts = draft_feedback(ctx, month, store_path or ctx.settings.paths.store, feedback_dir, send=send)
-    return MonthRun(month, fetched, merged, drafts, feedback_dir)
+                               force=force, progress=progress, on_wait=on_wait)
+    feedback_dir = archive_root / month / "反馈"
+    drafts = draft_feedback(ctx, month, store_path, feedback_dir, send=send)
+    return MonthRun(month, fetched, merged, drafts, feedback_dir,
+                    mailbox=ctx.settings.mail.imap is not None or not fetch)
 
 
 def draft_feedback(ctx: Context, month: str, store_path: Path, folder: Path, *, send: bool = False) -> list:
-    """A reply to each unit (at the address it wrote from) whose files this month were refused or have findings.
+    """A reply to every unit address that sent anything this month whose input was not adopted cleanly: the
+    findings with the marked workbook attached, or the refusal (wrong month, unreadable, link only, no
+    attachment, another unit's workbook) with its reason and what to do.
 
-    Files from unregistered addresses (待确认) get no automatic reply: the address may not be a unit at all.
+    The findings are the store's (what the ledger says); the marked copy is built from the archived file.
+    Senders held as 待确认 (an address no unit is registered with) get no automatic reply: the office confirms
+    them first; a folder file is answered at the unit's registered address.
     """
     from .consolidate.store import Store
-    from .mail.reply import Received, build_draft
     from .mail.reply import send as send_all
 
     store = Store(store_path)
     try:
-        groups: dict[tuple[str, str], list] = {}
-        for row in store.inputs(month):
-            if row["submission_id"] is None or row["status"] == "待确认":
-                continue
-            sub = store.submission(row["submission_id"])
-            to = row["sender"] or _registered(ctx, sub["unit"] or "")
-            if sub["unit"] and to:  # no address to reply to: the unit shows in the city workbook all the same
-                groups.setdefault((sub["unit"], to), []).append((row, sub))
-        drafts = []
-        sender = _reply_from(ctx)
-        for (unit, to), items in sorted(groups.items()):
-            refused = any(row["status"] == "退回" for row, _sub in items)
-            latest_row, latest_sub = max(items, key=lambda item: (item[0]["status"] == "采用", item[0]["received"]))
-            if not refused and not (latest_sub["errors"] or latest_sub["warnings"]):
-                continue
-            received = [Received(r["name"], r["received"][:16].replace("T", " "), r["status"], r["reason"] or "")
-                        for r, _s in items]
-            attachment, findings = _marked(ctx, latest_row, folder / unit)
-            drafts.append(build_draft(unit=unit, unit_name=latest_sub["unit_name"], to=to, month=month,
-                                      received=received, findings=findings, attachment=attachment,
-                                      settings=ctx.settings, sender=sender, in_reply_to="", folder=folder))
+        groups = _feedback_groups(ctx, store, month)
+        plans = [plan for plan in (_plan(store, unit, items) for (unit, _to), items in sorted(groups.items()))
+                 if plan is not None]
     finally:
         store.close()
+    sender = _reply_from(ctx) if plans else ""
+    archive = ctx.settings.paths.archive_root(store_path)
+    drafts = _write_drafts(ctx, month, plans, archive, folder, sender)
     if send and drafts:
         send_all(drafts, ctx.settings, sender)
     return drafts
 
 
-def _marked(ctx: Context, row, folder: Path) -> tuple[Path | None, list[dict]]:
-    """The unit's workbook with its findings marked, and the findings (checked again from the archived file)."""
-    path = Path(row["path"]) if row["path"] else None
-    if path is None or not path.is_file():
-        return None, []
-    day = date.fromisoformat(row["received"][:10])
-    report, sub = check_workbook(path, ctx, as_of=day)
+@dataclass
+class _Plan:
+    unit: str
+    unit_name: str
+    to: str
+    items: list  # (input row, submission row or None)
+    chosen: object | None  # the submission whose findings the reply lists (adopted, else the latest workbook)
+    findings: list[dict]
+
+
+def _feedback_groups(ctx: Context, store, month: str) -> dict[tuple[str, str], list]:
+    from .schema.city import QUARANTINED
+
+    year, mon = (int(p) for p in month.split("-"))
+    first_day = date(year, mon, 1)
+    groups: dict[tuple[str, str], list] = {}
+    for row in store.inputs(month):
+        if row["status"] == QUARANTINED:
+            continue
+        sub = store.submission(row["submission_id"]) if row["submission_id"] is not None else None
+        address = row["sender"] or ""
+        if "," in address:
+            continue  # several addresses in From: nobody to answer with confidence
+        unit = sub["unit"] if sub is not None and sub["unit"] else None
+        if unit is None and address:
+            found = ctx.registry.by_sender(address, first_day) or ctx.registry.by_sender(address)
+            unit = found.code if found else None
+        to = address or (_registered(ctx, unit) if unit else "")
+        if unit and to:  # no unit or no address: the ledger and the city workbook show it all the same
+            groups.setdefault((unit, to), []).append((row, sub))
+    return {(unit, to): items for (unit, to), items in groups.items()}
+
+
+def _plan(store, unit: str, items: list) -> _Plan | None:
+    """Whether this address needs a reply, and what it says; None when everything it sent was adopted cleanly."""
+    import json
+
+    from .schema.city import ADOPTED
+
+    adopted = [(r, s) for r, s in items if r["status"] == ADOPTED]
+    workbooks = [(r, s) for r, s in items if s is not None]
+    chosen = adopted[-1] if adopted else (max(workbooks, key=lambda i: i[0]["received"]) if workbooks else None)
+    refused_after = [r for r, _s in items if r["status"] not in (ADOPTED, "被替代")
+                     and (not adopted or r["received"] >= adopted[-1][0]["received"])]
+    clean = bool(adopted) and not (adopted[-1][1]["errors"] or adopted[-1][1]["warnings"])
+    if clean and not refused_after:
+        return None
+    sub = chosen[1] if chosen else None
+    name = (sub["unit_name"] if sub is not None and sub["unit_name"] else None) or store_unit_name(items) or unit
+    findings = json.loads(sub["findings"]) if sub is not None else []
+    to = items[0][0]["sender"] or ""
+    return _Plan(unit, name, to, items, chosen, findings)
+
+
+def store_unit_name(items: list) -> str:
+    return next((s["unit_name"] for _r, s in items if s is not None and s["unit_name"]), "")
+
+
+def _write_drafts(ctx: Context, month: str, plans: list[_Plan], archive_root: Path, folder: Path,
+                  sender: str) -> list:
+    """Build the marked copies (each in a worker process, from the archived file), then the drafts."""
+    from .consolidate.archive import Archive
+    from .files.isolate import Failed, run_isolated
+    from .mail.reply import Received, build_draft
+
+    archive = Archive(archive_root)
+    jobs = []
+    for plan in plans:
+        row = plan.chosen[0] if plan.chosen else None
+        kept = archive.find(row["sha256"]) if row is not None and row["sha256"] else None
+        jobs.append((kept, row["name"] if row is not None else "", row["received"][:10] if row is not None else "",
+                     folder / plan.unit) if kept is not None and plan.chosen[1]["readable"] else None)
+    real = [job for job in jobs if job is not None]
+    from .api import _init_worker
+
+    marked = dict(run_isolated(_feedback_job, real, initializer=_init_worker, initargs=(ctx,))) if real else {}
+    drafts = []
+    for plan, job in zip(plans, jobs, strict=True):
+        result = marked.get(job) if job is not None else None
+        attachment, findings = None, plan.findings
+        if result is not None and not isinstance(result, Failed):
+            attachment, rechecked = result
+            if rechecked != plan.findings:  # settings changed since: reply with what the attachment shows
+                findings = rechecked
+        received = [Received(r["name"], (r["received"] or "")[:16].replace("T", " "), r["status"] or "",
+                             r["reason"] or "") for r, _s in plan.items]
+        to = next((r["sender"] for r, _s in plan.items if r["sender"]), "") or _registered(ctx, plan.unit)
+        drafts.append(build_draft(unit=plan.unit, unit_name=plan.unit_name, to=to, month=month, received=received,
+                                  findings=findings, attachment=attachment, settings=ctx.settings, sender=sender,
+                                  in_reply_to="", folder=folder))
+    return drafts
+
+
+def _feedback_job(job: tuple[Path, str, str, Path]) -> tuple[Path | None, list[dict]]:
+    """In a worker: check the archived file again and write its marked copy (named after the received name)."""
+    from . import api
+
+    assert api._WORKER_CTX is not None
+    ctx = api._WORKER_CTX
+    kept, name, day_text, out_dir = job
+    day = date.fromisoformat(day_text) if day_text else api.today(ctx)
+    report, sub = check_workbook(kept, ctx, as_of=day, name=name)
     findings = [f.to_dict() for f in report.findings]
     if sub is None:
         return None, findings
-    marked = mark_workbook(path, report, as_of=day, statuses=team_quarters(sub, ctx, day), out_dir=folder)
+    marked = mark_workbook(kept, report, as_of=day, statuses=team_quarters(sub, ctx, day), out_dir=out_dir, name=name)
     return marked, findings
 
 

@@ -1,66 +1,100 @@
-"""Stage ⑤: what was received — workbooks from files, folders and .zip archives, each with a received time.
+"""Stage ⑤: what was received — workbooks from files, folders and .zip archives, each kept in the archive.
 
-Every file found is accounted for: a workbook becomes an Input, a photo joins the photo pool, anything else is
-listed as not a report. Zip members are extracted safely (no paths outside the work folder, size caps, names
-written in GBK by Chinese Windows decoded) into a work folder; the sources themselves are never changed.
+Every file found is accounted for: it is kept once in the archive by its content, then a workbook becomes an
+Input, a photo joins the photo pool, anything else is listed with the reason. Zip members are read one by one
+(size caps, names written in GBK by Chinese Windows decoded); nothing is ever extracted to a path taken from a
+name. The sources themselves are never changed. What kexie_xl wrote itself (its archive, stores, city
+workbooks, feedback drafts, marked copies) is skipped and listed, so a run never takes in its own outputs.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo
+
+from .archive import Archive, is_archive, sha256_of
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".heic", ".webp")
 MAX_MEMBER_BYTES = 60 * 1024 * 1024
 MAX_ZIP_TOTAL = 2 * 1024 * 1024 * 1024
+MAX_NAME_BYTES = 200  # a file name written to disk: ext4/NTFS allow 255 bytes/characters; room for "(2)"
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 TOOL_COPY = re.compile(r"（(已校验|季度达标|校验前备份\d*)）$")  # files kexie_xl itself wrote next to a source
 RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 @dataclass(frozen=True)
 class Input:
-    """One workbook received."""
+    """One workbook received, kept in the archive."""
 
-    name: str  # the file name as received
+    name: str  # the file name as received (data, never a path)
     source: str  # where it came from, for the intake ledger
-    path: Path  # a file on disk to read
+    path: Path  # the archived object to read
     received: datetime  # time-zone aware
     sha256: str
     sender: str | None = None
+    note: str = ""  # what the intake noticed about it (e.g. a Date header in the future)
+
+
+@dataclass(frozen=True)
+class Other:
+    """Something received that is not a workbook to check: why it was set aside, and who sent it."""
+
+    name: str
+    source: str
+    reason: str
+    sender: str | None = None
+    received: datetime | None = None
+    sha256: str = ""
 
 
 @dataclass
 class Intake:
     inputs: list[Input] = field(default_factory=list)
-    photos: dict[str, Path] = field(default_factory=dict)  # file name → a copy on disk
-    other: list[tuple[str, str, str]] = field(default_factory=list)  # (name, source, reason) of non-reports
+    photos: dict[str, Path] = field(default_factory=dict)  # file name → archived object
+    other: list[Other] = field(default_factory=list)
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def safe_name(name: str) -> str:
-    """A file name that cannot leave its folder or upset Windows: no directories, no '..', no reserved names."""
+def safe_name(name: str, limit: int = MAX_NAME_BYTES) -> str:
+    """A file name that cannot leave its folder or upset Windows: no directories, no '..', no reserved names,
+    at most `limit` bytes in UTF-8 with the extension kept."""
     base = PurePosixPath(name.replace("\\", "/")).name
     base = _UNSAFE.sub("_", base).strip(" .")
     stem = base.split(".")[0].upper()
     if not base or stem in RESERVED:
         base = f"_{base or '未命名'}"
-    return base[:180]
+    return fit_bytes(base, limit)
+
+
+def fit_bytes(name: str, limit: int) -> str:
+    """Shorten the stem of `name` until the whole name is at most `limit` UTF-8 bytes; the extension stays."""
+    if len(name.encode("utf-8")) <= limit:
+        return name
+    path = PurePosixPath(name)
+    suffix = path.suffix if len(path.suffix.encode("utf-8")) <= 16 else ""
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    budget = limit - len(suffix.encode("utf-8")) - len("…".encode())
+    while len(stem.encode("utf-8")) > budget:
+        stem = stem[:-1]
+    return f"{stem}…{suffix}"
+
+
+def numbered(folder: Path, name: str) -> Path:
+    """`folder/name`, or `name(2)`, `name(3)`… when taken."""
+    target = folder / name
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"{PurePosixPath(name).stem}({n}){PurePosixPath(name).suffix}"
+    return target
 
 
 class MailReader(Protocol):
@@ -68,92 +102,172 @@ class MailReader(Protocol):
 
     def is_mail(self, path: Path) -> bool: ...
 
-    def add_source(self, intake: Intake, path: Path, workdir: Path) -> None: ...
+    def add_source(self, collector: Collector, path: Path) -> None: ...
 
 
-def collect(sources: list[Path], workdir: Path, tz: str, mail: MailReader | None = None) -> Intake:
-    """Walk the sources in order; raise FileNotFoundError for a source that does not exist.
+@dataclass
+class Collector:
+    """Walks the sources into an Intake, keeping every file in the archive."""
 
-    Message files and mailboxes (.eml, .msg, mbox, Maildir), also inside folders, go to `mail` when given.
-    """
-    zone = ZoneInfo(tz)
-    intake = Intake()
-    for source in sources:
-        if not source.exists():
-            raise FileNotFoundError(source)
-        if mail is not None and mail.is_mail(source):
-            mail.add_source(intake, source, workdir)
-        elif source.is_dir():
-            for path in sorted(p for p in source.rglob("*") if p.is_file()):
-                if mail is not None and mail.is_mail(path) and "/cur/" not in path.as_posix() \
-                        and "/new/" not in path.as_posix():
-                    mail.add_source(intake, path, workdir)
-                else:
-                    _add_file(intake, path, f"文件夹 {source.name}", zone)
-        elif source.suffix.lower() == ".zip":
-            add_zip(intake, source, workdir, zone)
-        else:
-            _add_file(intake, source, "文件", zone)
-    return intake
+    archive: Archive
+    tz: str
+    mail: MailReader | None = None
+    own: tuple[Path, ...] = ()  # the store, the output and other files kexie_xl writes in this run
+    intake: Intake = field(default_factory=Intake)
 
+    def collect(self, sources: Iterable[Path]) -> Intake:
+        """Raise FileNotFoundError for a source that does not exist."""
+        own = {p.resolve() for p in self.own}
+        for source in sources:
+            if not source.exists():
+                raise FileNotFoundError(source)
+            if source.is_dir() and (source.resolve() == self.archive.root or is_archive(source)):
+                self._skip(source.name + "/", "文件夹", "kexie_xl 的归档目录，已跳过（其中的邮件和附件由 kexie-xl run "
+                                                       "按邮件处理，含发件人核对）")
+            elif self.mail is not None and self.mail.is_mail(source):
+                self.mail.add_source(self, source)
+            elif source.is_dir():
+                self._folder(source, own)
+            else:
+                self.add_file(source, "文件")
+        return self.intake
 
-def _add_file(intake: Intake, path: Path, source: str, zone: ZoneInfo) -> None:
-    name = path.name
-    suffix = path.suffix.lower()
-    if name.startswith(("~$", ".~")):
-        intake.other.append((name, source, "Excel/WPS 的临时锁定文件，已忽略"))
-    elif TOOL_COPY.search(path.stem):
-        intake.other.append((name, source, "kexie_xl 生成的标注副本或备份，已忽略（以原件为准）"))
-    elif suffix in WORKBOOK_SUFFIXES:
+    def _folder(self, folder: Path, own: set[Path]) -> None:
+        label = f"文件夹 {folder.name}"
+        skipped: list[Path] = []
+        for path in sorted(folder.rglob("*")):
+            if any(path.is_relative_to(s) for s in skipped):
+                continue
+            if path.is_dir():
+                if path.resolve() == self.archive.root or is_archive(path):
+                    skipped.append(path)
+                    self._skip(path.name + "/", label, "kexie_xl 的归档目录，已跳过（其中的邮件和附件由 kexie-xl run "
+                                                       "按邮件处理，含发件人核对）")
+                elif self.mail is not None and self.mail.is_mail(path):
+                    skipped.append(path)
+                    self.mail.add_source(self, path)
+                continue
+            if path.resolve() in own:
+                self._skip(path.name, label, "本次运行自己的输出文件（汇总库或全市月报），已跳过")
+            elif self.mail is not None and self.mail.is_mail(path):
+                self.mail.add_source(self, path)
+            else:
+                self.add_file(path, label)
+
+    def _skip(self, name: str, source: str, reason: str) -> None:
+        self.intake.other.append(Other(name, source, reason))
+
+    def add_file(self, path: Path, source: str) -> None:
+        zone = ZoneInfo(self.tz)
+        name = path.name
+        reason = own_output(path)
+        if reason:
+            self._skip(name, source, reason)
+            return
+        try:
+            digest, kept = self.archive.put_file(path, name)
+        except OSError as exc:
+            self._skip(name, source, f"无法读取（{exc.strerror or exc}）")
+            return
         received = datetime.fromtimestamp(path.stat().st_mtime, zone)
-        intake.inputs.append(Input(name, source, path, received, sha256_of(path)))
-    elif suffix in PHOTO_SUFFIXES:
-        intake.photos.setdefault(name, path)
-    elif suffix == ".zip":
-        intake.other.append((name, source, "压缩包请直接作为来源传入"))
-    else:
-        intake.other.append((name, source, "不是月报工作簿或图片"))
+        if path.suffix.lower() == ".zip":
+            self.add_zip(kept, name, source, None, None)  # each member keeps its own time
+        else:
+            self.add_kept(kept, name, source, received, digest, None)
+
+    def add_kept(self, kept: Path, name: str, source: str, received: datetime, digest: str, sender: str | None,
+                 note: str = "") -> bool:
+        """Sort one archived file into the intake; True if it is a workbook."""
+        suffix = PurePosixPath(name).suffix.lower()
+        if suffix in WORKBOOK_SUFFIXES:
+            self.intake.inputs.append(Input(name, source, kept, received, digest, sender, note))
+            return True
+        if suffix in PHOTO_SUFFIXES:
+            self.intake.photos.setdefault(name, kept)
+        else:
+            self.intake.other.append(Other(name, source, "不是月报工作簿或图片", sender, received, digest))
+        return False
+
+    def add_zip(self, kept: Path, name: str, source: str, received: datetime | None, sender: str | None,
+                note: str = "") -> int:
+        """Take in the members of an archived .zip; returns how many workbooks it held."""
+        source = f"{source} 压缩包 {name}" if source.startswith("邮件") else f"压缩包 {name}"
+        workbooks = 0
+        try:
+            with zipfile.ZipFile(kept) as zf:
+                infos = [i for i in zf.infolist() if not i.is_dir()]
+                if sum(i.file_size for i in infos) > MAX_ZIP_TOTAL:
+                    self.intake.other.append(Other(name, source, "压缩包解压后过大，疑似压缩炸弹，未处理", sender, received))
+                    return 0
+                for info in infos:
+                    workbooks += self._member(zf, info, source, received, sender, note)
+        except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
+            self.intake.other.append(Other(name, source, f"压缩包无法打开（{exc}）", sender, received))
+        return workbooks
+
+    def _member(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, received: datetime | None,
+                sender: str | None, note: str) -> int:
+        name = PurePosixPath(member_name(info).replace("\\", "/")).name or "未命名"
+        if name.startswith(("~$", ".~")) or name in ("Thumbs.db", ".DS_Store"):
+            return 0
+        if info.file_size > MAX_MEMBER_BYTES:
+            self.intake.other.append(Other(name, source, "文件过大，未解压", sender, received))
+            return 0
+        try:
+            data = zf.read(info)
+        except (RuntimeError, zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+            self.intake.other.append(Other(name, source, f"无法解压（{exc}）", sender, received))
+            return 0
+        digest, kept = self.archive.put_bytes(data, name)
+        when = received or datetime(*info.date_time, tzinfo=ZoneInfo(self.tz))
+        if PurePosixPath(name).suffix.lower() == ".zip":
+            return self.add_zip(kept, name, source, when, sender, note)
+        return int(self.add_kept(kept, name, source, when, digest, sender, note))
 
 
-def _member_name(info: zipfile.ZipInfo) -> str:
+def member_name(info: zipfile.ZipInfo) -> str:
     if info.flag_bits & 0x800:  # UTF-8 flag set
         return info.filename
-    try:  # Chinese Windows writes GBK without the flag; zipfile decoded it as cp437
-        return info.filename.encode("cp437").decode("gbk")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return info.filename
+    raw = info.filename.encode("cp437", errors="replace")
+    for codec in ("utf-8", "gb18030"):  # Chinese Windows writes GBK without the flag; zipfile decoded it as cp437
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
 
 
-def add_zip(intake: Intake, archive: Path, workdir: Path, zone: Any, source: str | None = None) -> None:
-    """Extract a .zip safely into `workdir` and take in its members."""
-    source = source or f"压缩包 {archive.name}"
+def own_output(path: Path) -> str:
+    """Why a file found in a source folder is kexie_xl's own output (and is not taken in), or ''."""
+    name = path.name
+    if name.startswith(("~$", ".~")):
+        return "Excel/WPS 的临时锁定文件，已忽略"
+    if TOOL_COPY.search(path.stem):
+        return "kexie_xl 生成的标注副本或备份，已忽略（以原件为准）"
     try:
-        with zipfile.ZipFile(archive) as zf:
-            infos = [i for i in zf.infolist() if not i.is_dir()]
-            if sum(i.file_size for i in infos) > MAX_ZIP_TOTAL:
-                intake.other.append((archive.name, "文件", "压缩包解压后过大，疑似压缩炸弹，未处理"))
-                return
-            target = workdir / hashlib.sha256(str(archive).encode()).hexdigest()[:12]
-            target.mkdir(parents=True, exist_ok=True)
-            for info in infos:
-                name = _member_name(info)
-                if info.file_size > MAX_MEMBER_BYTES:
-                    intake.other.append((name, source, "文件过大，未解压"))
-                    continue
-                try:
-                    data = zf.read(info)
-                except (RuntimeError, zipfile.BadZipFile, OSError) as exc:  # an encrypted or damaged member
-                    intake.other.append((name, source, f"无法解压（{exc}）"))
-                    continue
-                clean = safe_name(name)
-                out = target / clean
-                n = 1
-                while out.exists():
-                    n += 1
-                    out = target / f"{Path(clean).stem}({n}){Path(clean).suffix}"
-                out.write_bytes(data)
-                stamp = datetime(*info.date_time, tzinfo=zone).timestamp()
-                os.utime(out, (stamp, stamp))
-                _add_file(intake, out, source, zone)
-    except (zipfile.BadZipFile, OSError, RuntimeError) as exc:  # RuntimeError: encrypted member
-        intake.other.append((archive.name, "文件", f"压缩包无法打开（{exc}）"))
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return ""
+    if head == SQLITE_MAGIC or name.endswith(("-journal", "-wal", "-shm")):
+        return "数据库文件（kexie_xl 汇总库等），已跳过"
+    if name.endswith(".sqlite.lock") or name == ".kexie-archive":
+        return "kexie_xl 的锁文件或标记文件，已跳过"
+    if path.suffix.lower() == ".xlsx" and head.startswith(b"PK") and _is_city_workbook(path):
+        return "kexie_xl 生成的全市月报，已跳过"
+    return ""
+
+
+def _is_city_workbook(path: Path) -> bool:
+    from ..schema.city import CITY_TITLE
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            core = zf.read("docProps/core.xml")[:4096].decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError):
+        return False
+    return ">kexie_xl<" in core and f"<dc:title>{CITY_TITLE}" in core
+
+
+__all__ = ["MAX_NAME_BYTES", "PHOTO_SUFFIXES", "WORKBOOK_SUFFIXES", "Collector", "Input", "Intake", "MailReader",
+           "Other", "fit_bytes", "member_name", "numbered", "own_output", "safe_name", "sha256_of"]

@@ -49,6 +49,10 @@ def decide(inputs: list[sqlite3.Row], submissions: dict[int, sqlite3.Row], month
             continue  # not a workbook: decided when it was recorded
         sub = submissions[row["submission_id"]]
         reason = _rejection(sub, month, due, strict)
+        if reason is None and row["sender"] and "," in row["sender"]:
+            decisions.append(Decision(row["id"], QUARANTINED, f"发件人一栏有多个地址（{row['sender']}），无法确定是"
+                                                              "哪个单位发送的，请确认后再汇总"))
+            continue
         if reason is None and row["sender"]:
             owner = sender_unit(row["sender"])
             if owner is None and not accept_unknown_senders:

@@ -164,7 +164,8 @@ def _intake(subs: dict[int, Any], inputs: list[Any]) -> list[dict[str, Any]]:
         sub = subs.get(r["submission_id"])
         out.append({"file": r["name"], "source": r["source"], "unit": (sub and sub["unit_name"]) or "",
                     "unit_code": sub and sub["unit"], "month": (sub and sub["month"]) or "",
-                    "received": r["received"][:16].replace("T", " "), "status": r["status"], "reason": r["reason"] or "",
+                    "received": r["received"][:16].replace("T", " "), "status": r["status"],
+                    "reason": "；".join(x for x in (r["reason"], r["note"]) if x),
                     "errors": sub["errors"] if sub else None, "warnings": sub["warnings"] if sub else None,
                     "sha256": r["sha256"], "findings": json.loads(sub["findings"]) if sub else []})
     return out

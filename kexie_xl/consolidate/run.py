@@ -5,6 +5,7 @@ Called by api.consolidate_month; checking a workbook is passed in (it lives in t
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from typing import Any
 
 from ..schema.city import PHOTO_FOLDER, UNIDENTIFIED
 from ..schema.units import Unit
-from .intake import Input, Intake, sha256_of
+from .intake import Input, Intake
 from .ledger import decide, unit_from_name
 from .merge import CityMonth
 from .store import ROW_TABLES, Store, store_row
@@ -38,17 +39,19 @@ def take_in(store: Store, intake: Intake, month: str, units: list[Unit], strict:
     for item in intake.inputs:
         if item.sha256 not in new and store.submission_id(item.sha256) is None:
             new[item.sha256] = item
-    with store.transaction():
-        for item, (facts, rows) in check_many(list(new.values())):
+    checked = list(check_many(list(new.values())))  # the long part: outside the write transaction
+    with store.write():
+        for item, (facts, rows) in checked:
             store.add_submission(item.sha256, facts, rows)
             counts.checked += 1
         for item in intake.inputs:
             sid = store.submission_id(item.sha256)
             store.record_input(month, item.name, item.source, item.received.isoformat(), item.sha256, item.sender, sid,
-                               str(item.path))
-        for name, source, reason in intake.other:
-            row_id = store.record_input(month, name, source, "", "", None, None)
-            store.decide(row_id, UNIDENTIFIED, reason)
+                               item.note)
+        for other in intake.other:
+            received = other.received.isoformat() if other.received else ""
+            row_id = store.record_input(month, other.name, other.source, received, other.sha256, other.sender, None)
+            store.decide(row_id, UNIDENTIFIED, other.reason)
         inputs = store.inputs(month)
         submissions = {r["submission_id"]: store.submission(r["submission_id"]) for r in inputs
                        if r["submission_id"] is not None}
@@ -82,18 +85,30 @@ def facts_of(name: str, report: Any, sub: Any, registry: Any, month: str) -> Fac
 
 
 def copy_photos(city: CityMonth, photos: dict[str, Path], output: Path) -> int:
-    """Copy the photos the units listed and sent into a folder beside the city workbook; link them."""
+    """Copy the photos the units listed and sent (kept in the archive) into a folder beside the city workbook,
+    under names safe for any file system; link them."""
+    from ..errors import OutputError
+    from .archive import sha256_of
+    from .intake import safe_name
+
     folder_name = PHOTO_FOLDER.format(month=city.month)
     copied = 0
     for photo in city.photos:
-        source = photos.get(photo.get("file") or "")
+        name = photo.get("file") or ""
+        source = photos.get(name)
         if source is None:
             continue
-        relative = Path(folder_name) / photo["unit_code"] / source.name
+        relative = Path(folder_name) / photo["unit_code"] / safe_name(name)
         target = output.parent / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists() or sha256_of(target) != sha256_of(source):
-            shutil.copy2(source, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists() or sha256_of(target) != sha256_of(source):
+                tmp = target.with_name(f".~kexie-{target.name}")
+                shutil.copyfile(source, tmp)
+                os.replace(tmp, target)
+        except OSError as exc:
+            raise OutputError(f"图片无法复制到「{target.parent}」（{exc.strerror or exc}）；请检查磁盘空间和写入权限，"
+                              "全市月报未改写。") from None
         photo["link"] = relative.as_posix()
         copied += 1
     return copied

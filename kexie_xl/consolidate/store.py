@@ -1,34 +1,52 @@
 """Stage ⑤: the store — an embedded SQLite file that keeps every input and every checked submission.
 
-- `inputs`: every workbook received for a month (name, source, received, sha256) with the decision made on it
-  (采用 / 被替代 / 退回 / 无法识别, and why). The same file seen again is the same row.
-- `submissions`: one per distinct content (sha256): unit, month, counts of findings, and its rows in
-  `activities`, `teams`, `registration`, `experience`, `photos`. Content already checked is never read again,
-  which is what makes a re-run after one resubmission fast.
+- `inputs`: everything received for a month (name, source, received, sha256, sender) with the decision made on
+  it (采用 / 被替代 / 退回 / 无法识别 / 待确认, and why). The same file seen again is the same row. Content is
+  referred to by its sha256 only: the file itself is in the archive (archive.py), found through the
+  configured archive root — never through a path that depends on the working folder.
+- `submissions`: one per distinct content: unit, month, counts of findings, and its rows in one table per
+  table sheet of the template (`activities`, `teams`, `registration`, `experience`, `photos`), whose columns
+  are derived from kexie_xl/schema: a new template column is added to an existing store when it is opened.
+
+The schema version is read on open: an older store is migrated in one transaction after a backup copy; a newer
+one is refused. A file that is not a store, a damaged or read-only one, an unwritable folder or a full disk give
+one Chinese message (StoreError), checked before the long work where possible.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from datetime import date
+from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
-ROW_TABLES = {
-    "activities": ("row", "activity_id", "date", "team_ids", "name", "kind", "form", "audience", "venue", "place",
-                   "delivery", "mode", "key_event", "script_no", "volunteers", "hours", "beneficiaries", "photos",
-                   "report_url", "remark"),
-    "teams": ("row", "team_id", "name", "level", "parent_id", "town", "leader", "leader_role", "phone", "members",
-              "field", "founded", "status", "dissolved", "remark"),
-    "registration": ("row", "platform", "item", "total", "new", "remark"),
-    "experience": ("row", "title", "text", "activity_ids"),
-    "photos": ("row", "file", "activity_id", "caption"),
-}
-DATE_COLUMNS = {"date", "founded", "dissolved"}
+from ..errors import Busy, StoreError
+from ..schema.standard import build_template
+from ..schema.types import Kind, Layout
+
+SCHEMA_VERSION = 2
+LOCK_WAIT_SECONDS = 15.0
+
+
+@lru_cache(maxsize=1)
+def _row_tables() -> dict[str, tuple[str, ...]]:
+    template = build_template(("平台",), ())
+    return {s.key: ("row", *(c.key for c in s.columns)) for s in template.sheets if s.layout is Layout.TABLE}
+
+
+@lru_cache(maxsize=1)
+def _date_columns() -> frozenset[str]:
+    template = build_template(("平台",), ())
+    return frozenset(c.key for s in template.sheets if s.layout is Layout.TABLE for c in s.columns
+                     if c.kind is Kind.DATE)
+
+
+ROW_TABLES = _row_tables()  # table sheet key → ("row", column keys…), from the schema
+DATE_COLUMNS = _date_columns()
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -39,38 +57,110 @@ CREATE TABLE IF NOT EXISTS submissions (
 CREATE TABLE IF NOT EXISTS inputs (
     id INTEGER PRIMARY KEY, month TEXT NOT NULL, name TEXT NOT NULL, source TEXT NOT NULL, received TEXT NOT NULL,
     sha256 TEXT NOT NULL, sender TEXT, submission_id INTEGER REFERENCES submissions(id), status TEXT, reason TEXT,
-    path TEXT,
+    note TEXT NOT NULL DEFAULT '',
     UNIQUE (month, name, source, sha256));
 """
 
 
 class Store:
-    """A connection to the store file, created on first use."""
+    """A connection to the store file, created on first use. Opening an older store migrates it;
+    `keep_file` is given each file a version-1 store still pointed at, to keep it in the archive."""
 
-    def __init__(self, path: Path):
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path)
+    def __init__(self, path: Path, keep_file: Callable[[Path], None] | None = None):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)  # transactions: write()
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(_explain(self.path, exc)) from None
         self.db.row_factory = sqlite3.Row
-        self.db.executescript(_DDL)
+        try:
+            self._open(keep_file)
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise StoreError(_explain(self.path, exc)) from None
+        except StoreError:
+            self.db.close()
+            raise
+
+    def _open(self, keep_file: Callable[[Path], None] | None) -> None:
+        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        version = self._version(tables)
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"汇总库「{self.path}」由更新版本的 kexie_xl 写入（库版本 {version}），本程序只支持到版本 "
+                             f"{SCHEMA_VERSION}；请升级 kexie_xl 后再使用，库中数据保持不变。")
+        if 0 < version < SCHEMA_VERSION:
+            self._migrate(version, keep_file)
+        with self.write():
+            for statement in _DDL.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
+            self._row_tables()
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+    def _version(self, tables: set[str]) -> int:
+        if not tables:
+            return 0
+        if "meta" not in tables:
+            raise StoreError(f"「{self.path}」不是 kexie_xl 汇总库（是别的 SQLite 数据库）；请检查 --store 或配置 "
+                             "[paths] store，不要指向其他程序的数据库。")
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        try:
+            return int(row[0]) if row else 1
+        except ValueError:
+            raise StoreError(f"汇总库「{self.path}」的版本标记「{row[0]}」无法识别，库可能已损坏。") from None
+
+    def _row_tables(self) -> None:
+        """One table per template table sheet; columns the schema gained since are added (NULL in old rows)."""
         for table, columns in ROW_TABLES.items():
             cols = ", ".join(f'"{c}"' for c in columns)
             self.db.execute(f'CREATE TABLE IF NOT EXISTS "{table}" (submission_id INTEGER NOT NULL, {cols})')
             self.db.execute(f'CREATE INDEX IF NOT EXISTS "{table}_sub" ON "{table}" (submission_id)')
-        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        self.db.commit()
+            have = {r[1] for r in self.db.execute(f'PRAGMA table_info("{table}")')}
+            for column in columns:
+                if column not in have:
+                    self.db.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}"')
+
+    def _migrate(self, version: int, keep_file: Callable[[Path], None] | None) -> None:
+        """Version 1 → 2: inputs referred to files by a path relative to the first run's folder; keep what
+        still exists in the archive, and drop the path column. A backup copy is made first."""
+        backup_store(self.path, f"v{version}")
+        paths = [Path(r[0]) for r in self.db.execute("SELECT DISTINCT path FROM inputs WHERE path IS NOT NULL")]
+        if keep_file is not None:
+            for path in paths:
+                if path.is_file():
+                    keep_file(path)
+        with self.write():
+            self.db.execute("ALTER TABLE inputs RENAME TO inputs_v1")
+            self.db.execute(next(s for s in _DDL.split(";") if "TABLE IF NOT EXISTS inputs" in s))
+            self.db.execute("INSERT INTO inputs (id, month, name, source, received, sha256, sender, submission_id, "
+                            "status, reason) SELECT id, month, name, source, received, sha256, sender, submission_id, "
+                            "status, reason FROM inputs_v1")
+            self.db.execute("DROP TABLE inputs_v1")
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('migrated_from', ?)", (str(version),))
 
     def close(self) -> None:
         self.db.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def write(self) -> Iterator[None]:
+        """One write transaction, taken at once (BEGIN IMMEDIATE); rolled back on any failure."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(_explain(self.path, exc)) from None
         try:
             yield
             self.db.commit()
+        except sqlite3.Error as exc:
+            self.db.rollback()
+            raise StoreError(_explain(self.path, exc)) from None
         except BaseException:
             self.db.rollback()
             raise
+
+    transaction = write
 
     # Submissions
 
@@ -86,11 +176,11 @@ class Store:
             (sha256, facts.get("unit"), facts.get("unit_name"), facts.get("month"), facts.get("report_date"),
              facts.get("template_version"), int(facts["readable"]), facts["errors"], facts["warnings"],
              json.dumps(facts["findings"], ensure_ascii=False)))
-        sid = int(cur.lastrowid)
+        sid = int(cur.lastrowid or 0)
         for table, records in rows.items():
             columns = ROW_TABLES[table]
-            sql = (f'INSERT INTO "{table}" (submission_id, {", ".join(chr(34) + c + chr(34) for c in columns)}) '
-                   f'VALUES (?{", ?" * len(columns)})')
+            names = ", ".join(f'"{c}"' for c in columns)
+            sql = f'INSERT INTO "{table}" (submission_id, {names}) VALUES (?{", ?" * len(columns)})'
             self.db.executemany(sql, ((sid, *record) for record in records))
         return sid
 
@@ -126,10 +216,10 @@ class Store:
     # Inputs
 
     def record_input(self, month: str, name: str, source: str, received: str, sha256: str, sender: str | None,
-                     submission_id: int | None, path: str | None = None) -> int:
+                     submission_id: int | None, note: str = "") -> int:
         self.db.execute("INSERT OR IGNORE INTO inputs (month, name, source, received, sha256, sender, submission_id, "
-                        "path) VALUES (?,?,?,?,?,?,?,?)",
-                        (month, name, source, received, sha256, sender, submission_id, path))
+                        "note) VALUES (?,?,?,?,?,?,?,?)",
+                        (month, name, source, received, sha256, sender, submission_id, note))
         row = self.db.execute("SELECT id FROM inputs WHERE month=? AND name=? AND source=? AND sha256=?",
                               (month, name, source, sha256)).fetchone()
         return int(row["id"])
@@ -157,13 +247,80 @@ class Store:
         return out
 
 
+@contextmanager
+def store_lock(store_path: Path, wait: float = LOCK_WAIT_SECONDS,
+               on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """One run per store at a time: an OS file lock beside the store, released when the process ends (also
+    when it is killed). A second run waits up to `wait` seconds, saying so, then refuses."""
+    from filelock import FileLock, Timeout
+
+    lock_path = Path(f"{store_path}.lock")
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(lock_path))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if on_wait is not None:
+                on_wait(f"另一个 kexie-xl 正在使用汇总库「{store_path}」，等待它结束（最多 {wait:.0f} 秒）…")
+            lock.acquire(timeout=wait)
+    except Timeout:
+        raise Busy(f"另一个 kexie-xl 正在使用汇总库「{store_path}」（可能是另一次汇总或收取邮件），请等它结束后再运行；"
+                   "汇总库没有被改动。") from None
+    except OSError as exc:
+        raise StoreError(_explain(store_path, exc)) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def backup_store(path: Path, label: str) -> Path:
+    """A consistent copy of the store beside it (SQLite's backup API), never overwriting an earlier one."""
+    target = path.with_name(f"{path.stem}.{label}-备份{path.suffix}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.stem}.{label}-备份{n}{path.suffix}")
+    source = sqlite3.connect(path)
+    try:
+        copy = sqlite3.connect(target)
+        with copy:
+            source.backup(copy)
+        copy.close()
+    except sqlite3.Error as exc:
+        raise StoreError(_explain(path, exc)) from None
+    finally:
+        source.close()
+    return target
+
+
+def _explain(path: Path, exc: BaseException) -> str:
+    """One Chinese sentence for why the store cannot be used, and what to do."""
+    text = str(exc).lower()
+    if "not a database" in text or "file is encrypted" in text:
+        return f"「{path}」不是 kexie_xl 汇总库（不是 SQLite 数据库文件）；请检查 --store 或配置 [paths] store。"
+    if "malformed" in text or "corrupt" in text:
+        return (f"汇总库「{path}」已损坏；请用最近的备份替换它（或改用新的汇总库文件，重新汇总各月份），"
+                "原文件保持不变。")
+    if "readonly" in text or "read-only" in text or "permission" in text or "access" in text \
+            or "unable to open" in text:
+        return (f"无法写入汇总库「{path}」：文件或所在文件夹只读、没有权限，或路径不存在；"
+                "请换一个可写的位置（--store 或配置 [paths] store）。")
+    if "full" in text or "no space" in text:
+        return f"磁盘空间不足，汇总库「{path}」没有写入（已回滚，原有数据不变）；请清理磁盘后重试。"
+    if "locked" in text or "busy" in text:
+        return f"汇总库「{path}」正被另一个程序使用；请等它结束后再运行。"
+    return f"汇总库「{path}」无法使用（{exc}）。"
+
+
 def store_row(values: dict[str, Any], row: int, table: str) -> tuple[Any, ...]:
     """One row for the store, in the table's column order, dates as ISO text (done where the row is read, so a
     process pool does this work in parallel and the parent only inserts)."""
     out: list[Any] = [row]
     for column in ROW_TABLES[table][1:]:
         value = values.get(column)
-        out.append(value.isoformat() if isinstance(value, date) else value)
+        out.append(value.isoformat() if isinstance(value, (date, datetime)) else value)
     return tuple(out)
 
 

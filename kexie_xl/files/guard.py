@@ -7,6 +7,7 @@ Macros in .xlsm are never executed by kexie_xl; they are left alone.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -16,13 +17,15 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 400 * 1024 * 1024
 MAX_MEMBERS = 5000
 MAX_RATIO = 200  # uncompressed / compressed, for members above 1 MB
+MAX_AREA = 25_000_000  # cells between A1 and a sheet's last cell: the reader builds a dense grid of that size
+_REF = re.compile(rb'<(?:c|row)\b[^>]*?\br="([A-Z]{0,3})([0-9]{1,7})"')
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def inspect(path: Path) -> Finding | None:
-    """None when the file may be parsed; otherwise the finding that explains why not."""
-    name = path.name
+def inspect(path: Path, name: str | None = None) -> Finding | None:
+    """None when the file may be parsed; otherwise the finding that explains why not (`name`: as received)."""
+    name = name or path.name
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
@@ -34,22 +37,21 @@ def inspect(path: Path) -> Finding | None:
     if size > MAX_FILE_BYTES:
         return make("file.too-large", file=name, reason=f"文件有 {size / 1024 / 1024:.0f} MB，超过 50 MB")
     if head.startswith(OLE_MAGIC):
-        return _ole(path)
+        return _ole(path, name)
     if not head.startswith(ZIP_MAGIC):
         return make("file.unreadable", file=name, reason="不是 Excel 工作簿（.xlsx/.xlsm/.xls）")
-    return _zip(path)
+    return _zip(path, name)
 
 
-def _ole(path: Path) -> Finding | None:
+def _ole(path: Path, name: str) -> Finding | None:
     """Legacy .xls is fine; an OLE container with EncryptionInfo is a password-protected .xlsx."""
     data = path.read_bytes()
     if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
-        return make("file.encrypted", file=path.name)
+        return make("file.encrypted", file=name)
     return None
 
 
-def _zip(path: Path) -> Finding | None:
-    name = path.name
+def _zip(path: Path, name: str) -> Finding | None:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -71,6 +73,48 @@ def _zip(path: Path) -> Finding | None:
                         head = member.read(4096)
                     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                         return make("file.unsafe", file=name, reason=f"{info.filename} 含有 XML 实体声明")
+            for info in infos:
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    problem = _extent(zf, info, name)
+                    if problem is not None:
+                        return problem
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
         return make("file.unreadable", file=name, reason=f"压缩包已损坏（{exc}）")
     return None
+
+
+def _extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Finding | None:
+    """The real extent of a sheet (its last row and column that hold a cell), scanned from the XML — not the
+    declared dimension, which WPS writes wrongly. One stray value in XFD1048576 would make the reader build a
+    grid of 17 billion cells."""
+    last_row = last_col = 0
+    tail = b""
+    with zf.open(info) as member:
+        for block in iter(lambda: member.read(1 << 20), b""):
+            data = tail + block
+            for col, row in _REF.findall(data):
+                last_row = max(last_row, int(row))
+                if col:
+                    last_col = max(last_col, _column_number(col))
+            tail = data[-256:]
+    if last_row * max(last_col, 1) > MAX_AREA:
+        letters = _column_letters(last_col)
+        return make("file.too-large", file=name,
+                    reason=f"工作表的数据区域延伸到 {letters}{last_row}（{last_row:,} 行 × {last_col:,} 列），"
+                           "远超月报所需；请在 Excel/WPS 中按 Ctrl+End 找到最后一个单元格，删除多余的行列后重新保存")
+    return None
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _column_letters(n: int) -> str:
+    out = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out or "A"

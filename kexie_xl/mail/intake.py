@@ -1,27 +1,37 @@
-"""Edge adapter (mail): messages → archived raw, attachments saved and decoded, workbooks as intake Inputs.
+"""Edge adapter (mail): messages → archived raw, attachments kept in the archive, workbooks as intake Inputs.
 
 Archive first: each message is saved unchanged under the archive folder (by month) before anything reads its
-attachments. Workbooks (also inside .zip attachments) become Inputs carrying the sender and the message's time;
-photos join the photo pool; a message with no workbook is listed with the reason (no attachment, a 超大附件
-link that will expire, an attachment over the size cap).
+attachments; every attachment is kept by its content (two attachments with the same name are two objects).
+Workbooks (also inside .zip attachments and inside attached or forwarded messages) become Inputs carrying the
+sender and the message's time; photos join the photo pool; a message with no workbook is listed with its sender
+and the reason (no attachment, a 超大附件 link that will expire, an attachment over the size cap), so the unit
+can be told. A message that cannot be processed is listed with the reason and never stops the run.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import errno
 import hashlib
-from datetime import datetime
-from pathlib import Path
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path, PurePosixPath
+from zoneinfo import ZoneInfo
 
-from ..consolidate.intake import PHOTO_SUFFIXES, WORKBOOK_SUFFIXES, Input, Intake, add_zip, safe_name, sha256_of
+from ..consolidate.intake import Collector, Intake, Other
 from .parse import MailMessage, is_mail, messages_in, parse_eml, parse_msg
+
+log = logging.getLogger("kexie_xl")
+CLOCK_SLACK = timedelta(minutes=15)  # a sender's clock may run a little fast
+FEEDBACK_ID = "<kexie-"  # Message-ID prefix of kexie_xl's own feedback drafts
+_ENVIRONMENT = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+MAX_DEPTH = 3  # messages attached to messages
 
 
 class MailIntake:
     """Adds messages to an Intake; one per consolidation run."""
 
-    def __init__(self, archive: Path, month: str, tz: str):
-        self.folder = archive / month
+    def __init__(self, archive_root: Path, month: str, tz: str):
+        self.folder = archive_root / month
         self.tz = tz
         self.messages = 0
 
@@ -29,43 +39,44 @@ class MailIntake:
     def is_mail(path: Path) -> bool:
         return is_mail(path)
 
-    def add_source(self, intake: Intake, path: Path, workdir: Path) -> None:
-        """Every message in a .eml/.msg file, mbox or Maildir."""
-        for label, raw, server_time in messages_in(path):
-            message = parse_msg(raw) if isinstance(raw, Path) else parse_eml(raw)
-            self.add(intake, message, label, server_time or datetime.now().astimezone(), workdir)
+    def add_source(self, collector: Collector, path: Path) -> None:
+        """Every message in a .eml/.msg file, mbox or Maildir; one that fails is listed, the rest go on."""
+        try:
+            found = list(messages_in(path))
+        except Exception as exc:  # an unreadable mailbox file: listed, the run goes on
+            collector.intake.other.append(Other(path.name, "邮件", f"无法读取邮件文件（{type(exc).__name__}: {exc}）"))
+            return
+        for label, raw, server_time in found:
+            try:
+                message = parse_msg(raw) if isinstance(raw, Path) else parse_eml(raw)
+                self.add(collector, message, label, server_time)
+            except OSError as exc:
+                if exc.errno in _ENVIRONMENT:
+                    raise  # disk full, read-only archive: the run cannot go on, and says why
+                self._failed(collector.intake, label, exc)
+            except Exception as exc:
+                self._failed(collector.intake, label, exc)
 
-    def add(self, intake: Intake, message: MailMessage, label: str, server_time: datetime, workdir: Path) -> None:
+    def _failed(self, intake: Intake, label: str, exc: Exception) -> None:
+        log.exception("message %s could not be processed", label)
+        intake.other.append(Other(label, "邮件", f"邮件无法处理（{type(exc).__name__}: {str(exc)[:120]}）"))
+
+    def add(self, collector: Collector, message: MailMessage, label: str, server_time: datetime | None) -> None:
+        intake = collector.intake
         self.messages += 1
-        received = message.received(server_time, self.tz)
+        received, note = self.receipt(message, server_time)
         digest = hashlib.sha256(message.raw).hexdigest()
         raw_path = self._archive(message, received, digest)
         source = f"邮件 {message.subject or label}（{message.sender or '无发件人'}）"
-        folder = self.folder / "附件" / digest[:12]
-        workbooks = 0
-        for att in message.attachments:
-            name = safe_name(att.name)
-            suffix = Path(name).suffix.lower()
-            if suffix not in (*WORKBOOK_SUFFIXES, *PHOTO_SUFFIXES, ".zip"):
-                intake.other.append((att.name, source, "不是月报工作簿或图片"))
-                continue
-            path = folder / name
-            if not path.exists():
-                folder.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(att.data)
-            if suffix in WORKBOOK_SUFFIXES:
-                intake.inputs.append(_input(path, att.name, source, received, message.sender))
-                workbooks += 1
-            elif suffix == ".zip":
-                before = len(intake.inputs)
-                add_zip(intake, path, workdir, received.tzinfo, source=f"{source} 压缩包 {att.name}")
-                for i in range(before, len(intake.inputs)):
-                    intake.inputs[i] = dataclasses.replace(intake.inputs[i], sender=message.sender, received=received)
-                workbooks += len(intake.inputs) - before
-            else:
-                intake.photos.setdefault(name, path)
+        sender = ", ".join(message.senders) or None
+        if message.message_id.startswith(FEEDBACK_ID):
+            intake.other.append(Other(raw_path.name, source, "kexie_xl 生成的反馈邮件，已跳过"))
+            return
+        if len(message.senders) > 1:
+            note = (note + "；" if note else "") + f"发件人一栏有 {len(message.senders)} 个地址"
+        workbooks = self._attachments(collector, message, source, received, sender, note, 0)
         for name in message.oversized:
-            intake.other.append((name, source, "附件超过大小上限，未读取"))
+            intake.other.append(Other(name, source, "附件超过大小上限，未读取", sender, received))
         if workbooks == 0:
             if message.links:
                 reason = "附件为链接（超大附件会过期），请下载后以普通附件重新发送：" + message.links[0]
@@ -73,17 +84,64 @@ class MailIntake:
                 reason = "邮件中没有月报工作簿"
             else:
                 reason = "邮件没有附件"
-            intake.other.append((raw_path.name, source, reason))
+            intake.other.append(Other(raw_path.name, source, reason, sender, received, digest))
+
+    def _attachments(self, collector: Collector, message: MailMessage, source: str, received: datetime,
+                     sender: str | None, note: str, depth: int) -> int:
+        workbooks = 0
+        for att in message.attachments:
+            suffix = PurePosixPath(att.name.replace("\\", "/")).suffix.lower()
+            if suffix in (".eml", ".msg") and depth < MAX_DEPTH:
+                workbooks += self._nested(collector, att.name, att.data, source, received, sender, note, depth)
+                continue
+            digest, kept = collector.archive.put_bytes(att.data, att.name)
+            if suffix == ".zip":
+                workbooks += collector.add_zip(kept, att.name, source, received, sender, note)
+            else:
+                workbooks += collector.add_kept(kept, att.name, source, received, digest, sender, note)
+        return workbooks
+
+    def _nested(self, collector: Collector, name: str, data: bytes, source: str, received: datetime,
+                sender: str | None, note: str, depth: int) -> int:
+        """A message attached to the message (forwarded as an attachment): its attachments count as sent by
+        whoever mailed the outer message, at the outer message's time."""
+        collector.archive.put_bytes(data, name)
+        if name.lower().endswith(".msg"):
+            tmp = collector.archive.tmp / f"nested-{hashlib.sha256(data).hexdigest()[:16]}.msg"
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
+            try:
+                inner = parse_msg(tmp)
+            finally:
+                tmp.unlink()
+        else:
+            inner = parse_eml(data)
+        return self._attachments(collector, inner, f"{source} 内附邮件 {name}", received, sender, note, depth + 1)
+
+    def receipt(self, message: MailMessage, server_time: datetime | None) -> tuple[datetime, str]:
+        """When the message was received, and a note when its Date header cannot be trusted for ordering.
+
+        The Date header is the sender's clock; the server's receipt time (INTERNALDATE, or the saved file's
+        time) bounds it: a Date later than the receipt is not believed.
+        """
+        zone = ZoneInfo(self.tz)
+        if message.sent is None:
+            return (server_time or datetime.now().astimezone()).astimezone(zone), ""
+        if server_time is not None and message.sent > server_time + CLOCK_SLACK:
+            note = (f"邮件日期 {message.sent.astimezone(zone):%Y-%m-%d %H:%M} 晚于收到时间 "
+                    f"{server_time.astimezone(zone):%Y-%m-%d %H:%M}，按收到时间计")
+            return server_time.astimezone(zone), note
+        return message.sent.astimezone(zone), ""
 
     def _archive(self, message: MailMessage, received: datetime, digest: str) -> Path:
         folder = self.folder / "邮件"
         folder.mkdir(parents=True, exist_ok=True)
         suffix = ".msg" if message.raw[:4] == b"\xd0\xcf\x11\xe0" else ".eml"  # Outlook .msg is kept as it came
+        existing = sorted(folder.glob(f"*_{digest[:12]}{suffix}"))
+        if existing:  # the same message again is archived once
+            return existing[0]
         path = folder / f"{received:%Y%m%d-%H%M%S}_{digest[:12]}{suffix}"
-        if not path.exists():  # the same message again is archived once
-            path.write_bytes(message.raw)
+        tmp = path.with_name(path.name + ".part")
+        tmp.write_bytes(message.raw)
+        tmp.replace(path)
         return path
-
-
-def _input(path: Path, name: str, source: str, received: datetime, sender: str) -> Input:
-    return Input(name, source, path, received, sha256_of(path), sender or None)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.header import decode_header, make_header
 from email.message import Message
-from email.utils import parseaddr, parsedate_to_datetime
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -37,7 +37,7 @@ class MailMessage:
     """One received message, as the intake needs it."""
 
     raw: bytes
-    sender: str  # lower-case address
+    sender: str  # lower-case address (the first one)
     sender_name: str
     subject: str
     sent: datetime | None  # Date header, time-zone aware
@@ -45,6 +45,7 @@ class MailMessage:
     attachments: list[Attachment] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     oversized: list[str] = field(default_factory=list)  # attachment names over the size cap
+    senders: list[str] = field(default_factory=list)  # every distinct address in From (more than one: suspicious)
 
     def received(self, fallback: datetime, tz: str) -> datetime:
         """The Date header, else the server's time (INTERNALDATE or file time), in the reporting time zone."""
@@ -54,7 +55,9 @@ class MailMessage:
 def parse_eml(raw: bytes) -> MailMessage:
     # compat32 keeps undecodable header bytes as surrogates, so raw GBK names can still be recovered
     msg = email.message_from_bytes(raw)
-    name, address = parseaddr(_text(msg.get("From", "")))
+    from_ = _text(msg.get("From", ""))
+    name, address = parseaddr(from_)
+    senders = list(dict.fromkeys(a.strip().lower() for _n, a in getaddresses([from_]) if "@" in a))
     try:
         sent = parsedate_to_datetime(str(msg["Date"])) if msg["Date"] else None
         if sent is not None and sent.tzinfo is None:
@@ -62,7 +65,7 @@ def parse_eml(raw: bytes) -> MailMessage:
     except (TypeError, ValueError):
         sent = None
     out = MailMessage(raw, address.strip().lower(), name, _text(msg.get("Subject", "")), sent,
-                      str(msg.get("Message-ID", "")).strip())
+                      str(msg.get("Message-ID", "")).strip(), senders=senders or [address.strip().lower()])
     for part in msg.walk():
         if part.is_multipart():
             continue
@@ -100,8 +103,16 @@ def _raw_param_name(part: Message) -> str:
         if key.lower() in ("content-disposition", "content-type") and isinstance(value, str):
             match = _RAW_NAME.search(value)
             if match:
-                return match.group(1).encode("utf-8", "surrogateescape").decode("gb18030", errors="replace").strip()
+                return decode_raw(match.group(1).encode("utf-8", "surrogateescape")).strip()
     return ""
+
+
+def decode_raw(data: bytes) -> str:
+    """Raw 8-bit bytes in a header: UTF-8 when they decode strictly as UTF-8, else GB18030 (older Chinese clients)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace")
 
 
 def _text(value: object) -> str:
@@ -133,7 +144,8 @@ def parse_msg(path: Path) -> MailMessage:
                 sent = parsedate_to_datetime(str(header_date))
             except (TypeError, ValueError):
                 sent = None
-        out = MailMessage(path.read_bytes(), address.lower(), name, item.subject or "", sent, item.messageId or "")
+        out = MailMessage(path.read_bytes(), address.lower(), name, item.subject or "", sent, item.messageId or "",
+                          senders=[address.lower()] if address else [])
         for att in item.attachments:
             data = getattr(att, "data", None)
             filename = getattr(att, "longFilename", None) or getattr(att, "shortFilename", None) or ""

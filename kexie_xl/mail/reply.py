@@ -4,6 +4,7 @@ with the marked workbook attached. Saved as a draft (.eml); sent through SMTP on
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from ..consolidate.intake import MAX_NAME_BYTES, fit_bytes
 from .account import open_smtp
 from .compose import Attachment, compose
 
@@ -40,22 +42,33 @@ def safe_address(address: str) -> str:
 
 
 def feedback_text(unit_name: str, month: str, received: Sequence[Received], findings: Sequence[dict[str, Any]],
-                  settings: Settings) -> str:
+                  settings: Settings, attachment: str = "") -> str:
+    """The reply's text: what was received and decided, the findings, and — only when a marked workbook is
+    attached (`attachment`: its name) — how to read it. Every statement agrees with what is attached."""
     year, mon = month.split("-")
     errors = sum(1 for f in findings if f["severity"] == "错误")
     warnings = len(findings) - errors
-    lines = [f"{unit_name}：", "", f"    {settings.receiver.department}已收到你单位 {year} 年 {int(mon)} 月科技志愿服务月报："]
+    lines = [f"{unit_name}：", "", f"    {settings.receiver.department}已收到你单位 {year} 年 {int(mon)} 月科技志愿服务月报"
+             "相关邮件/文件："]
     for r in received:
         outcome = r.status + (f"（{r.reason}）" if r.reason else "")
-        lines.append(f"    ·《{r.name}》，收到时间 {r.received}，处理结果：{outcome}")
-    lines += ["", f"    经校验，发现错误 {errors} 处、警告 {warnings} 处："]
-    for n, f in enumerate(findings, start=1):
-        lines.append(f"    {n}. 【{f['severity']}】{f['message']}。{f['fix']}")
+        lines.append(f"    ·《{r.name}》，收到时间 {r.received or '—'}，处理结果：{outcome}")
+    if findings:
+        lines += ["", f"    经校验，发现错误 {errors} 处、警告 {warnings} 处："]
+        for n, f in enumerate(findings, start=1):
+            lines.append(f"    {n}. 【{f['severity']}】{f['message']}。{f['fix']}")
+    lines.append("")
+    if attachment:
+        lines.append(f"    附件《{attachment}》是标注了问题的工作簿：问题单元格已标色（红色为错误、黄色为警告）并加了批注，"
+                     "全部问题见其中的「校验结果」工作表。")
+    elif findings:
+        lines.append("    本邮件没有附带标注的工作簿（文件无法读取或不能直接标注），请按上述说明处理。")
+    refused = [r for r in received if r.status in ("退回", "无法识别")]
+    if refused:
+        lines.append(f"    以上「{refused[0].status}」的文件未计入本月汇总，请按原因处理后重新报送。")
     lines += [
-        "",
-        "    附件是标注了问题的工作簿：问题单元格已标色（红色为错误、黄色为警告）并加了批注，全部问题见其中的「校验结果」"
-        "工作表。",
-        f"    请修改「错误」后于每月 {settings.report.deadline_day} 日前重新报送；「警告」请核对，情况属实的可在备注中说明。",
+        f"    请修改「错误」后于每月 {settings.report.deadline_day} 日前重新报送；「警告」请核对，情况属实的可在备注中说明。"
+        if findings else f"    请于每月 {settings.report.deadline_day} 日前报送。",
         "",
         settings.receiver.department,
         f"联系人：{settings.receiver.contact}　电话：{settings.receiver.phone}",
@@ -66,7 +79,7 @@ def feedback_text(unit_name: str, month: str, received: Sequence[Received], find
 def build_draft(*, unit: str, unit_name: str, to: str, month: str, received: Sequence[Received],
                 findings: Sequence[dict[str, Any]], attachment: Path | None, settings: Settings, sender: str,
                 in_reply_to: str, folder: Path) -> Draft:
-    body = feedback_text(unit_name, month, received, findings, settings)
+    body = feedback_text(unit_name, month, received, findings, settings, attachment.name if attachment else "")
     subject = f"{unit_name} {month} 科技志愿服务月报校验结果"
     files = [Attachment(attachment.name, attachment.read_bytes())] if attachment else []
     stamp = datetime.now().astimezone().replace(microsecond=0)
@@ -75,8 +88,10 @@ def build_draft(*, unit: str, unit_name: str, to: str, month: str, received: Seq
                   message_id=f"<kexie-{digest}@{sender.split('@')[-1] or 'localhost'}>", attachments=files,
                   in_reply_to=in_reply_to)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{unit}_{unit_name}_{safe_address(to)}_反馈.eml"
-    path.write_bytes(raw)
+    path = folder / fit_bytes(f"{unit}_{unit_name}_{safe_address(to)}_反馈.eml", MAX_NAME_BYTES)
+    tmp = path.with_name(f".~kexie-{os.getpid()}-{path.name}")
+    tmp.write_bytes(raw)
+    os.replace(tmp, path)
     return Draft(unit, unit_name, to, path, raw)
 
 

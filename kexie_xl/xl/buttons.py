@@ -45,7 +45,7 @@ def _context(book: Any) -> Any:
         return ctx
     folder = Path(book.fullname).parent
     paths = ctx.settings.paths
-    rebased = paths.model_copy(update={"store": folder / paths.store, "archive": folder / paths.archive})
+    rebased = paths.model_copy(update={"store": folder / paths.store})  # the archive follows the store
     return Context(ctx.settings.model_copy(update={"paths": rebased}), ctx.registry)
 
 

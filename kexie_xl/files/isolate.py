@@ -1,0 +1,158 @@
+"""Edge adapter (files): run the work on untrusted files in child processes, where a crash costs one file.
+
+A workbook can make a parser abort the process (calamine asks for 512 GiB for one value in XFD1048576 and
+aborts), loop for minutes or eat the machine's memory. Each job therefore runs in a worker process (pebble's
+ProcessPool: a worker that dies fails only its own job and is replaced) with a time limit per job and, on
+POSIX, a limit on the worker's address space. On Linux the workers also die with the main process
+(PR_SET_PDEATHSIG), so a killed run (SIGKILL, the OOM killer) never leaves them behind; elsewhere a worker
+notices that its parent is gone and exits.
+
+`run_isolated` yields, in input order, either the job's result or a `Failed` value with a Chinese reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+log = logging.getLogger("kexie_xl")
+J = TypeVar("J")
+R = TypeVar("R")
+
+DEFAULT_SECONDS = 120  # one workbook: a 50,000-row ledger takes about 2 s
+DEFAULT_MEMORY_MB = 3072  # address space of one worker; a normal month's workbook needs a few hundred MB
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float = DEFAULT_SECONDS
+    memory_mb: int = DEFAULT_MEMORY_MB
+    workers: int = 0  # 0: one per core, at most 4
+
+
+@dataclass(frozen=True)
+class Failed(Generic[J]):
+    """A job whose worker crashed, ran out of time or memory, or raised."""
+
+    job: J
+    reason: str
+
+
+def run_isolated(func: Callable[[J], R], jobs: Sequence[J], *, limits: Limits = Limits(),
+                 initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
+                 ) -> Iterator[tuple[J, R | Failed[J]]]:
+    """Run `func(job)` for every job in worker processes; yield (job, result or Failed) in input order.
+
+    `func` and `initializer` must be module-level functions (they are pickled where processes are spawned).
+    """
+    if not jobs:
+        return
+    from concurrent.futures import TimeoutError as FutureTimeout
+
+    from pebble import ProcessExpired, ProcessPool
+
+    workers = limits.workers or min(os.cpu_count() or 1, 4)
+    workers = max(1, min(workers, len(jobs)))
+    pool = ProcessPool(max_workers=workers, initializer=_init_worker,
+                       initargs=(os.getpid(), limits.memory_mb, initializer, initargs))
+    try:
+        futures = [pool.schedule(func, args=(job,), timeout=limits.seconds) for job in jobs]
+        for job, future in zip(jobs, futures, strict=True):
+            try:
+                yield job, future.result()
+            except FutureTimeout:
+                yield job, Failed(job, f"处理超过 {limits.seconds:.0f} 秒仍未完成，已中止")
+            except ProcessExpired as exc:
+                yield job, Failed(job, _expired(exc.exitcode, limits))
+            except MemoryError:
+                yield job, Failed(job, f"读取时所需内存超过上限（{limits.memory_mb} MB），已中止")
+            except Exception as exc:  # the job raised: its own failure, the batch goes on
+                log.error("isolated job failed: %s: %s", type(exc).__name__, exc)
+                yield job, Failed(job, f"处理时出错（{type(exc).__name__}: {str(exc)[:200]}）")
+    finally:
+        pool.stop()
+        pool.join(timeout=10)
+
+
+def _expired(exitcode: int | None, limits: Limits) -> str:
+    if exitcode is not None and exitcode < 0:
+        import signal
+
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = str(-exitcode)
+        if name == "SIGABRT":
+            return f"读取程序异常终止（可能是表格的数据区域异常巨大，所需内存超过上限 {limits.memory_mb} MB）"
+        if name == "SIGKILL":
+            return "读取进程被系统终止（可能是内存不足）"
+        return f"读取进程异常终止（信号 {name}）"
+    return f"读取进程异常退出（退出码 {exitcode}）"
+
+
+# Worker side
+
+
+def _init_worker(parent: int, memory_mb: int, initializer: Callable[..., None] | None,
+                 initargs: tuple[Any, ...]) -> None:
+    _die_with_parent(parent)
+    _limit_memory(memory_mb)
+    _quiet_stderr()
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _die_with_parent(parent: int) -> None:
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before we got here
+        os._exit(1)
+
+    def watch() -> None:  # portable fallback: notice the parent is gone
+        while True:
+            time.sleep(1)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="kexie-parent-watch", daemon=True).start()
+
+
+def _quiet_stderr() -> None:
+    """A parser that aborts prints its backtrace to fd 2: keep the user's terminal clean (the job's failure
+    is reported as its finding). KEXIE_XL_DEBUG=1 keeps the workers' stderr."""
+    if os.environ.get("KEXIE_XL_DEBUG"):
+        return
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
+    except OSError:
+        pass
+
+
+def _limit_memory(memory_mb: int) -> None:
+    if memory_mb <= 0 or sys.platform == "win32":
+        return
+    import resource
+
+    limit = memory_mb * 1024 * 1024
+    try:
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):  # not allowed here: the time limit still applies
+        pass
