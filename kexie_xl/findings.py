@@ -53,6 +53,11 @@ CATALOGUE: dict[str, Code] = {
              "如是备注，请移到「备注」列。"),
         # cell
         Code("cell.required", _E, "必填项为空", "{where}「{label}」没有填写", "请填写{label}。"),
+        Code("cell.excel-error", _E, "单元格是 Excel 错误值", "{where}「{label}」是 Excel 错误值「{value}」（{meaning}）",
+             "请改为直接填写{label}，或修正公式后重新保存。"),
+        Code("cell.text-too-long", _W, "文字超过单元格上限",
+             "{where}「{label}」有 {length:,} 字，超过 Excel 单元格上限 32,767 字（开头：「{value}」）",
+             "全市汇总表中该项会被截断并注明；请精简到 32,767 字以内，全文可作为附件另行报送。"),
         Code("cell.code-list", _E, "不在下拉选项中", "{where}「{label}」填的「{value}」不在下拉选项中",
              "请从下拉列表中选择（选项见「填报说明」）。"),
         Code("cell.date-invalid", _E, "日期无法识别", "{where}「{label}」的「{value}」不是有效日期",

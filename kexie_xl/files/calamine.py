@@ -1,18 +1,35 @@
 """Edge adapter (files): a Grid from .xlsx/.xlsm/.xls via python-calamine — the fast path, values only.
 
 calamine reads every cell whatever the sheet's `dimension` says (WPS writes A1:A1), returns the cached values
-of formulas, dates as date/datetime and numbers as float. Empty cells come back as ''.
+of formulas, dates as date/datetime and numbers as float. Empty cells come back as ''. Error values it loses
+(python-calamine 0.9 reads #REF! as '' and rejects the whole sheet for #SPILL!, #CALC!, …), so for .xlsx/.xlsm
+they are taken from the sheet XML and put back as their literal text, as the Grid expects (`_errors`).
 """
 
 from __future__ import annotations
 
+import io
+import posixpath
+import re
+import zipfile
 from collections.abc import Collection
 from pathlib import Path
+from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook
 
 from ..read.cells import label_key
 from ..read.grid import Grid, SheetGrid
+
+# Error values python-calamine knows; any other (#SPILL!, #CALC!, …) fails the sheet, so it is masked before reading.
+KNOWN_ERRORS = (b"#REF!", b"#N/A", b"#VALUE!", b"#DIV/0!", b"#NAME?", b"#NULL!", b"#NUM!")
+_ERROR_CELL = re.compile(  # <c r="F12" t="e"><f>…</f><v>#REF!</v></c>, attributes in any order, prefix allowed
+    rb"""<(?:\w+:)?c\b(?=[^>]*\bt=["']e["'])[^>]*?\br=["']([A-Z]+)(\d+)["'][^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)""", re.S)
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_UNKNOWN_VALUE = re.compile(rb"(<(?:\w+:)?v>)(#[A-Z_/0-9!?]+)(</(?:\w+:)?v>)")
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+       "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
 
 
 class UnreadableWorkbook(Exception):
@@ -25,8 +42,12 @@ def read_grid(path: Path, skip: Collection[str] = ()) -> Grid:
     The file is closed before returning, so it can be replaced at once (Windows keeps open files locked).
     """
     skipped = {label_key(name) for name in skip}
+    errors = _errors(path, skipped)
     try:
         wb = CalamineWorkbook.from_path(str(path))
+        if any(e not in KNOWN_ERRORS for cells in errors.values() for e in cells.values()):
+            wb.close()
+            wb = CalamineWorkbook.from_filelike(io.BytesIO(_masked(path)))
     except Exception as exc:  # calamine raises its own error types for every parse failure
         raise UnreadableWorkbook(_reason(exc)) from None
     grid = Grid(engine="calamine")
@@ -39,12 +60,68 @@ def read_grid(path: Path, skip: Collection[str] = ()) -> Grid:
                 grid.sheets[meta.name] = SheetGrid(meta.name, [], hidden=hidden)
                 continue
             rows = wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-            grid.sheets[meta.name] = SheetGrid(meta.name, rows, hidden=hidden)
+            grid.sheets[meta.name] = sheet = SheetGrid(meta.name, rows, hidden=hidden)
+            for (row, col), error in errors.get(meta.name, {}).items():
+                sheet.put(row, col, error.decode("ascii", "replace"))
     except Exception as exc:
         raise UnreadableWorkbook(_reason(exc)) from None
     finally:
         wb.close()
     return grid
+
+
+def _errors(path: Path, skipped: set[str]) -> dict[str, dict[tuple[int, int], bytes]]:
+    """The error cells of an .xlsx/.xlsm, by sheet name and (row, column), 1-based; {} for .xls or any surprise."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            found = {}
+            for name, part in _sheet_parts(zf).items():
+                if label_key(name) in skipped:
+                    continue
+                data = zf.read(part)
+                if b'"e"' not in data and b"'e'" not in data:
+                    continue  # the common case: no error cell, no regex
+                cells = {(int(m[2]), _column(m[1])): v[1] for m in _ERROR_CELL.finditer(data)
+                         if (v := _VALUE.search(m[3] or b""))}
+                if cells:
+                    found[name] = cells
+            return found
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
+        return {}  # calamine reports what is wrong with the file
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → worksheet part, through workbook.xml and its relationships."""
+    book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("p:Relationship", _NS)}
+    parts = {}
+    for sheet in book.iterfind("m:sheets/m:sheet", _NS):
+        target = targets.get(sheet.get(f"{{{_NS['r']}}}id"), "")
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        if part in zf.NameToInfo:
+            parts[sheet.get("name", "")] = part
+    return parts
+
+
+def _column(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _masked(path: Path) -> bytes:
+    """A copy of the workbook whose unknown error values read as #N/A (their literals are put back afterwards)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as zf, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        parts = set(_sheet_parts(zf).values())
+        for info in zf.infolist():
+            data = zf.read(info)
+            if info.filename in parts:
+                data = _UNKNOWN_VALUE.sub(lambda m: m[0] if m[2] in KNOWN_ERRORS else m[1] + b"#N/A" + m[3], data)
+            copy.writestr(info, data)
+    return out.getvalue()
 
 
 def _reason(exc: Exception) -> str:

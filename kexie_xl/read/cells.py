@@ -33,6 +33,50 @@ _YES = {"是", "Y", "YES", "TRUE", "有", "√", "1"}
 _NO = {"否", "N", "NO", "FALSE", "无", "×", "0"}
 
 
+# Excel's error values, as every engine gives them in the grid (the cell's literal text), and what each means.
+EXCEL_ERRORS = {
+    "#REF!": "公式引用失效，引用的单元格或工作表已被删除",
+    "#N/A": "公式查找不到对应的值",
+    "#VALUE!": "公式中的值类型不对",
+    "#DIV/0!": "公式除以了零或空单元格",
+    "#NAME?": "公式中有无法识别的函数或名称",
+    "#NULL!": "公式中的区域没有交集",
+    "#NUM!": "公式中的数值无效",
+    "#GETTING_DATA": "保存时数据仍在加载，公式尚未算完",
+    "#SPILL!": "动态数组公式的结果无法溢出到相邻单元格",
+    "#CALC!": "公式计算出错",
+    "#BLOCKED!": "公式所需的功能被阻止",
+    "#CONNECT!": "公式所需的外部连接失败",
+    "#FIELD!": "公式引用的字段不存在",
+    "#UNKNOWN!": "公式结果是本版 Excel 无法识别的类型",
+    "#BUSY!": "保存时公式仍在计算",
+    "#EXTERNAL!": "公式所需的外部数据无法获取",
+    "#PYTHON!": "单元格中的 Python 公式出错",
+}
+EXCEL_CELL_MAX = 32767  # the most text an Excel cell holds, in UTF-16 code units (what Excel and xlsxwriter count)
+
+
+def excel_error(value: Any) -> str | None:
+    """The Excel error value a raw cell holds (#REF!, #N/A, …), or None for any other value."""
+    if type(value) is not str or "#" not in value[:2]:
+        return None  # the cheap test first: this runs for every cell
+    raw = value.strip().upper()
+    return raw if raw in EXCEL_ERRORS else None
+
+
+def excel_length(text: str) -> int:
+    """The length of `text` as Excel counts it: UTF-16 code units (a character beyond U+FFFF counts twice).
+
+    A text of at most EXCEL_CELL_MAX // 2 characters always fits, so hot paths test len() first.
+    """
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def preview(text: str, size: int = 20) -> str:
+    """The start of a long text, for messages and the value column of reports."""
+    return text if len(text) <= size else text[:size] + "…"
+
+
 class CellProblem(Exception):
     """A value that cannot be normalised: the finding code and the fields of its message."""
 

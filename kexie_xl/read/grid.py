@@ -8,7 +8,11 @@ from typing import Any
 
 @dataclass
 class SheetGrid:
-    """One worksheet's values: rows[0] is Excel row 1; values are str, int, float, bool, date/datetime or ''."""
+    """One worksheet's values: rows[0] is Excel row 1; values are str, int, float, bool, date/datetime or ''.
+
+    A cell holding an Excel error value is its literal text (「#REF!」, 「#N/A」), as openpyxl and xlwings
+    (`err_to_str`) give it, never '' — an engine that loses errors must put them back (see `put`).
+    """
 
     name: str
     rows: list[list[Any]]
@@ -21,6 +25,15 @@ class SheetGrid:
             if 1 <= col <= len(cells):
                 return cells[col - 1]
         return ""
+
+    def put(self, row: int, col: int, value: Any) -> None:
+        """Set the value at Excel row `row`, column `col` (1-based), growing the rows with '' as needed."""
+        while len(self.rows) < row:
+            self.rows.append([])
+        cells = self.rows[row - 1]
+        if len(cells) < col:
+            cells.extend([""] * (col - len(cells)))
+        cells[col - 1] = value
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """Stage ②: read_submission(grid) → a Submission (typed rows per sheet) plus the findings and changes of reading.
 
 Per cell: normalise (cells.py) and record what changed; then the schema's pydantic row model checks required
-cells, ranges and code lists. Nothing here knows about files: the grid may come from calamine, openpyxl or a
-live Excel workbook.
+cells, ranges and code lists. A cell holding an Excel error value (#REF!, #N/A, …) gets that finding and no other;
+a text longer than an Excel cell holds is kept whole, with a warning. Nothing here knows about files: the grid may
+come from calamine, openpyxl or a live Excel workbook.
 """
 
 from __future__ import annotations
@@ -203,6 +204,9 @@ class _Reader:
         if normalise is None:
             _, _, normalise, extra = self._plan(column, 0)
         try:
+            error = cells.excel_error(raw)
+            if error is not None:  # before any type check: #REF! is neither blank nor a wrong number
+                raise CellProblem("cell.excel-error", value=error, meaning=cells.EXCEL_ERRORS[error])
             value = normalise(raw, extra)
         except CellProblem as problem:
             record.values[column.key] = None
@@ -212,6 +216,12 @@ class _Reader:
                                       label=column.label, **fields))
             return
         record.values[column.key] = value
+        if type(value) is str and len(value) > cells.EXCEL_CELL_MAX // 2:
+            length = cells.excel_length(value)
+            if length > cells.EXCEL_CELL_MAX:  # kept whole: the city workbook cuts it, visibly
+                self.findings.append(make("cell.text-too-long", sheet=sheet_name, row=record.row,
+                                          column=record.cols[column.key], label=column.label,
+                                          value=cells.preview(value), length=length))
         if value == raw or (column.kind is Kind.DATE and isinstance(raw, date)):
             return  # the common case: nothing was changed
         before, after = show(raw), show(value)

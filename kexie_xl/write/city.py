@@ -2,7 +2,8 @@
 
 汇总表 has one row per unit due this month — including units that sent nothing — and a totals row of live
 =SUM() formulas (with their values cached, so readers that do not calculate see them too). Text from units is
-always written as text: a cell beginning with =, +, - or @ never becomes a formula.
+always written as text: a cell beginning with =, +, - or @ never becomes a formula. A text longer than an Excel
+cell holds is cut visibly, with a note of its full length (`clip`), never silently.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..config import Settings
 from ..consolidate.merge import CityMonth
+from ..read.cells import EXCEL_CELL_MAX, excel_length
 from ..schema import city as C
 from .save import save_atomic
 
@@ -23,6 +25,19 @@ STATUS_COLOURS = {C.ON_TIME: "#C6EFCE", C.LATE: "#FFEB9C", C.MISSING: "#FFC7CE",
                   "待开展": "#FFEB9C", C.ADOPTED: "#C6EFCE", C.SUPERSEDED: "#D9D9D9", C.REJECTED: "#FFC7CE",
                   C.UNIDENTIFIED: "#FFEB9C", C.QUARANTINED: "#FFEB9C"}
 HEADER_ROW = 3  # 0-based: title, summary line, blank, header
+CLIPPED = "…（原文 {length:,} 字，超过 Excel 单元格上限，已截断，全文见原件）"
+
+
+def clip(text: str) -> str:
+    """`text` as a cell can hold it: unchanged, or cut with a visible note so the total stays within the limit."""
+    if len(text) <= EXCEL_CELL_MAX // 2 or (length := excel_length(text)) <= EXCEL_CELL_MAX:
+        return text
+    note = CLIPPED.format(length=length)
+    budget = EXCEL_CELL_MAX - excel_length(note)
+    head = text[:budget]
+    while (over := excel_length(head) - budget) > 0:  # characters beyond U+FFFF count twice
+        head = head[:len(head) - over]
+    return head + note
 
 
 def write_city(path: Path, city: CityMonth, settings: Settings, *, overwrite: bool = False) -> Path:
@@ -72,7 +87,7 @@ class _Book:
         elif isinstance(value, date):
             ws.write_datetime(row, col, datetime.combine(value, datetime.min.time()), fmt or self.day)
         else:
-            ws.write_string(row, col, str(value), fmt or self.text)
+            ws.write_string(row, col, clip(str(value)), fmt or self.text)
 
 
 def _build(path: Path, city: CityMonth, settings: Settings) -> None:
@@ -132,7 +147,8 @@ def _table(book: _Book, name: str, columns: tuple[C.CityColumn, ...], rows: list
             if value is None or value == "":
                 continue  # an empty cell stays empty: the bulk of a detail sheet, and free to skip
             if type(value) is str:
-                write_string(r, c, value, status[value] if key == status_key and value in status else fmt or book.text)
+                style = status[value] if key == status_key and value in status else fmt or book.text
+                write_string(r, c, value if len(value) <= EXCEL_CELL_MAX // 2 else clip(value), style)
             else:
                 book.cell(ws, r, c, value, fmt)
     if rows:

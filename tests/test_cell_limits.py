@@ -1,0 +1,210 @@
+"""Cells at Excel's limits: error values (#REF!, #N/A, …) and text longer than a cell holds (32,767 characters).
+
+Every workbook is built by code: a clean unit workbook from the schema, then the cells patched into the sheet XML
+exactly as Excel (a formula with its cached error) or another program (an over-long inline string) writes them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from kexie_xl.api import consolidate_month, validate
+from kexie_xl.files.calamine import read_grid
+from kexie_xl.read.cells import EXCEL_CELL_MAX, EXCEL_ERRORS, excel_error, excel_length
+from kexie_xl.rules import RuleContext
+from kexie_xl.rules.run import check_grid
+from kexie_xl.schema import city as C
+from kexie_xl.write.city import clip
+
+from .builders import AS_OF, clean_filling, patch_part, sheet_part, write
+from .conftest import ROOT
+
+ACTIVITIES, BASIC, EXPERIENCE = "活动台账", "基本信息", "经验做法"
+HOURS = "服务时长（小时）"
+# The errors Excel shows; the first seven are the classic ones every reader knows.
+CLASSIC = ("#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!")
+NEWER = ("#GETTING_DATA", "#SPILL!", "#CALC!")
+LONG = 50_003
+MARK = f"…（原文 {LONG:,} 字，超过 Excel 单元格上限，已截断，全文见原件）"
+
+
+# Building the workbooks
+
+
+def _address(ctx, sheet_key: str, column_key: str, index: int = 0) -> str:
+    letter, row = ctx.template.sheet(sheet_key).address(column_key, index)
+    return f"{letter}{row}"
+
+
+def _put(path: Path, sheet: str, cells: dict[str, str]) -> Path:
+    """Replace existing cells of `sheet` by raw <c> XML: {"Q2": '<c r="Q2" t="e">…</c>'}."""
+
+    def edit(xml: str) -> str:
+        for address, element in cells.items():
+            xml, n = re.subn(rf'<c r="{address}"[^>]*?(?:/>|>.*?</c>)', lambda _m, e=element: e, xml, count=1, flags=re.S)
+            assert n == 1, f"{sheet}!{address} is not in the sheet"
+        return xml
+
+    patch_part(path, sheet_part(path, sheet), edit)
+    return path
+
+
+def _error(address: str, error: str) -> str:
+    """A formula whose cached result is `error`, as Excel saves it."""
+    return f'<c r="{address}" t="e"><f>VLOOKUP(A2,#REF!,2,FALSE)</f><v>{error}</v></c>'
+
+
+def _text(address: str, text: str) -> str:
+    return f'<c r="{address}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+@pytest.fixture
+def clean(tmp_path: Path, ctx) -> Path:
+    return write(tmp_path / "2026-11_万州区科协_科技志愿服务月报.xlsx", ctx.template, clean_filling())
+
+
+def _at(report, cells: set[tuple[str, str]]) -> list[tuple[str, str, str, str, str]]:
+    """The findings at the given (sheet, cell)s, as (code, sheet, cell, label, value)."""
+    return sorted(t for t in report.flatten(("code", "sheet", "cell", "label", "value")) if t[1:3] in cells)
+
+
+# What the reader gives the checks
+
+
+def test_calamine_loses_error_values(clean: Path, ctx) -> None:
+    """The engine's behaviour this change works around (python-calamine issue #105): classic errors read as ''."""
+    cell = _address(ctx, "activities", "hours")
+    _put(clean, ACTIVITIES, {cell: _error(cell, "#REF!")})
+    workbook = CalamineWorkbook.from_path(str(clean))
+    try:
+        rows = workbook.get_sheet_by_name(ACTIVITIES).to_python(skip_empty_area=False)
+    finally:
+        workbook.close()
+    assert rows[1][[c.key for c in ctx.template.sheet("activities").columns].index("hours")] == ""
+
+
+def test_excel_error_literals_are_recognised() -> None:
+    assert set(CLASSIC + NEWER) <= set(EXCEL_ERRORS)
+    assert [excel_error(v) for v in ("#REF!", " #n/a ", "#DIV/0!")] == ["#REF!", "#N/A", "#DIV/0!"]
+    assert [excel_error(v) for v in ("", "#1 队", "REF!", "A#REF!", 0.0, None)] == [None] * 6
+
+
+# Excel error values
+
+
+def test_every_error_value_in_the_grid_is_one_finding(clean: Path, ctx) -> None:
+    """Whatever the engine, an error cell is its literal text; each gets cell.excel-error and nothing else."""
+    grid = read_grid(clean)
+    sheet = grid.sheets[ACTIVITIES]
+    keys = [c.key for c in ctx.template.sheet("activities").columns]
+    placed = {}
+    for n, error in enumerate(CLASSIC + NEWER):
+        key, index = ("hours", "volunteers", "beneficiaries")[n // 8], n % 8
+        sheet.put(index + 2, keys.index(key) + 1, error)
+        placed[_address(ctx, "activities", key, index)] = (ctx.template.sheet("activities").column(key).label, error)
+    report, _ = check_grid(grid, ctx.template, RuleContext(ctx.settings, ctx.registry, AS_OF), clean.name)
+    expected = sorted(("cell.excel-error", ACTIVITIES, cell, label, error) for cell, (label, error) in placed.items())
+    assert _at(report, {(ACTIVITIES, c) for c in placed}) == expected
+    assert "cell.required" not in {f.code for f in report.findings}
+    letter, row = ctx.template.sheet("activities").address("hours", 0)
+    first = next(f for f in report.findings if f.cell == f"{letter}{row}")
+    assert (first.severity.value, first.sheet, first.row, first.column) == ("错误", ACTIVITIES, row, letter)
+    assert first.message == f"工作表「活动台账」{first.cell} 「{HOURS}」是 Excel 错误值「#REF!」（{EXCEL_ERRORS['#REF!']}）"
+    assert first.fix == f"请改为直接填写{HOURS}，或修正公式后重新保存。"
+
+
+def test_error_text_written_by_other_programs_is_an_error_value(clean: Path, ctx) -> None:
+    """Files from other programs may hold the error as text (「#N/A」 in a shared or inline string)."""
+    name, team = _address(ctx, "activities", "name", 1), _address(ctx, "activities", "team_ids", 2)
+    _put(clean, ACTIVITIES, {name: _text(name, "#N/A"), team: _text(team, " #REF! ")})
+    report = validate(clean, ctx, as_of=AS_OF)
+    assert _at(report, {(ACTIVITIES, name), (ACTIVITIES, team)}) == sorted([
+        ("cell.excel-error", ACTIVITIES, name, "活动名称", "#N/A"),
+        ("cell.excel-error", ACTIVITIES, team, "服务队编号", "#REF!"),
+    ])
+    assert not report.ok
+
+
+def test_classic_error_cells_in_a_file_are_reported_as_such(clean: Path, ctx) -> None:
+    placed = {
+        (ACTIVITIES, _address(ctx, "activities", "hours", 0)): (HOURS, "#REF!"),
+        (ACTIVITIES, _address(ctx, "activities", "volunteers", 1)): ("参与志愿者人数", "#N/A"),
+        (ACTIVITIES, _address(ctx, "activities", "beneficiaries", 2)): ("受益人数", "#VALUE!"),
+        (ACTIVITIES, _address(ctx, "activities", "name", 3)): ("活动名称", "#DIV/0!"),
+        (ACTIVITIES, _address(ctx, "activities", "date", 4)): ("活动日期", "#NAME?"),
+        (ACTIVITIES, _address(ctx, "activities", "kind", 5)): ("活动类别", "#NULL!"),
+        (BASIC, _address(ctx, "basic", "report_date")): ("填报日期", "#NUM!"),
+    }
+    for sheet in (ACTIVITIES, BASIC):
+        _put(clean, sheet, {cell: _error(cell, error) for (s, cell), (_, error) in placed.items() if s == sheet})
+    report = validate(clean, ctx, as_of=AS_OF)
+    expected = sorted(("cell.excel-error", s, cell, label, error) for (s, cell), (label, error) in placed.items())
+    assert _at(report, set(placed)) == expected
+    assert "cell.required" not in {f.code for f in report.findings}
+
+
+def test_newer_error_cells_do_not_make_the_file_unreadable(clean: Path, ctx) -> None:
+    cells = {_address(ctx, "activities", "hours", i): error for i, error in enumerate(NEWER)}
+    _put(clean, ACTIVITIES, {cell: _error(cell, error) for cell, error in cells.items()})
+    report = validate(clean, ctx, as_of=AS_OF)
+    assert report.readable
+    assert _at(report, {(ACTIVITIES, c) for c in cells}) == sorted(
+        ("cell.excel-error", ACTIVITIES, cell, HOURS, error) for cell, error in cells.items())
+
+
+# Text longer than a cell holds
+
+
+@pytest.fixture
+def long_text(clean: Path, ctx) -> tuple[Path, str, str]:
+    """The clean workbook with a 50,003-character 经验做法 (openpyxl and Excel cannot write it; other programs can)."""
+    cell = _address(ctx, "experience", "text")
+    text = "经验做法正文。" + "字" * (LONG - 7)
+    _put(clean, EXPERIENCE, {cell: _text(cell, text)})
+    return clean, cell, text
+
+
+def test_text_beyond_the_cell_limit_is_a_warning(long_text, ctx) -> None:
+    path, cell, text = long_text
+    report = validate(path, ctx, as_of=AS_OF)
+    assert report.flatten(("code", "severity", "sheet", "cell", "label", "value")) == [
+        ("cell.text-too-long", "警告", EXPERIENCE, cell, "内容", text[:20] + "…"),
+    ]
+    finding = report.findings[0]
+    assert f"有 {LONG:,} 字" in finding.message and report.ok
+
+
+def test_characters_beyond_u_ffff_count_twice() -> None:
+    emoji = "😀" * (EXCEL_CELL_MAX // 2 + 1)  # fewer characters than the limit, more UTF-16 units
+    assert len(emoji) < EXCEL_CELL_MAX < excel_length(emoji)
+    for text in (emoji, "字" * LONG, "a" * (EXCEL_CELL_MAX + 1)):
+        cut = clip(text)
+        assert excel_length(cut) <= EXCEL_CELL_MAX and cut.endswith("已截断，全文见原件）")
+        assert text.startswith(cut[:100])
+    for text in ("", "短文本", "a" * EXCEL_CELL_MAX, "😀" * (EXCEL_CELL_MAX // 2)):
+        assert clip(text) is text
+
+
+def test_city_workbook_cuts_long_text_visibly(long_text, ctx, tmp_path: Path) -> None:
+    path, _cell, text = long_text
+    result = consolidate_month([path], ctx, "2026-11", output=tmp_path / "city.xlsx", store_path=tmp_path / "s.db")
+    assert result.counts.by_status == {C.ADOPTED: 1}
+    workbook = CalamineWorkbook.from_path(str(tmp_path / "city.xlsx"))
+    try:
+        rows = workbook.get_sheet_by_name(C.EXPERIENCE).to_python()
+    finally:
+        workbook.close()
+    header = rows[0]
+    written = rows[1][header.index("内容")]
+    assert written.endswith(MARK) and excel_length(written) <= EXCEL_CELL_MAX
+    assert written == text[:EXCEL_CELL_MAX - len(MARK)] + MARK
+
+
+def test_new_codes_are_documented() -> None:
+    catalogue = (ROOT / "docs" / "findings.md").read_text(encoding="utf-8")
+    for code in ("cell.excel-error", "cell.text-too-long"):
+        assert f"| `{code}` |" in catalogue
