@@ -255,11 +255,12 @@ class Consolidation:
 
 def consolidate_month(sources: Sequence[Path], ctx: Context, month: str, *, output: Path | None = None,
                       store_path: Path | None = None, strict: bool = False, force: bool = False,
-                      progress: Progress | None = None, on_wait: Callable[[str], None] | None = None) -> Consolidation:
+                      progress: Progress | None = None, on_wait: Callable[[str], None] | None = None,
+                      lock_wait: float | None = None) -> Consolidation:
     """Take in the sources, keep every file in the archive and every submission in the store, and write the
     city workbook for `month`. One run per store at a time (a second one waits briefly, then refuses)."""
     from .config import parse_month
-    from .consolidate.store import Store, store_lock
+    from .consolidate.store import LOCK_WAIT_SECONDS, Store, store_lock
     from .schema.city import CITY_FILENAME
 
     year, mon = parse_month(month)
@@ -267,7 +268,7 @@ def consolidate_month(sources: Sequence[Path], ctx: Context, month: str, *, outp
     output = Path(os.path.abspath(output or CITY_FILENAME.format(month=month)))
     store_path = Path(os.path.abspath(store_path or ctx.settings.paths.store))
     _writable(output.parent, "全市月报")
-    with store_lock(store_path, on_wait=on_wait):
+    with store_lock(store_path, LOCK_WAIT_SECONDS if lock_wait is None else lock_wait, on_wait=on_wait):
         archive = _open_archive(ctx, store_path, output)
         store = Store(store_path, keep_file=lambda path: archive.put_file(path))
         try:

@@ -108,7 +108,7 @@ def draft_feedback(ctx: Context, month: str, store_path: Path, folder: Path, *, 
     store = Store(store_path)
     try:
         groups = _feedback_groups(ctx, store, month)
-        plans = [plan for plan in (_plan(store, unit, items) for (unit, _to), items in sorted(groups.items()))
+        plans = [plan for plan in (_plan(ctx, unit, items) for (unit, _to), items in sorted(groups.items()))
                  if plan is not None]
     finally:
         store.close()
@@ -124,7 +124,6 @@ def draft_feedback(ctx: Context, month: str, store_path: Path, folder: Path, *, 
 class _Plan:
     unit: str
     unit_name: str
-    to: str
     items: list  # (input row, submission row or None)
     chosen: object | None  # the submission whose findings the reply lists (adopted, else the latest workbook)
     findings: list[dict]
@@ -153,7 +152,7 @@ def _feedback_groups(ctx: Context, store, month: str) -> dict[tuple[str, str], l
     return {(unit, to): items for (unit, to), items in groups.items()}
 
 
-def _plan(store, unit: str, items: list) -> _Plan | None:
+def _plan(ctx: Context, unit: str, items: list) -> _Plan | None:
     """Whether this address needs a reply, and what it says; None when everything it sent was adopted cleanly."""
     import json
 
@@ -168,14 +167,11 @@ def _plan(store, unit: str, items: list) -> _Plan | None:
     if clean and not refused_after:
         return None
     sub = chosen[1] if chosen else None
-    name = (sub["unit_name"] if sub is not None and sub["unit_name"] else None) or store_unit_name(items) or unit
+    registered = ctx.registry.by_code(unit)
+    name = (sub["unit_name"] if sub is not None and sub["unit_name"] else None) or \
+        (registered.name if registered else unit)
     findings = json.loads(sub["findings"]) if sub is not None else []
-    to = items[0][0]["sender"] or ""
-    return _Plan(unit, name, to, items, chosen, findings)
-
-
-def store_unit_name(items: list) -> str:
-    return next((s["unit_name"] for _r, s in items if s is not None and s["unit_name"]), "")
+    return _Plan(unit, name, items, chosen, findings)
 
 
 def _write_drafts(ctx: Context, month: str, plans: list[_Plan], archive_root: Path, folder: Path,

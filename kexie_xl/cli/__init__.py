@@ -1,7 +1,7 @@
 """Edge adapter: the `kexie-xl` command line (click). Thin: every command calls one verb of kexie_xl.api.
 
-Exit codes: 0 done / clean, 1 findings of severity 错误 or a KexieError (shown as 「错误：…」), 2 usage error
-or unreadable input.
+Exit codes: 0 done / clean, 1 findings of severity 错误 or a KexieError (shown as 「错误：…」), 2 usage error,
+unreadable input, or a store / output / archive that cannot be used (KexieError.exit_code).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ class _Group(click.Group):
             if ctx.find_root().params.get("verbose"):
                 raise
             click.echo(f"错误：{exc}", err=True)
-            sys.exit(1)
+            sys.exit(exc.exit_code)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,6 +54,26 @@ cli.add_command(demo.demo)
 cli.add_command(info.units)
 cli.add_command(info.config_group)
 cli.add_command(docs.docs)
+
+
+def _config_after_subcommand(command: click.Command) -> None:
+    """`--config` is accepted after the sub-command too (kexie-xl run --month 2026-11 --config 办公室.toml)."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _config_after_subcommand(sub)
+        return
+
+    def remember(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+        if value is not None and isinstance(ctx.obj, dict):
+            ctx.obj["config"] = value
+
+    command.params.append(click.Option(["--config", "-c"], type=click.Path(dir_okay=False), expose_value=False,
+                                       callback=remember, is_eager=True,
+                                       help="配置文件 kexie.toml（也可写在子命令前）。"))
+
+
+for _command in cli.commands.values():
+    _config_after_subcommand(_command)
 
 
 def main() -> None:

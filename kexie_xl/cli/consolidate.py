@@ -35,5 +35,5 @@ def consolidate(obj: dict, sources: tuple[Path, ...], month: str, output: Path |
     ctx = load_context(obj["config"])
     with progress_bar("读取") as step:
         result = consolidate_month(list(sources), ctx, month, output=output, store_path=store, strict=strict,
-                                   force=force, progress=step)
+                                   force=force, progress=step, on_wait=lambda text: click.echo(text, err=True))
     click.echo(result.summary())

@@ -34,7 +34,7 @@ def quarterly(obj: dict, files: tuple[Path, ...], quarter: str | None, as_of: da
       kexie-xl quarterly 收件/*.xlsx --quarter 2026Q3 --format json
       kexie-xl quarterly 本单位月报.xlsx --as-of 2026-12-31 --out 季度达标
     """
-    from ..api import check_workbook, load_context, mark_workbook, team_quarters, today
+    from ..api import load_context, mark_workbook, team_quarters, today, validate_many
     from ..rules.quarterly import MISSED, parse_quarter
 
     quarters = None
@@ -48,8 +48,7 @@ def quarterly(obj: dict, files: tuple[Path, ...], quarter: str | None, as_of: da
     ctx = load_context(obj["config"])
     results = []
     code = 0
-    for path in files:
-        report, sub = check_workbook(path, ctx, as_of=as_of.date() if as_of else today(ctx))
+    for path, report, sub in validate_many(files, ctx, as_of=as_of.date() if as_of else today(ctx)):
         if sub is None:
             results.append({"file": path.name, "readable": False, "message": report.findings[0].message})
             code = 2

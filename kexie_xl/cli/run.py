@@ -37,5 +37,6 @@ def run(obj: dict, sources: tuple[Path, ...], month: str, no_fetch: bool, send: 
     ctx = load_context(obj["config"])
     with progress_bar("读取") as step:
         result = run_month(ctx, month, sources=list(sources), fetch=not no_fetch, send=send, output=output,
-                           store_path=store, force=force, progress=step)
+                           store_path=store, force=force, progress=step,
+                           on_wait=lambda text: click.echo(text, err=True))
     click.echo(result.summary())

@@ -37,7 +37,7 @@ def validate(obj: dict, files: tuple[Path, ...], out_dir: Path | None, in_place:
       kexie-xl validate 收件/*.xlsx --out 校验结果 --format json
       kexie-xl validate 本单位月报.xlsx --in-place
     """
-    from ..api import load_context, mark_workbook, team_quarters, today, validate_many
+    from ..api import MarkRequest, check_files, load_context, today
 
     if in_place and out_dir:
         raise click.UsageError("--in-place 和 --out 只能选一个。")
@@ -45,24 +45,25 @@ def validate(obj: dict, files: tuple[Path, ...], out_dir: Path | None, in_place:
     day = as_of.date() if as_of else today(ctx)
     reports: list[Report] = []
     marked: dict[str, Path] = {}
+    notes: dict[str, str] = {}
+    mark = None if no_mark else MarkRequest(out_dir, in_place)
     with progress_bar("校验", enabled=len(files) >= 4 and fmt == "text") as step:
-        for path, report, sub in validate_many(files, ctx, as_of=day, progress=step):
-            reports.append(report)
-            if sub is not None and not no_mark:
-                statuses = team_quarters(sub, ctx, day)
-                target = mark_workbook(path, report, as_of=day, statuses=statuses, out_dir=out_dir,
-                                       in_place=in_place)
-                if target is not None:
-                    marked[report.file] = target
+        for _path, checked in check_files(files, ctx, as_of=day, mark=mark, progress=step):
+            reports.append(checked.report)
+            if checked.marked is not None:
+                marked[checked.report.file] = checked.marked
+            if checked.note:
+                notes[checked.report.file] = checked.note
     if fmt == "json":
-        payload = [{**r.to_dict(), "marked_copy": str(marked[r.file]) if r.file in marked else None} for r in reports]
+        payload = [{**r.to_dict(), "marked_copy": str(marked[r.file]) if r.file in marked else None,
+                    "mark_note": notes.get(r.file, "")} for r in reports]
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
-        _print(reports, marked, show_changes)
+        _print(reports, marked, show_changes, notes)
     sys.exit(max((r.exit_code for r in reports), default=0))
 
 
-def _print(reports: list[Report], marked: dict[str, Path], show_changes: bool) -> None:
+def _print(reports: list[Report], marked: dict[str, Path], show_changes: bool, notes: dict[str, str]) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -91,4 +92,6 @@ def _print(reports: list[Report], marked: dict[str, Path], show_changes: bool) -
                     console.print(f"    「{c.sheet}」{c.cell} {c.label}：{c.before} → {c.after}")
         if report.file in marked:
             console.print(f"  标注：{marked[report.file]}")
+        elif report.file in notes:
+            console.print(f"  未标注：{notes[report.file]}")
         console.print()

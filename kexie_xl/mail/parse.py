@@ -66,20 +66,45 @@ def parse_eml(raw: bytes) -> MailMessage:
         sent = None
     out = MailMessage(raw, address.strip().lower(), name, _text(msg.get("Subject", "")), sent,
                       str(msg.get("Message-ID", "")).strip(), senders=senders or [address.strip().lower()])
-    for part in msg.walk():
-        if part.is_multipart():
-            continue
-        filename = attachment_name(part)
-        if filename:
-            data = part.get_payload(decode=True) or b""
-            if len(data) > MAX_ATTACHMENT:
-                out.oversized.append(filename)
-            else:
-                out.attachments.append(Attachment(filename, data))
-        elif part.get_content_maintype() == "text":
-            out.links += LINK.findall(_body(part))
+    _collect(msg, out)
     out.links = list(dict.fromkeys(out.links))
     return out
+
+
+def _collect(part: Message, out: MailMessage) -> None:
+    """Attachments and links of a part and everything below it. A message attached as a base64-encoded
+    message/rfc822 part (which the parser cannot open) becomes an .eml attachment, read in turn by the intake."""
+    if part.get_content_type() == "message/rfc822" and \
+            str(part.get("Content-Transfer-Encoding", "")).strip().lower() in ("base64", "quoted-printable"):
+        data = _encoded_message(part)
+        name = attachment_name(part) or "附件邮件.eml"
+        out.attachments.append(Attachment(name if name.lower().endswith((".eml", ".msg")) else f"{name}.eml", data))
+        return
+    if part.is_multipart():
+        for child in part.get_payload():
+            if isinstance(child, Message):
+                _collect(child, out)
+        return
+    filename = attachment_name(part)
+    if filename:
+        data = part.get_payload(decode=True) or b""
+        if len(data) > MAX_ATTACHMENT:
+            out.oversized.append(filename)
+        else:
+            out.attachments.append(Attachment(filename, data))
+    elif part.get_content_maintype() == "text":
+        out.links += LINK.findall(_body(part))
+
+
+def _encoded_message(part: Message) -> bytes:
+    import base64
+    import quopri
+
+    inner = part.get_payload()
+    text = inner[0].as_string() if isinstance(inner, list) and inner else str(inner)
+    if str(part.get("Content-Transfer-Encoding", "")).strip().lower() == "base64":
+        return base64.b64decode("".join(text.split()), validate=False)
+    return quopri.decodestring(text.encode("ascii", "replace"))
 
 
 def attachment_name(part: Message) -> str:

@@ -281,8 +281,7 @@ def _write_config(folder: Path, ctx: Context, registry: Registry) -> None:
         f'district_reform_month = "{ctx.settings.registry.district_reform_month}"',
         "",
         "[paths]",
-        'store = "../store/kexie_store.sqlite"',
-        'archive = "../archive"',
+        'store = "../kexie_store.sqlite"  # the archive (received files and mail) is the folder archive beside it',
         "",
     ]
     (folder / "kexie.toml").write_text("\n".join(config), encoding="utf-8")
