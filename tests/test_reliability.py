@@ -344,3 +344,78 @@ def test_run_without_a_mailbox_says_so(tmp_path: Path) -> None:
     ctx = registry_ctx(tmp_path)
     with pytest.raises(ConfigError, match=r"\[mail\.imap\]"):
         run_month(ctx, "2026-11", output=tmp_path / "c.xlsx")
+
+
+def test_a_message_that_cannot_be_read_is_one_line(tmp_path: Path) -> None:
+    ctx = registry_ctx(tmp_path)
+    books = workbooks(ctx, tmp_path)
+    inbox = tmp_path / "inbox"
+    save(inbox, "broken.msg", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)  # an Outlook header, nothing behind
+    save(inbox, "ok.eml", message("wz@units.example", "万州", [Attachment("万州.xlsx", books["wz"])]))
+    for _ in range(2):  # and it does not block the next run either
+        result = consolidate_month([inbox], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db",
+                                   force=True)
+        assert result.counts.by_status == {C.ADOPTED: 1, C.UNIDENTIFIED: 1}
+    reasons = {r["文件"]: r["原因"] for r in ledger(tmp_path / "c.xlsx")}
+    assert "无法读取邮件文件" in reasons["broken.msg"] or "邮件无法处理" in reasons["broken.msg"]
+
+
+def test_raw_utf8_attachment_names_are_not_mojibake() -> None:
+    from kexie_xl.mail.parse import parse_eml
+
+    for codec in ("utf-8", "gbk"):
+        name = "2026-11_万州区科协_月报.xlsx".encode(codec)
+        raw = (b"From: a@units.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+               b"Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nhi\r\n--B\r\n"
+               b'Content-Type: application/octet-stream; name="' + name + b'"\r\n'
+               b'Content-Disposition: attachment; filename="' + name + b'"\r\n'
+               b"Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--B--\r\n")
+        assert [a.name for a in parse_eml(raw).attachments] == ["2026-11_万州区科协_月报.xlsx"], codec
+
+
+def test_a_full_disk_while_storing_rolls_back_with_one_message(demo, tmp_path: Path, monkeypatch) -> None:
+    from kexie_xl.api import load_context
+
+    out, manifest = demo
+    ctx = load_context(out / manifest["config"])
+    folder = out / "workbooks"
+    store_path = tmp_path / "s.db"
+    Store(store_path).close()
+    before = Store(store_path).fingerprint()
+    opened = Store._open
+
+    def full_disk(self, keep_file):  # SQLite's own "database or disk is full" once the file may not grow
+        opened(self, keep_file)
+        pages = self.db.execute("PRAGMA page_count").fetchone()[0]
+        self.db.execute(f"PRAGMA max_page_count = {pages}")
+
+    monkeypatch.setattr(Store, "_open", full_disk)
+    with pytest.raises(StoreError, match="磁盘空间不足"):
+        consolidate_month([folder], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=store_path)
+    monkeypatch.setattr(Store, "_open", opened)
+    assert Store(store_path).fingerprint() == before and not (tmp_path / "c.xlsx").exists()
+
+
+def test_cli_batches_survive_a_crashing_file_and_say_why_a_store_is_unusable(tmp_path: Path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from kexie_xl.cli import cli
+
+    monkeypatch.setattr("kexie_xl.files.guard.MAX_AREA", 10**15)
+    ctx = registry_ctx(tmp_path)
+    books = workbooks(ctx, tmp_path)
+    good = save(tmp_path / "in", "万州区科协_11月.xlsx", books["wz"])
+    bad = xfd_workbook(tmp_path / "in" / "坏文件.xlsx")
+    runner = CliRunner()
+    res = runner.invoke(cli, ["--config", str(tmp_path / "kexie.toml"), "validate", str(good), str(bad), "--no-mark",
+                              "--format", "json"])
+    assert res.exit_code == 2, res.output
+    reports = {r["file"]: r for r in json.loads(res.output)}
+    assert reports["万州区科协_11月.xlsx"]["readable"] and not reports["坏文件.xlsx"]["readable"]
+    assert "异常终止" in reports["坏文件.xlsx"]["findings"][0]["message"]
+    (tmp_path / "junk.db").write_bytes(b"not a database at all" * 50)
+    res = runner.invoke(cli, ["consolidate", str(tmp_path / "in"), "--month", "2026-11", "--store",
+                              str(tmp_path / "junk.db"), "-o", str(tmp_path / "c.xlsx"), "--config",
+                              str(tmp_path / "kexie.toml")])
+    assert res.exit_code == 2 and res.output.startswith("错误：") and "不是 kexie_xl 汇总库" in res.output
+    assert "Traceback" not in res.output
