@@ -106,11 +106,14 @@ def test_replies_are_right_from_any_folder_and_for_zipped_workbooks(tmp_path: Pa
         zf.writestr("万州区科协_11月.xlsx", books["wz_bad"])
     inbox = tmp_path / "inbox"
     save(inbox, "zip.eml", message("wz@units.example", "万州月报", [Attachment("万州.zip", packed.getvalue())]))
+    fl_bad = write(tmp_path / "made" / "flb.xlsx", ctx.template,
+                   changed(changed(clean_filling(), "basic", None, unit="涪陵区科协"), "activities", 1, hours="两小时"))
+    save(inbox, "2026-11_涪陵区科协.xlsx", fl_bad.read_bytes())  # a file received directly: no sender
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)  # the run starts in another folder than the configuration's
     run = run_month(ctx, "2026-11", sources=[inbox], fetch=False, output=tmp_path / "c.xlsx")
-    assert [d.unit for d in run.drafts] == ["500101"]
+    assert [(d.unit, d.to) for d in run.drafts] == [("500101", "wz@units.example"), ("500102", "fl@units.example")]
     drafts_agree_with_store(run.drafts, ctx.settings.paths.store)
     msg = email.message_from_bytes(run.drafts[0].raw, policy=policy.default)
     assert [p.get_filename() for p in msg.iter_attachments()] == ["万州区科协_11月（已校验）.xlsx"]
@@ -276,6 +279,15 @@ def test_store_problems_are_one_message(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="更新版本"):
         Store(newer)
     assert StoreError.exit_code == 2
+    damaged = tmp_path / "damaged.sqlite"
+    store = Store(damaged)
+    with store.write():
+        store.db.executemany("INSERT INTO meta VALUES (?, ?)", [(f"k{n}", "x" * 2000) for n in range(200)])
+    store.close()
+    data = damaged.read_bytes()
+    damaged.write_bytes(data[:4096] + b"\xff" * (len(data) - 4096))  # the header page intact, the rest garbage
+    with pytest.raises(StoreError, match="已损坏|不是 kexie_xl 汇总库"):
+        Store(damaged)
 
 
 def test_a_new_template_column_needs_no_store_edit(tmp_path: Path, monkeypatch) -> None:

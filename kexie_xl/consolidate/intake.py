@@ -87,16 +87,6 @@ def fit_bytes(name: str, limit: int) -> str:
     return f"{stem}…{suffix}"
 
 
-def numbered(folder: Path, name: str) -> Path:
-    """`folder/name`, or `name(2)`, `name(3)`… when taken."""
-    target = folder / name
-    n = 1
-    while target.exists():
-        n += 1
-        target = folder / f"{PurePosixPath(name).stem}({n}){PurePosixPath(name).suffix}"
-    return target
-
-
 class MailReader(Protocol):
     """What the mail adapter provides: a test for message files/mailboxes, and reading one into the intake."""
 
@@ -270,4 +260,4 @@ def _is_city_workbook(path: Path) -> bool:
 
 
 __all__ = ["MAX_NAME_BYTES", "PHOTO_SUFFIXES", "WORKBOOK_SUFFIXES", "Collector", "Input", "Intake", "MailReader",
-           "Other", "fit_bytes", "member_name", "numbered", "own_output", "safe_name", "sha256_of"]
+           "Other", "fit_bytes", "member_name", "own_output", "safe_name", "sha256_of"]
