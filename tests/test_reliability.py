@@ -286,7 +286,7 @@ def test_store_problems_are_one_message(tmp_path: Path) -> None:
     store.close()
     data = damaged.read_bytes()
     damaged.write_bytes(data[:4096] + b"\xff" * (len(data) - 4096))  # the header page intact, the rest garbage
-    with pytest.raises(StoreError, match="已损坏|不是 kexie_xl 汇总库"):
+    with pytest.raises(StoreError, match=r"已损坏|不是 kexie_xl 汇总库"):
         Store(damaged)
 
 
