@@ -5,13 +5,18 @@ Only the parts that carry marks change: the marked sheets' XML (a style index pe
 sheets. Images, charts, x14 validations, VBA and everything else are copied untouched. Marking again first
 removes every earlier mark (the original format of each marked cell is kept, prefixed with RESTORE, in a hidden
 column of the first tool sheet), so marking twice gives the same file.
+
+Each sheet's rows and each style list are indexed once, so marking costs one pass over the sheet plus a little
+per finding, never findings × rows (tests/test_marking_scale.py counts it).
 """
 
 from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sequence
+from itertools import pairwise
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -35,7 +40,8 @@ def write_marked(source: Path, target: Path, marks: Sequence[CellMark], tool_she
     """Read `source`, replace every earlier mark with `marks` and `tool_sheets`, save to `target`."""
     pkg = Package(source)
     styles = _Styles(pkg)
-    _unmark(pkg, styles)
+    cells = _Cells(pkg)
+    _unmark(pkg, cells)
     sheets = {name: part for name, part, _ in pkg.sheets()}
     restore: list[str] = []
     by_sheet: dict[str, list[CellMark]] = {}
@@ -44,7 +50,7 @@ def write_marked(source: Path, target: Path, marks: Sequence[CellMark], tool_she
             by_sheet.setdefault(mark.sheet, []).append(mark)
     for name, sheet_marks in by_sheet.items():
         part = sheets[name]
-        restore += _fill_cells(pkg, part, name, sheet_marks, styles)
+        restore += _fill_cells(cells, part, name, sheet_marks, styles)
         _notes(pkg, part, sheet_marks)
     for n, tool_sheet in enumerate(tool_sheets):
         _add_tool_sheet(pkg, tool_sheet, restore if n == 0 else [], styles)
@@ -55,11 +61,17 @@ def write_marked(source: Path, target: Path, marks: Sequence[CellMark], tool_she
 
 
 class _Styles:
+    """styles.xml's fills and cell formats, each looked up through a dict built once (not scanned per mark)."""
+
     def __init__(self, pkg: Package):
         self.root = pkg.xml("xl/styles.xml")
         self.fills = self._child("fills")
         self.xfs = self._child("cellXfs")
         self.fonts = self._child("fonts")
+        self._fill_ids: dict[str, int] | None = None  # ARGB of a solid fill → its first index
+        self._xf_list: list[etree._Element] | None = None
+        self._xf_ids: dict[bytes, int] = {}  # a cell format as XML → its first index
+        self._marked: dict[tuple[int, int], int] = {}  # (base format, fill) → marked format
 
     def _child(self, tag: str) -> etree._Element:
         node = self.root.find(f"s:{tag}", NS)
@@ -68,29 +80,38 @@ class _Styles:
         return node
 
     def fill(self, argb: str) -> int:
-        for i, fill in enumerate(self.fills.findall("s:fill", NS)):
-            fg = fill.find("s:patternFill/s:fgColor", NS)
-            pattern = fill.find("s:patternFill", NS)
-            if fg is not None and fg.get("rgb") == argb and pattern.get("patternType") == "solid":
-                return i
-        fill = etree.SubElement(self.fills, f"{{{S}}}fill")
-        pattern = etree.SubElement(fill, f"{{{S}}}patternFill", patternType="solid")
-        etree.SubElement(pattern, f"{{{S}}}fgColor", rgb=argb)
-        etree.SubElement(pattern, f"{{{S}}}bgColor", indexed="64")
-        return self._count(self.fills)
+        if self._fill_ids is None:
+            self._fill_ids = {}
+            for i, fill in enumerate(self.fills.findall("s:fill", NS)):
+                fg = fill.find("s:patternFill/s:fgColor", NS)
+                pattern = fill.find("s:patternFill", NS)
+                if fg is not None and pattern.get("patternType") == "solid":
+                    self._fill_ids.setdefault(fg.get("rgb"), i)
+        if argb not in self._fill_ids:
+            self._fill_ids[argb] = len(self.fills.findall("s:fill", NS))
+            fill = etree.SubElement(self.fills, f"{{{S}}}fill")
+            pattern = etree.SubElement(fill, f"{{{S}}}patternFill", patternType="solid")
+            etree.SubElement(pattern, f"{{{S}}}fgColor", rgb=argb)
+            etree.SubElement(pattern, f"{{{S}}}bgColor", indexed="64")
+            self._count(self.fills)
+        return self._fill_ids[argb]
 
     def marked(self, base: int, fill_id: int) -> int:
         """A cell format equal to `base` but with `fill_id`; reused when an identical one exists."""
-        xfs = self.xfs.findall("s:xf", NS)
-        wanted = copy.deepcopy(xfs[base] if base < len(xfs) else xfs[0])
-        wanted.set("fillId", str(fill_id))
-        wanted.set("applyFill", "1")
-        key = etree.tostring(wanted)
-        for i, xf in enumerate(xfs):
-            if etree.tostring(xf) == key:
-                return i
-        self.xfs.append(wanted)
-        return self._count(self.xfs)
+        xfs = self._xfs()
+        source = base if base < len(xfs) else 0
+        if source < 0:
+            source += len(xfs)  # a negative index counts from the end, as Python's list did before
+        key = (source, fill_id)
+        if key not in self._marked:
+            wanted = copy.deepcopy(xfs[source])
+            wanted.set("fillId", str(fill_id))
+            wanted.set("applyFill", "1")
+            found = self._xf_ids.get(etree.tostring(wanted))
+            if found is None:
+                found = self._add_xf(wanted)
+            self._marked[key] = found
+        return self._marked[key]
 
     def coloured(self, argb: str) -> int:
         """A plain cell format with a solid fill (status colours in 季度达标)."""
@@ -107,11 +128,27 @@ class _Styles:
             font_id = self._count(self.fonts)
         wanted = {"numFmtId": "0", "fontId": str(font_id), "fillId": "0", "borderId": "0", "xfId": "0",
                   "applyFont": "1"}
-        for i, existing in enumerate(self.xfs.findall("s:xf", NS)):
+        for i, existing in enumerate(self._xfs()):
             if dict(existing.attrib) == wanted and len(existing) == 0:
                 return i
-        etree.SubElement(self.xfs, f"{{{S}}}xf", wanted)
-        return self._count(self.xfs)
+        return self._add_xf(etree.Element(f"{{{S}}}xf", wanted))
+
+    def _xfs(self) -> list[etree._Element]:
+        """The cell formats in order, read once; `_xf_ids` knows each one's first index by its XML."""
+        if self._xf_list is None:
+            self._xf_list = self.xfs.findall("s:xf", NS)
+            for i, xf in enumerate(self._xf_list):
+                self._xf_ids.setdefault(etree.tostring(xf), i)
+        return self._xf_list
+
+    def _add_xf(self, xf: etree._Element) -> int:
+        """Append a cell format to <cellXfs>; returns its index."""
+        xfs = self._xfs()
+        self.xfs.append(xf)
+        xfs.append(xf)
+        self._xf_ids.setdefault(etree.tostring(xf), len(xfs) - 1)
+        self._count(self.xfs)
+        return len(xfs) - 1
 
     @staticmethod
     def _count(parent: etree._Element) -> int:
@@ -129,22 +166,118 @@ def _split(cell: str) -> tuple[int, int]:
     return int(match.group(2)), col
 
 
-def _cell_node(sheet: etree._Element, ref: str) -> etree._Element:
-    """The <c> element for `ref`, created in row and column order when the cell is empty."""
-    row_no, col_no = _split(ref)
-    data = sheet.find("s:sheetData", NS)
-    row = None
+class _Cells:
+    """The <c> elements of the package's sheets; each sheet is indexed once, on its first lookup."""
+
+    def __init__(self, pkg: Package):
+        self.pkg = pkg
+        self.sheets: dict[str, _SheetIndex] = {}
+
+    def node(self, part: str, ref: str) -> etree._Element:
+        """The <c> element for `ref`, created in row and column order when the cell is empty."""
+        row_no, col_no = _split(ref)
+        if part not in self.sheets:
+            sheet = self.pkg.xml(part)
+            self.pkg.put_xml(part, sheet)
+            self.sheets[part] = _SheetIndex(sheet.find("s:sheetData", NS))
+        return self.sheets[part].node(ref, row_no, col_no)
+
+
+class _SheetIndex:
+    """One sheet's rows by number and, for each row looked at, its cells by column; new ones go in order.
+
+    A lookup finds what a scan from the top would: the first row numbered at least r, the first cell further
+    right. Only for rows out of order (or a row's cells out of order) does it scan, as Excel never writes them.
+    """
+
+    def __init__(self, data: etree._Element):
+        self.data = data
+        self.rows = data.findall("s:row", NS)
+        self.numbers = _ascending(self.rows, _row_number)
+        self.cells: dict[etree._Element, _RowIndex | None] = {}
+
+    def node(self, ref: str, row_no: int, col_no: int) -> etree._Element:
+        row = self._row(row_no) if self.numbers is not None else _scan_rows(self.data, row_no)
+        if row not in self.cells:
+            self.cells[row] = _RowIndex.build(row)
+        index = self.cells[row]
+        return index.node(ref, col_no) if index is not None else _scan_cells(row, ref, col_no)
+
+    def _row(self, row_no: int) -> etree._Element:
+        pos = bisect_left(self.numbers, row_no)
+        if pos < len(self.rows) and self.numbers[pos] == row_no:
+            return self.rows[pos]
+        if pos < len(self.rows):
+            row = etree.Element(f"{{{S}}}row", r=str(row_no))
+            self.rows[pos].addprevious(row)
+        else:
+            row = etree.SubElement(self.data, f"{{{S}}}row", r=str(row_no))
+        self.rows.insert(pos, row)
+        self.numbers.insert(pos, row_no)
+        return row
+
+
+class _RowIndex:
+    """One row's cells that carry a reference, in order, with their columns and the first cell of each reference."""
+
+    def __init__(self, row: etree._Element, cells: list[etree._Element], columns: list[int]):
+        self.row = row
+        self.cells = cells
+        self.columns = columns
+        self.by_ref: dict[str, etree._Element] = {}
+        for c in cells:
+            self.by_ref.setdefault(c.get("r"), c)
+
+    @classmethod
+    def build(cls, row: etree._Element) -> _RowIndex | None:
+        """The index, or None when a reference is malformed or the cells are out of order."""
+        cells = [c for c in row.findall("s:c", NS) if c.get("r")]
+        columns = _ascending(cells, lambda c: _split(c.get("r"))[1])
+        return cls(row, cells, columns) if columns is not None else None
+
+    def node(self, ref: str, col_no: int) -> etree._Element:
+        if ref in self.by_ref:
+            return self.by_ref[ref]
+        pos = bisect_right(self.columns, col_no)
+        if pos < len(self.cells):
+            node = etree.Element(f"{{{S}}}c", r=ref)
+            self.cells[pos].addprevious(node)
+        else:
+            node = etree.SubElement(self.row, f"{{{S}}}c", r=ref)
+        self.cells.insert(pos, node)
+        self.columns.insert(pos, col_no)
+        self.by_ref[ref] = node
+        return node
+
+
+def _row_number(row: etree._Element) -> int:
+    return int(row.get("r", "0"))
+
+
+def _ascending(nodes: list[etree._Element], key: Callable[[etree._Element], int]) -> list[int] | None:
+    """The keys of `nodes` when they never decrease; None when one is out of order or cannot be read."""
+    try:
+        keys = [key(node) for node in nodes]
+    except ValueError:
+        return None
+    return keys if all(a <= b for a, b in pairwise(keys)) else None
+
+
+def _scan_rows(data: etree._Element, row_no: int) -> etree._Element:
+    """The first row numbered at least `row_no` (a new one before it unless it has that number), by scanning."""
     for candidate in data.findall("s:row", NS):
-        r = int(candidate.get("r", "0"))
+        r = _row_number(candidate)
         if r == row_no:
-            row = candidate
-            break
+            return candidate
         if r > row_no:
             row = etree.Element(f"{{{S}}}row", r=str(row_no))
             candidate.addprevious(row)
-            break
-    if row is None:
-        row = etree.SubElement(data, f"{{{S}}}row", r=str(row_no))
+            return row
+    return etree.SubElement(data, f"{{{S}}}row", r=str(row_no))
+
+
+def _scan_cells(row: etree._Element, ref: str, col_no: int) -> etree._Element:
+    """The cell `ref` of `row`, or a new one before the first cell further right, by scanning."""
     for c in row.findall("s:c", NS):
         ref_here = c.get("r")
         if ref_here == ref:
@@ -156,15 +289,13 @@ def _cell_node(sheet: etree._Element, ref: str) -> etree._Element:
     return etree.SubElement(row, f"{{{S}}}c", r=ref)
 
 
-def _fill_cells(pkg: Package, part: str, sheet_name: str, marks: list[CellMark], styles: _Styles) -> list[str]:
-    sheet = pkg.xml(part)
+def _fill_cells(cells: _Cells, part: str, sheet_name: str, marks: list[CellMark], styles: _Styles) -> list[str]:
     restore = []
     for mark in marks:
-        node = _cell_node(sheet, mark.cell)
+        node = cells.node(part, mark.cell)
         base = int(node.get("s", "0"))
         node.set("s", str(styles.marked(base, styles.fill(FILL[mark.severity]))))
         restore.append(f"{RESTORE}{sheet_name}!{mark.cell}={base}")
-    pkg.put_xml(part, sheet)
     return restore
 
 
@@ -261,7 +392,7 @@ def _shape(ref: str, shape_id: int) -> str:
 # Undo earlier marks
 
 
-def _unmark(pkg: Package, styles: _Styles) -> None:
+def _unmark(pkg: Package, cells: _Cells) -> None:
     """Remove every earlier mark: restore cell formats, drop the tool's notes and its sheets."""
     sheets = {name: part for name, part, _ in pkg.sheets()}
     tool_parts = [(name, sheets[name]) for name in TOOL_SHEETS if name in sheets]
@@ -270,13 +401,11 @@ def _unmark(pkg: Package, styles: _Styles) -> None:
             target, _, style = entry.removeprefix(RESTORE).rpartition("=")
             sheet_name, _, cell = target.rpartition("!")
             if sheet_name in sheets and _CELL.match(cell) and style.isdigit():
-                sheet = pkg.xml(sheets[sheet_name])
-                node = _cell_node(sheet, cell)
+                node = cells.node(sheets[sheet_name], cell)
                 if style == "0":
                     node.attrib.pop("s", None)
                 else:
                     node.set("s", style)
-                pkg.put_xml(sheets[sheet_name], sheet)
     for name, part in sheets.items():
         if name not in TOOL_SHEETS:
             _drop_notes(pkg, part)
