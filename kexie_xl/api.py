@@ -6,7 +6,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -232,19 +232,23 @@ class Consolidation:
     unchanged: bool = False
 
     def summary(self) -> str:
-        from .schema.city import LATE, MISSING, ON_TIME
+        from .schema.city import LATE, MISSING, ON_TIME, UNVERIFIED
 
         by = self.counts.by_status
         units = self.city.units
-        n = {s: [u.unit.name for u in units if u.status == s] for s in (ON_TIME, LATE, MISSING)}
+        n = {s: [u.unit.name for u in units if u.status == s] for s in (ON_TIME, LATE, UNVERIFIED, MISSING)}
+        unverified = f"，报送时间未核实 {len(n[UNVERIFIED])}" if n[UNVERIFIED] else ""
         lines = [
             f"{self.month} 汇总：收到 {self.counts.received} 份（本次新读取 {self.counts.checked} 份）；"
             f"采用 {by.get('采用', 0)}，被替代 {by.get('被替代', 0)}，退回 {by.get('退回', 0)}，"
             f"无法识别 {by.get('无法识别', 0)}，待确认 {by.get('待确认', 0)}",
-            f"  应报 {len(units)} 个单位：按时 {len(n[ON_TIME])}，逾期 {len(n[LATE])}，未报 {len(n[MISSING])}",
+            f"  应报 {len(units)} 个单位：按时 {len(n[ON_TIME])}，逾期 {len(n[LATE])}{unverified}，未报 {len(n[MISSING])}",
         ]
         if n[LATE]:
             lines.append(f"  逾期：{'、'.join(n[LATE])}")
+        if n[UNVERIFIED]:
+            lines.append(f"  报送时间未核实（只有文件修改时间，不计逾期；可用 --received-at 或 --received-times "
+                         f"补充依据）：{'、'.join(n[UNVERIFIED])}")
         if n[MISSING]:
             lines.append(f"  未报：{'、'.join(n[MISSING])}")
         state = "（与上次相同，未改写）" if self.unchanged else ""
@@ -256,9 +260,14 @@ class Consolidation:
 def consolidate_month(sources: Sequence[Path], ctx: Context, month: str, *, output: Path | None = None,
                       store_path: Path | None = None, strict: bool = False, force: bool = False,
                       progress: Progress | None = None, on_wait: Callable[[str], None] | None = None,
-                      lock_wait: float | None = None) -> Consolidation:
+                      lock_wait: float | None = None, received_at: datetime | None = None,
+                      received_times: dict[str, datetime] | None = None) -> Consolidation:
     """Take in the sources, keep every file in the archive and every submission in the store, and write the
-    city workbook for `month`. One run per store at a time (a second one waits briefly, then refuses)."""
+    city workbook for `month`. One run per store at a time (a second one waits briefly, then refuses).
+
+    `received_at` / `received_times` (file name or sha256 → time) supply evidence of when files that have only
+    a file time were received; without it such a unit's 报送状态 is 未核实, never 逾期.
+    """
     from .config import parse_month
     from .consolidate.store import LOCK_WAIT_SECONDS, Store, store_lock
     from .schema.city import CITY_FILENAME
@@ -272,14 +281,16 @@ def consolidate_month(sources: Sequence[Path], ctx: Context, month: str, *, outp
         archive = _open_archive(ctx, store_path, output)
         store = Store(store_path, keep_file=lambda path: archive.put_file(path))
         try:
-            return _consolidate(sources, ctx, month, archive, store, output, strict, force, progress)
+            evidence = (received_at, received_times)
+            return _consolidate(sources, ctx, month, archive, store, output, strict, force, progress, evidence)
         finally:
             store.close()
 
 
 def _consolidate(sources: Sequence[Path], ctx: Context, month: str, archive: Archive, store: Store, output: Path,
-                 strict: bool, force: bool, progress: Progress | None) -> Consolidation:
-    from .consolidate.intake import Collector
+                 strict: bool, force: bool, progress: Progress | None,
+                 evidence: tuple[datetime | None, dict[str, datetime] | None]) -> Consolidation:
+    from .consolidate.intake import Collector, supply_evidence
     from .consolidate.merge import merge_month
     from .consolidate.run import copy_photos, take_in
     from .errors import OutputError
@@ -292,7 +303,7 @@ def _consolidate(sources: Sequence[Path], ctx: Context, month: str, archive: Arc
     own = (store.path, Path(f"{store.path}.lock"), output)
     collector = Collector(archive, tz, MailIntake(archive.root, month, tz), own=own)
     try:
-        intake = collector.collect(list(sources))
+        intake = supply_evidence(collector.collect(list(sources)), *evidence)
     except FileNotFoundError as exc:
         raise KexieError(f"找不到「{exc.args[0]}」。") from None
     except OSError as exc:
@@ -310,6 +321,44 @@ def _consolidate(sources: Sequence[Path], ctx: Context, month: str, archive: Arc
     photos = copy_photos(city, intake.photos, output)
     unchanged = _write_city_once(output, city, ctx, force, write_city)
     return Consolidation(month, output, store.path, counts, city, photos, unchanged)
+
+
+def read_received_times(path: Path, ctx: Context) -> dict[str, datetime]:
+    """A small CSV the office keeps: file name (or SHA-256) → the time it was received, one per line
+    (e.g. 「2026-11_万州区科协_科技志愿服务月报.xlsx,2026-11-20 09:30」); a header line is allowed; UTF-8 or the
+    GBK that Excel writes on Chinese Windows."""
+    import csv
+
+    data = path.read_bytes()
+    for codec in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(codec)
+            break
+        except UnicodeDecodeError:
+            continue
+    out: dict[str, datetime] = {}
+    for n, row in enumerate(csv.reader(text.splitlines()), start=1):
+        cells = [c.strip() for c in row if c.strip()]
+        if not cells or (n == 1 and not any(ch.isdigit() for ch in "".join(cells[1:2]))):
+            continue  # blank line, or a header
+        if len(cells) < 2:
+            raise KexieError(f"「{path.name}」第 {n} 行应有两列：文件名（或 SHA-256）和接收时间，如 "
+                             "「万州区科协.xlsx,2026-11-20 09:30」。")
+        out[cells[0]] = parse_received_at(cells[1], ctx, f"「{path.name}」第 {n} 行")
+    return out
+
+
+def parse_received_at(text: str, ctx: Context, where: str = "--received-at") -> datetime:
+    """「2026-11-20」 or 「2026-11-20 09:30」 (also with / or .) in the reporting time zone."""
+    from zoneinfo import ZoneInfo
+
+    cleaned = text.strip().replace("/", "-").replace(".", "-").replace("T", " ")
+    for pattern in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(cleaned, pattern).replace(tzinfo=ZoneInfo(ctx.settings.report.timezone))
+        except ValueError:
+            continue
+    raise KexieError(f"{where}：「{text}」不是日期时间；请写成 2026-11-20 或 2026-11-20 09:30。")
 
 
 def _open_archive(ctx: Context, store_path: Path, output: Path) -> Archive:

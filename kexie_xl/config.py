@@ -42,6 +42,8 @@ class ReportSettings(_Section):
     timezone: str = Field("Asia/Shanghai", description="判断按时/逾期所用的时区")
     period: Literal["calendar_month"] = Field("calendar_month", description="报送周期：自然月")
     quarters: Literal["calendar"] = Field("calendar", description="季度：自然季度（1–3、4–6、7–9、10–12 月）")
+    trust_file_times: bool = Field(False, description="把文件修改时间当作报送时间的依据（默认否：只认邮件日期、服务器收到"
+                                                      "时间、上传时间或人工指定的时间，否则标「未核实」）")
 
 
 class QuarterlyRule(_Section):

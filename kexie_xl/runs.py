@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from .api import Consolidation, Progress, check_workbook, consolidate_month, mark_workbook, team_quarters
@@ -67,7 +67,8 @@ def mail_folder(ctx: Context, month: str, store_path: Path | None = None) -> Pat
 
 def run_month(ctx: Context, month: str, *, sources: list[Path] | None = None, fetch: bool = True, send: bool = False,
               output: Path | None = None, store_path: Path | None = None, force: bool = False,
-              progress: Progress | None = None, on_wait: Callable[[str], None] | None = None) -> MonthRun:
+              progress: Progress | None = None, on_wait: Callable[[str], None] | None = None,
+              received_at: datetime | None = None, received_times: dict[str, datetime] | None = None) -> MonthRun:
     from .errors import ConfigError
 
     store_path = Path(os.path.abspath(store_path or ctx.settings.paths.store))
@@ -86,14 +87,17 @@ def run_month(ctx: Context, month: str, *, sources: list[Path] | None = None, fe
         fetched = result.new
     folder.mkdir(parents=True, exist_ok=True)
     merged = consolidate_month([folder, *(sources or [])], ctx, month, output=output, store_path=store_path,
-                               force=force, progress=progress, on_wait=on_wait)
+                               force=force, progress=progress, on_wait=on_wait, received_at=received_at,
+                               received_times=received_times)
     feedback_dir = archive_root / month / "反馈"
-    drafts = draft_feedback(ctx, month, store_path, feedback_dir, send=send)
+    deadline = {line.unit.code: (line.status, line.received, line.received_by) for line in merged.city.units}
+    drafts = draft_feedback(ctx, month, store_path, feedback_dir, send=send, deadline=deadline)
     return MonthRun(month, fetched, merged, drafts, feedback_dir,
                     mailbox=ctx.settings.mail.imap is not None or not fetch)
 
 
-def draft_feedback(ctx: Context, month: str, store_path: Path, folder: Path, *, send: bool = False) -> list:
+def draft_feedback(ctx: Context, month: str, store_path: Path, folder: Path, *, send: bool = False,
+                   deadline: dict[str, tuple[str, str, str]] | None = None) -> list:
     """A reply to every unit address that sent anything this month whose input was not adopted cleanly: the
     findings with the marked workbook attached, or the refusal (wrong month, unreadable, link only, no
     attachment, another unit's workbook) with its reason and what to do.
@@ -114,7 +118,7 @@ def draft_feedback(ctx: Context, month: str, store_path: Path, folder: Path, *, 
         store.close()
     sender = _reply_from(ctx) if plans else ""
     archive = ctx.settings.paths.archive_root(store_path)
-    drafts = _write_drafts(ctx, month, plans, archive, folder, sender)
+    drafts = _write_drafts(ctx, month, plans, archive, folder, sender, deadline or {})
     if send and drafts:
         send_all(drafts, ctx.settings, sender)
     return drafts
@@ -175,7 +179,7 @@ def _plan(ctx: Context, unit: str, items: list) -> _Plan | None:
 
 
 def _write_drafts(ctx: Context, month: str, plans: list[_Plan], archive_root: Path, folder: Path,
-                  sender: str) -> list:
+                  sender: str, deadline: dict[str, tuple[str, str, str]]) -> list:
     """Build the marked copies (each in a worker process, from the archived file), then the drafts."""
     from .consolidate.archive import Archive
     from .files.isolate import Failed, run_isolated
@@ -201,11 +205,11 @@ def _write_drafts(ctx: Context, month: str, plans: list[_Plan], archive_root: Pa
             if rechecked != plan.findings:  # settings changed since: reply with what the attachment shows
                 findings = rechecked
         received = [Received(r["name"], (r["received"] or "")[:16].replace("T", " "), r["status"] or "",
-                             r["reason"] or "") for r, _s in plan.items]
+                             r["reason"] or "", r["received_by"] or "") for r, _s in plan.items]
         to = next((r["sender"] for r, _s in plan.items if r["sender"]), "") or _registered(ctx, plan.unit)
         drafts.append(build_draft(unit=plan.unit, unit_name=plan.unit_name, to=to, month=month, received=received,
                                   findings=findings, attachment=attachment, settings=ctx.settings, sender=sender,
-                                  in_reply_to="", folder=folder))
+                                  in_reply_to="", folder=folder, deadline=deadline.get(plan.unit)))
     return drafts
 
 

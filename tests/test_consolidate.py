@@ -29,8 +29,19 @@ def merged(demo, tmp_path_factory: pytest.TempPathFactory):
     work = tmp_path_factory.mktemp("city")
     ctx = load_context(out / manifest["config"])
     result = consolidate_month([out / "workbooks", out / "photos"], ctx, manifest["month"],
-                               output=work / "city.xlsx", store_path=work / "store.sqlite")
+                               output=work / "city.xlsx", store_path=work / "store.sqlite",
+                               received_times=received_times(manifest, ctx, work))
     return out, manifest, ctx, work, result
+
+
+def received_times(manifest: dict, ctx, folder: Path) -> dict:
+    """The office's record of when each file arrived, as the CSV `--received-times` reads (GBK, as Excel on
+    Chinese Windows saves it): a folder file's own time is no evidence."""
+    from kexie_xl.api import read_received_times
+
+    lines = ["文件,接收时间"] + [f"{Path(f['path']).name},{f['received'][:16].replace('T', ' ')}" for f in manifest["files"]]
+    (folder / "接收时间.csv").write_bytes("\r\n".join(lines).encode("gb18030"))
+    return read_received_times(folder / "接收时间.csv", ctx)
 
 
 def _sheet(path: Path, name: str, header_row: int = 1) -> list[dict]:
@@ -71,7 +82,7 @@ def test_second_run_is_a_no_op(merged) -> None:
     store.close()
     content = (work / "city.xlsx").read_bytes()
     again = consolidate_month([out / "workbooks", out / "photos"], ctx, manifest["month"], output=work / "city.xlsx",
-                              store_path=work / "store.sqlite")
+                              store_path=work / "store.sqlite", received_times=received_times(manifest, ctx, work))
     store = Store(work / "store.sqlite")
     assert store.fingerprint() == before and again.counts.checked == 0 and again.unchanged
     store.close()
@@ -174,7 +185,7 @@ def test_strict_zip_gbk_traversal_strangers_and_wrong_month(tmp_path: Path, ctx)
     assert ledger["说明.txt"] == (C.UNIDENTIFIED, "不是月报工作簿或图片")
     assert not (tmp_path.parent / "evil.xlsx").exists()
     status = {r["填报单位"]: r["报送状态"] for r in _sheet(tmp_path / "c.xlsx", C.SUMMARY, header_row=4) if r["填报单位"]}
-    assert status["涪陵区科协"] == C.MISSING and status["南岸区科协"] in (C.ON_TIME, C.LATE)
+    assert status["涪陵区科协"] == C.MISSING and status["南岸区科协"] == C.UNVERIFIED  # a file time only
     assert result.counts.received == 6
 
 

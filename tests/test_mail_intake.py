@@ -18,6 +18,7 @@ from kexie_xl.mail.parse import attachment_name, parse_eml
 from kexie_xl.schema import city as C
 
 from .builders import changed, clean_filling, write
+from .test_consolidate import received_times
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -30,7 +31,7 @@ def test_mail_gives_the_same_month_as_the_files(demo, tmp_path: Path) -> None:
     out, manifest = demo
     ctx = _archive_in(load_context(out / manifest["config"]), tmp_path / "archive")
     by_files = consolidate_month([out / "workbooks", out / "photos"], ctx, "2026-11", output=tmp_path / "f.xlsx",
-                                 store_path=tmp_path / "f.db")
+                                 store_path=tmp_path / "f.db", received_times=received_times(manifest, ctx, tmp_path))
     by_mail = consolidate_month([out / "mail"], ctx, "2026-11", output=tmp_path / "m.xlsx", store_path=tmp_path / "m.db")
     for sheet in (C.SUMMARY, C.DETAIL, C.QUARTERLY, C.EXPERIENCE):
         assert _values(tmp_path / "m.xlsx", sheet) == _values(tmp_path / "f.xlsx", sheet), sheet

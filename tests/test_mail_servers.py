@@ -18,6 +18,7 @@ from kexie_xl.runs import run_month
 from kexie_xl.schema import city as C
 
 from .mailservers import dovecot, smtp_server
+from .test_consolidate import received_times
 
 
 @pytest.fixture(scope="module")
@@ -64,15 +65,16 @@ def test_run_against_loopback_servers(demo, servers, tmp_path: Path, monkeypatch
     assert first.fetched == len(raws)
 
     # exactly the consolidation the same workbooks give as files
-    files = consolidate_month([out / "workbooks", out / "photos"], load_context(out / manifest["config"]), "2026-11",
-                              output=tmp_path / "files.xlsx", store_path=tmp_path / "files.db")
+    demo_ctx = load_context(out / manifest["config"])
+    files = consolidate_month([out / "workbooks", out / "photos"], demo_ctx, "2026-11", output=tmp_path / "files.xlsx",
+                              store_path=tmp_path / "files.db", received_times=received_times(manifest, demo_ctx, tmp_path))
     for sheet in (C.SUMMARY, C.DETAIL, C.QUARTERLY, C.EXPERIENCE):
         assert _values(tmp_path / "city.xlsx", sheet) == _values(tmp_path / "files.xlsx", sheet), sheet
     assert first.consolidation.counts.by_status == files.counts.by_status
 
     # every message is in the intake ledger with its fate; the mailbox is untouched (read-only, no \\Seen)
     ledger = _values(tmp_path / "city.xlsx", C.INTAKE)[1:]
-    assert len(ledger) == len(raws) and all(r[6] in (C.ADOPTED, C.SUPERSEDED) for r in ledger)
+    assert len(ledger) == len(raws) and all(r[7] in (C.ADOPTED, C.SUPERSEDED) and r[6] == C.BY_MAIL_DATE for r in ledger)
     conn = imaplib.IMAP4(imap.host, imap.port)
     conn.login(imap.user, imap.password)
     conn.select("INBOX", readonly=True)

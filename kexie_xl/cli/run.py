@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import check_month, progress_bar
+from .common import check_month, evidence, evidence_options, progress_bar
 
 
 @click.command("run")
@@ -17,9 +17,10 @@ from .common import check_month, progress_bar
 @click.option("-o", "--out", "output", type=click.Path(dir_okay=False, path_type=Path), help="全市月报文件。")
 @click.option("--store", "store", type=click.Path(dir_okay=False, path_type=Path), help="汇总库文件。")
 @click.option("--force", is_flag=True, help="覆盖已存在且内容不同的全市月报。")
+@evidence_options
 @click.pass_obj
 def run(obj: dict, sources: tuple[Path, ...], month: str, no_fetch: bool, send: bool, output: Path | None,
-        store: Path | None, force: bool) -> None:
+        store: Path | None, force: bool, received_at: str | None, received_times: Path | None) -> None:
     """一条命令完成一个月：收取邮件 → 归档 → 校验 → 汇总 → 反馈。
 
     收件邮箱在配置 [mail.imap] 中设置（只读，不删除、不移动、不标记邮件）；密码用环境变量或系统钥匙串。
@@ -35,8 +36,9 @@ def run(obj: dict, sources: tuple[Path, ...], month: str, no_fetch: bool, send: 
     from ..runs import run_month
 
     ctx = load_context(obj["config"])
+    times = evidence(ctx, received_at, received_times)
     with progress_bar("读取") as step:
         result = run_month(ctx, month, sources=list(sources), fetch=not no_fetch, send=send, output=output,
                            store_path=store, force=force, progress=step,
-                           on_wait=lambda text: click.echo(text, err=True))
+                           on_wait=lambda text: click.echo(text, err=True), **times)
     click.echo(result.summary())

@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from ..schema.city import BY_FILE_TIME, BY_GIVEN, BY_ZIP_TIME, EVIDENCE
 from .archive import Archive, is_archive, sha256_of
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -29,6 +30,19 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 TOOL_COPY = re.compile(r"（(已校验|季度达标|校验前备份\d*)）$")  # files kexie_xl itself wrote next to a source
 RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 SQLITE_MAGIC = b"SQLite format 3\x00"
+QUIET = {".server-times.json", ".kexie-archive"}  # kexie_xl's own bookkeeping beside archived mail: not listed
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """When something was received, and what says so (schema.city BY_…; only EVIDENCE decides 按时/逾期)."""
+
+    at: datetime  # time-zone aware
+    by: str
+
+    @property
+    def evidence(self) -> bool:
+        return self.by in EVIDENCE
 
 
 @dataclass(frozen=True)
@@ -38,10 +52,14 @@ class Input:
     name: str  # the file name as received (data, never a path)
     source: str  # where it came from, for the intake ledger
     path: Path  # the archived object to read
-    received: datetime  # time-zone aware
+    receipt: Receipt
     sha256: str
     sender: str | None = None
     note: str = ""  # what the intake noticed about it (e.g. a Date header in the future)
+
+    @property
+    def received(self) -> datetime:
+        return self.receipt.at
 
 
 @dataclass(frozen=True)
@@ -52,7 +70,7 @@ class Other:
     source: str
     reason: str
     sender: str | None = None
-    received: datetime | None = None
+    receipt: Receipt | None = None
     sha256: str = ""
 
 
@@ -137,6 +155,8 @@ class Collector:
                     skipped.append(path)
                     self.mail.add_source(self, path)
                 continue
+            if path.name in QUIET:
+                continue
             if path.resolve() in own:
                 self._skip(path.name, label, "本次运行自己的输出文件（汇总库或全市月报），已跳过")
             elif self.mail is not None and self.mail.is_mail(path):
@@ -159,13 +179,13 @@ class Collector:
         except OSError as exc:
             self._skip(name, source, f"无法读取（{exc.strerror or exc}）")
             return
-        received = datetime.fromtimestamp(path.stat().st_mtime, zone)
+        received = Receipt(datetime.fromtimestamp(path.stat().st_mtime, zone), BY_FILE_TIME)
         if path.suffix.lower() == ".zip":
             self.add_zip(kept, name, source, None, None)  # each member keeps its own time
         else:
             self.add_kept(kept, name, source, received, digest, None)
 
-    def add_kept(self, kept: Path, name: str, source: str, received: datetime, digest: str, sender: str | None,
+    def add_kept(self, kept: Path, name: str, source: str, received: Receipt, digest: str, sender: str | None,
                  note: str = "") -> bool:
         """Sort one archived file into the intake; True if it is a workbook."""
         suffix = PurePosixPath(name).suffix.lower()
@@ -178,7 +198,7 @@ class Collector:
             self.intake.other.append(Other(name, source, "不是月报工作簿或图片", sender, received, digest))
         return False
 
-    def add_zip(self, kept: Path, name: str, source: str, received: datetime | None, sender: str | None,
+    def add_zip(self, kept: Path, name: str, source: str, received: Receipt | None, sender: str | None,
                 note: str = "") -> int:
         """Take in the members of an archived .zip; returns how many workbooks it held."""
         source = f"{source} 压缩包 {name}" if source.startswith("邮件") else f"压缩包 {name}"
@@ -195,7 +215,7 @@ class Collector:
             self.intake.other.append(Other(name, source, f"压缩包无法打开（{exc}）", sender, received))
         return workbooks
 
-    def _member(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, received: datetime | None,
+    def _member(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, received: Receipt | None,
                 sender: str | None, note: str) -> int:
         name = PurePosixPath(member_name(info).replace("\\", "/")).name or "未命名"
         if name.startswith(("~$", ".~")) or name in ("Thumbs.db", ".DS_Store"):
@@ -209,10 +229,32 @@ class Collector:
             self.intake.other.append(Other(name, source, f"无法解压（{exc}）", sender, received))
             return 0
         digest, kept = self.archive.put_bytes(data, name)
-        when = received or datetime(*info.date_time, tzinfo=ZoneInfo(self.tz))
+        when = received or Receipt(datetime(*info.date_time, tzinfo=ZoneInfo(self.tz)), BY_ZIP_TIME)
         if PurePosixPath(name).suffix.lower() == ".zip":
             return self.add_zip(kept, name, source, when, sender, note)
         return int(self.add_kept(kept, name, source, when, digest, sender, note))
+
+
+def supply_evidence(intake: Intake, received_at: datetime | None = None,
+                    times: dict[str, datetime] | None = None) -> Intake:
+    """Give inputs that have only a file time the best evidence there is: the same content mailed in this intake
+    (the message's time), a time listed for the file name or sha256 in `times`, or `received_at` for all."""
+    mailed = {i.sha256: i.receipt for i in intake.inputs if i.receipt.evidence}
+    times = times or {}
+    fixed = []
+    for item in intake.inputs:
+        receipt = item.receipt
+        if not receipt.evidence:
+            given = times.get(item.sha256) or times.get(item.name)
+            if item.sha256 in mailed:
+                receipt = mailed[item.sha256]
+            elif given is not None:
+                receipt = Receipt(given, BY_GIVEN)
+            elif received_at is not None:
+                receipt = Receipt(received_at, BY_GIVEN)
+        fixed.append(item if receipt is item.receipt else replace(item, receipt=receipt))
+    intake.inputs = fixed
+    return intake
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
@@ -259,5 +301,20 @@ def _is_city_workbook(path: Path) -> bool:
     return ">kexie_xl<" in core and f"<dc:title>{CITY_TITLE}" in core
 
 
-__all__ = ["MAX_NAME_BYTES", "PHOTO_SUFFIXES", "WORKBOOK_SUFFIXES", "Collector", "Input", "Intake", "MailReader",
-           "Other", "fit_bytes", "member_name", "own_output", "safe_name", "sha256_of"]
+__all__ = [
+    "MAX_NAME_BYTES",
+    "PHOTO_SUFFIXES",
+    "WORKBOOK_SUFFIXES",
+    "Collector",
+    "Input",
+    "Intake",
+    "MailReader",
+    "Other",
+    "Receipt",
+    "fit_bytes",
+    "member_name",
+    "own_output",
+    "safe_name",
+    "sha256_of",
+    "supply_evidence",
+]

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..config import Settings
 from ..rules.quarterly import MISSED, PENDING, ActivityRow, QuarterStatus, TeamRow, quarterly_status
-from ..schema.city import LATE, MISSING, ON_TIME
+from ..schema.city import EVIDENCE, LATE, MISSING, ON_TIME, UNVERIFIED
 from ..schema.codelists import ACTIVITY_KIND, TEAM_ITEM
 from ..schema.rows import split_multi
 from ..schema.units import Unit
@@ -33,6 +33,7 @@ class UnitLine:
     received: str
     submission: int | None
     values: dict[str, float] = field(default_factory=dict)  # summary column key → number
+    received_by: str = ""  # what the 报送时间 rests on (schema.city BY_…)
 
 
 @dataclass
@@ -57,10 +58,10 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
     inputs = store.inputs(month)
     subs = {r["submission_id"]: store.submission(r["submission_id"]) for r in inputs if r["submission_id"] is not None}
     adopted = {subs[r["submission_id"]]["unit"]: r for r in inputs if r["status"] == "采用"}
-    first = {}  # a unit's first accepted report decides 按时/逾期; a later correction does not make it late
+    reports: dict[str, list] = {}  # a unit's accepted reports (adopted or superseded), by time received
     for r in inputs:
         if r["status"] in ("采用", "被替代"):
-            first.setdefault(subs[r["submission_id"]]["unit"], r["received"])
+            reports.setdefault(subs[r["submission_id"]]["unit"], []).append(r)
     names = {u.code: u.name for u in units}
     months = [f"{year}-{m:02d}" for m in range(1, mon + 1)]
     history = store.adopted(months)
@@ -74,8 +75,9 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
             lines.append(UnitLine(unit, MISSING, "", None))
             continue
         sid = row["submission_id"]
-        status = LATE if deadline_passed(first[unit.code], deadline) else ON_TIME
-        line = UnitLine(unit, status, first[unit.code][:16].replace("T", " "), sid)
+        status, decisive = deadline_status(reports[unit.code], deadline, settings.report.trust_file_times)
+        line = UnitLine(unit, status, decisive["received"][:16].replace("T", " "), sid,
+                        received_by=decisive["received_by"] or "")
         this_month = [a for a in store.rows("activities", [sid], date_prefix=month) if _in_month(a.get("date"), year, mon)]
         line.values = _numbers(store, sid, this_month, platforms, statuses, unit.code, ledgers.get(unit.code, []),
                                as_of)
@@ -90,6 +92,24 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
         photos=_rows_of(store, "photos", adopted, names),
         intake=_intake(subs, inputs), by_month=[(m, by_month.get(m, 0)) for m in months], names=names,
     )
+
+
+def deadline_status(reports: list[Any], deadline: date, trust_file_times: bool = False) -> tuple[str, Any]:
+    """按时 / 逾期 / 未核实 from a unit's accepted reports of the month, and the report that decides it.
+
+    Only evidence counts (a mail's Date, the server's receipt, an upload, a time the office supplied): one
+    report with evidence on or before the deadline makes the unit 按时 — a later correction does not make it
+    late; 逾期 needs evidence for every report; otherwise the time is 未核实 (a file time is no receipt).
+    """
+    def proven(r: Any) -> bool:
+        return trust_file_times or (r["received_by"] or "") in EVIDENCE
+
+    on_time = [r for r in reports if proven(r) and not deadline_passed(r["received"], deadline)]
+    if on_time:
+        return ON_TIME, on_time[0]
+    if all(proven(r) for r in reports):
+        return LATE, reports[0]
+    return UNVERIFIED, reports[0]
 
 
 def _in_month(day: Any, year: int, mon: int) -> bool:
@@ -164,7 +184,8 @@ def _intake(subs: dict[int, Any], inputs: list[Any]) -> list[dict[str, Any]]:
         sub = subs.get(r["submission_id"])
         out.append({"file": r["name"], "source": r["source"], "unit": (sub and sub["unit_name"]) or "",
                     "unit_code": sub and sub["unit"], "month": (sub and sub["month"]) or "",
-                    "received": r["received"][:16].replace("T", " "), "status": r["status"],
+                    "received": r["received"][:16].replace("T", " "), "received_by": r["received_by"] or "",
+                    "status": r["status"],
                     "reason": "；".join(x for x in (r["reason"], r["note"]) if x),
                     "errors": sub["errors"] if sub else None, "warnings": sub["warnings"] if sub else None,
                     "sha256": r["sha256"], "findings": json.loads(sub["findings"]) if sub else []})

@@ -47,10 +47,11 @@ def take_in(store: Store, intake: Intake, month: str, units: list[Unit], strict:
         for item in intake.inputs:
             sid = store.submission_id(item.sha256)
             store.record_input(month, item.name, item.source, item.received.isoformat(), item.sha256, item.sender, sid,
-                               item.note)
+                               item.note, item.receipt.by)
         for other in intake.other:
-            received = other.received.isoformat() if other.received else ""
-            row_id = store.record_input(month, other.name, other.source, received, other.sha256, other.sender, None)
+            received = other.receipt.at.isoformat() if other.receipt else ""
+            row_id = store.record_input(month, other.name, other.source, received, other.sha256, other.sender, None,
+                                        received_by=other.receipt.by if other.receipt else "")
             store.decide(row_id, UNIDENTIFIED, other.reason)
         inputs = store.inputs(month)
         submissions = {r["submission_id"]: store.submission(r["submission_id"]) for r in inputs

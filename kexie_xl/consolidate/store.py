@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Busy, StoreError
+from ..schema.city import BY_FILE_TIME, BY_MAIL_DATE
 from ..schema.standard import build_template
 from ..schema.types import Kind, Layout
 
@@ -57,7 +58,7 @@ CREATE TABLE IF NOT EXISTS submissions (
 CREATE TABLE IF NOT EXISTS inputs (
     id INTEGER PRIMARY KEY, month TEXT NOT NULL, name TEXT NOT NULL, source TEXT NOT NULL, received TEXT NOT NULL,
     sha256 TEXT NOT NULL, sender TEXT, submission_id INTEGER REFERENCES submissions(id), status TEXT, reason TEXT,
-    note TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '', received_by TEXT NOT NULL DEFAULT '',
     UNIQUE (month, name, source, sha256));
 """
 
@@ -96,6 +97,9 @@ class Store:
                 if statement.strip():
                     self.db.execute(statement)
             self._row_tables()
+            have = {r[1] for r in self.db.execute('PRAGMA table_info("inputs")')}
+            if "received_by" not in have:  # added within version 2
+                self.db.execute("ALTER TABLE inputs ADD COLUMN received_by TEXT NOT NULL DEFAULT ''")
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
     def _version(self, tables: set[str]) -> int:
@@ -137,6 +141,9 @@ class Store:
                             "status, reason) SELECT id, month, name, source, received, sha256, sender, submission_id, "
                             "status, reason FROM inputs_v1")
             self.db.execute("DROP TABLE inputs_v1")
+            # what version 1 took a time from: a message's Date (else the server's time), or a file's own time
+            self.db.execute("UPDATE inputs SET received_by = CASE WHEN source LIKE '邮件%' THEN ? ELSE ? END",
+                            (BY_MAIL_DATE, BY_FILE_TIME))
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('migrated_from', ?)", (str(version),))
 
@@ -216,10 +223,13 @@ class Store:
     # Inputs
 
     def record_input(self, month: str, name: str, source: str, received: str, sha256: str, sender: str | None,
-                     submission_id: int | None, note: str = "") -> int:
-        self.db.execute("INSERT OR IGNORE INTO inputs (month, name, source, received, sha256, sender, submission_id, "
-                        "note) VALUES (?,?,?,?,?,?,?,?)",
-                        (month, name, source, received, sha256, sender, submission_id, note))
+                     submission_id: int | None, note: str = "", received_by: str = "") -> int:
+        """One input of the month (the same one again is the same row; its time and evidence are refreshed, so a
+        time supplied on a later run — --received-at, a CSV — replaces a file time)."""
+        self.db.execute("INSERT INTO inputs (month, name, source, received, sha256, sender, submission_id, note, "
+                        "received_by) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (month, name, source, sha256) DO UPDATE "
+                        "SET received = excluded.received, received_by = excluded.received_by, note = excluded.note",
+                        (month, name, source, received, sha256, sender, submission_id, note, received_by))
         row = self.db.execute("SELECT id FROM inputs WHERE month=? AND name=? AND source=? AND sha256=?",
                               (month, name, source, sha256)).fetchone()
         return int(row["id"])

@@ -26,7 +26,7 @@ J = TypeVar("J")
 R = TypeVar("R")
 
 DEFAULT_SECONDS = 120  # one workbook: a 50,000-row ledger takes about 2 s
-DEFAULT_MEMORY_MB = 3072  # address space of one worker; a normal month's workbook needs a few hundred MB
+DEFAULT_MEMORY_MB = 4096  # address space of one worker; marking a 200,000-row ledger peaks at 1.8 GB resident
 
 
 @dataclass(frozen=True)

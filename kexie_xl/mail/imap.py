@@ -100,7 +100,18 @@ def _save(folder: Path, raw: bytes, internal: datetime | None, tz: str) -> Path:
         os.replace(tmp, path)
     if internal is not None:
         os.utime(path, (internal.timestamp(), internal.timestamp()))
+        _remember_server_time(folder, hashlib.sha256(raw).hexdigest(), internal)
     return path
+
+
+def _remember_server_time(folder: Path, digest: str, internal: datetime) -> None:
+    """Keep the server's receipt time beside the archived message (intake.SERVER_TIMES): a file's own time
+    is not evidence of when a unit sent it, INTERNALDATE is."""
+    sidecar = folder / ".server-times.json"
+    known = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else {}
+    if known.get(digest) != internal.isoformat():
+        known[digest] = internal.isoformat()
+        _write_state(sidecar, known)
 
 
 def _write_state(path: Path, state: dict) -> None:

@@ -17,11 +17,13 @@ from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo
 
-from ..consolidate.intake import Collector, Intake, Other
-from .parse import MailMessage, is_mail, messages_in, parse_eml, parse_msg
+from ..consolidate.intake import Collector, Intake, Other, Receipt
+from ..schema.city import BY_MAIL_DATE, BY_MAIL_FILE, BY_SERVER
+from .parse import SERVER, MailMessage, is_mail, messages_in, parse_eml, parse_msg
 
 log = logging.getLogger("kexie_xl")
 CLOCK_SLACK = timedelta(minutes=15)  # a sender's clock may run a little fast
+SERVER_TIMES = ".server-times.json"  # beside fetched messages: sha256 → the server's INTERNALDATE (imap.py)
 FEEDBACK_ID = "<kexie-"  # Message-ID prefix of kexie_xl's own feedback drafts
 _ENVIRONMENT = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 MAX_DEPTH = 3  # messages attached to messages
@@ -34,6 +36,7 @@ class MailIntake:
         self.folder = archive_root / month
         self.tz = tz
         self.messages = 0
+        self._server_times: dict[Path, dict[str, str]] = {}
 
     @staticmethod
     def is_mail(path: Path) -> bool:
@@ -46,10 +49,10 @@ class MailIntake:
         except Exception as exc:  # an unreadable mailbox file: listed, the run goes on
             collector.intake.other.append(Other(path.name, "邮件", f"无法读取邮件文件（{type(exc).__name__}: {exc}）"))
             return
-        for label, raw, server_time in found:
+        for label, raw, fallback, kind in found:
             try:
                 message = parse_msg(raw) if isinstance(raw, Path) else parse_eml(raw)
-                self.add(collector, message, label, server_time)
+                self.add(collector, message, label, self._fallback(path, message, fallback, kind))
             except OSError as exc:
                 if exc.errno in _ENVIRONMENT:
                     raise  # disk full, read-only archive: the run cannot go on, and says why
@@ -61,12 +64,31 @@ class MailIntake:
         log.exception("message %s could not be processed", label)
         intake.other.append(Other(label, "邮件", f"邮件无法处理（{type(exc).__name__}: {str(exc)[:120]}）"))
 
-    def add(self, collector: Collector, message: MailMessage, label: str, server_time: datetime | None) -> None:
+    def _fallback(self, source: Path, message: MailMessage, time: datetime | None, kind: str) -> Receipt | None:
+        """The time to use when the Date header is missing or not believable, with what it is. A message the
+        IMAP fetch archived carries the server's INTERNALDATE (kept beside it); a saved file only its own time."""
+        if kind == SERVER and time is not None:
+            return Receipt(time, BY_SERVER)
+        folder = source if source.is_dir() else source.parent
+        if folder not in self._server_times:
+            import json
+
+            sidecar = folder / SERVER_TIMES
+            try:
+                self._server_times[folder] = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else {}
+            except (OSError, ValueError):
+                self._server_times[folder] = {}
+        internal = self._server_times[folder].get(hashlib.sha256(message.raw).hexdigest())
+        if internal:
+            return Receipt(datetime.fromisoformat(internal), BY_SERVER)
+        return Receipt(time, BY_MAIL_FILE) if time is not None else None
+
+    def add(self, collector: Collector, message: MailMessage, label: str, fallback: Receipt | None) -> None:
         intake = collector.intake
         self.messages += 1
-        received, note = self.receipt(message, server_time)
+        received, note = self.receipt(message, fallback)
         digest = hashlib.sha256(message.raw).hexdigest()
-        raw_path = self._archive(message, received, digest)
+        raw_path = self._archive(message, received.at, digest)
         source = f"邮件 {message.subject or label}（{message.sender or '无发件人'}）"
         sender = ", ".join(message.senders) or None
         if message.message_id.startswith(FEEDBACK_ID):
@@ -86,7 +108,7 @@ class MailIntake:
                 reason = "邮件没有附件"
             intake.other.append(Other(raw_path.name, source, reason, sender, received, digest))
 
-    def _attachments(self, collector: Collector, message: MailMessage, source: str, received: datetime,
+    def _attachments(self, collector: Collector, message: MailMessage, source: str, received: Receipt,
                      sender: str | None, note: str, depth: int) -> int:
         workbooks = 0
         for att in message.attachments:
@@ -101,7 +123,7 @@ class MailIntake:
                 workbooks += collector.add_kept(kept, att.name, source, received, digest, sender, note)
         return workbooks
 
-    def _nested(self, collector: Collector, name: str, data: bytes, source: str, received: datetime,
+    def _nested(self, collector: Collector, name: str, data: bytes, source: str, received: Receipt,
                 sender: str | None, note: str, depth: int) -> int:
         """A message attached to the message (forwarded as an attachment): its attachments count as sent by
         whoever mailed the outer message, at the outer message's time."""
@@ -118,20 +140,22 @@ class MailIntake:
             inner = parse_eml(data)
         return self._attachments(collector, inner, f"{source} 内附邮件 {name}", received, sender, note, depth + 1)
 
-    def receipt(self, message: MailMessage, server_time: datetime | None) -> tuple[datetime, str]:
-        """When the message was received, and a note when its Date header cannot be trusted for ordering.
+    def receipt(self, message: MailMessage, fallback: Receipt | None) -> tuple[Receipt, str]:
+        """When the message was received (and what says so), and a note when its Date header cannot be trusted.
 
-        The Date header is the sender's clock; the server's receipt time (INTERNALDATE, or the saved file's
-        time) bounds it: a Date later than the receipt is not believed.
+        The Date header is the sender's clock; the receipt time (INTERNALDATE, or the saved file's time) bounds
+        it: a Date later than the receipt is not believed.
         """
         zone = ZoneInfo(self.tz)
         if message.sent is None:
-            return (server_time or datetime.now().astimezone()).astimezone(zone), ""
-        if server_time is not None and message.sent > server_time + CLOCK_SLACK:
+            if fallback is None:
+                return Receipt(datetime.now(zone), BY_MAIL_FILE), ""
+            return Receipt(fallback.at.astimezone(zone), fallback.by), ""
+        if fallback is not None and message.sent > fallback.at + CLOCK_SLACK:
             note = (f"邮件日期 {message.sent.astimezone(zone):%Y-%m-%d %H:%M} 晚于收到时间 "
-                    f"{server_time.astimezone(zone):%Y-%m-%d %H:%M}，按收到时间计")
-            return server_time.astimezone(zone), note
-        return message.sent.astimezone(zone), ""
+                    f"{fallback.at.astimezone(zone):%Y-%m-%d %H:%M}，按收到时间计")
+            return Receipt(fallback.at.astimezone(zone), fallback.by), note
+        return Receipt(message.sent.astimezone(zone), BY_MAIL_DATE), ""
 
     def _archive(self, message: MailMessage, received: datetime, digest: str) -> Path:
         folder = self.folder / "邮件"

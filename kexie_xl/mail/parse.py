@@ -182,21 +182,25 @@ def parse_msg(path: Path) -> MailMessage:
         item.close()
 
 
-def messages_in(path: Path) -> Iterator[tuple[str, bytes | Path, datetime | None]]:
-    """(label, raw bytes or a .msg path, server time) for every message in a file, mbox or Maildir."""
+SERVER, FILE = "server", "file"  # what a message's fallback time is: the mail server's delivery, or a file's time
+
+
+def messages_in(path: Path) -> Iterator[tuple[str, bytes | Path, datetime | None, str]]:
+    """(label, raw bytes or a .msg path, fallback time, SERVER or FILE) for every message in a file, mbox or
+    Maildir. A Maildir file's time is when the server delivered it; a saved .eml/.msg's is when it was saved."""
     if is_maildir(path):
         for file in sorted([*(path / "new").iterdir(), *(path / "cur").iterdir()], key=lambda p: p.name):
             if file.is_file():
                 mtime = datetime.fromtimestamp(file.stat().st_mtime).astimezone()
-                yield f"Maildir {path.name}/{file.name}", file.read_bytes(), mtime
+                yield f"Maildir {path.name}/{file.name}", file.read_bytes(), mtime, SERVER
     elif path.suffix.lower() == ".eml":
-        yield path.name, path.read_bytes(), datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+        yield path.name, path.read_bytes(), datetime.fromtimestamp(path.stat().st_mtime).astimezone(), FILE
     elif path.suffix.lower() == ".msg":
-        yield path.name, path, datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+        yield path.name, path, datetime.fromtimestamp(path.stat().st_mtime).astimezone(), FILE
     elif path.suffix.lower() in (".mbox", ".mbx") or _looks_like_mbox(path):
         box = mailbox.mbox(str(path), create=False)
         for n, key in enumerate(box.keys(), start=1):
-            yield f"{path.name}#{n}", box.get_bytes(key), None
+            yield f"{path.name}#{n}", box.get_bytes(key), None, FILE
 
 
 def is_maildir(path: Path) -> bool:

@@ -25,6 +25,7 @@ class Received:
     received: str
     status: str
     reason: str
+    received_by: str = ""  # what the time rests on (邮件日期, 服务器收到时间, 文件修改时间, …)
 
 
 @dataclass
@@ -42,7 +43,7 @@ def safe_address(address: str) -> str:
 
 
 def feedback_text(unit_name: str, month: str, received: Sequence[Received], findings: Sequence[dict[str, Any]],
-                  settings: Settings, attachment: str = "") -> str:
+                  settings: Settings, attachment: str = "", deadline: tuple[str, str, str] | None = None) -> str:
     """The reply's text: what was received and decided, the findings, and — only when a marked workbook is
     attached (`attachment`: its name) — how to read it. Every statement agrees with what is attached."""
     year, mon = month.split("-")
@@ -52,7 +53,14 @@ def feedback_text(unit_name: str, month: str, received: Sequence[Received], find
              "相关邮件/文件："]
     for r in received:
         outcome = r.status + (f"（{r.reason}）" if r.reason else "")
-        lines.append(f"    ·《{r.name}》，收到时间 {r.received or '—'}，处理结果：{outcome}")
+        by = f"（{r.received_by}）" if r.received_by else ""
+        lines.append(f"    ·《{r.name}》，收到时间 {r.received or '—'}{by}，处理结果：{outcome}")
+    if deadline is not None and deadline[0] != "未报":
+        status, when, by = deadline
+        basis = f"依据{by} {when}" if by else f"依据 {when}"
+        if status == "未核实":
+            basis += "，只有文件修改时间，不能证明何时报送，不计逾期"
+        lines.append(f"    按每月 {settings.report.deadline_day} 日截止判断：{status}（{basis}）。")
     if findings:
         lines += ["", f"    经校验，发现错误 {errors} 处、警告 {warnings} 处："]
         for n, f in enumerate(findings, start=1):
@@ -78,8 +86,9 @@ def feedback_text(unit_name: str, month: str, received: Sequence[Received], find
 
 def build_draft(*, unit: str, unit_name: str, to: str, month: str, received: Sequence[Received],
                 findings: Sequence[dict[str, Any]], attachment: Path | None, settings: Settings, sender: str,
-                in_reply_to: str, folder: Path) -> Draft:
-    body = feedback_text(unit_name, month, received, findings, settings, attachment.name if attachment else "")
+                in_reply_to: str, folder: Path, deadline: tuple[str, str, str] | None = None) -> Draft:
+    body = feedback_text(unit_name, month, received, findings, settings, attachment.name if attachment else "",
+                         deadline)
     subject = f"{unit_name} {month} 科技志愿服务月报校验结果"
     files = [Attachment(attachment.name, attachment.read_bytes())] if attachment else []
     stamp = datetime.now().astimezone().replace(microsecond=0)

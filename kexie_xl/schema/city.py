@@ -21,6 +21,13 @@ SUMMARY, DETAIL, QUARTERLY, EXPERIENCE, PHOTOS, INTAKE, CHARTS = (
 ON_TIME, LATE, MISSING = "按时", "逾期", "未报"
 ADOPTED, SUPERSEDED, REJECTED, UNIDENTIFIED = "采用", "被替代", "退回", "无法识别"
 QUARANTINED = "待确认"  # mailed from an address no unit is registered with: kept aside until someone confirms
+UNVERIFIED = "未核实"  # 报送状态 when no evidence says when the unit's first report arrived (issue #18)
+
+# Where a received time comes from. Only evidence decides 按时/逾期: a file's modification time says when someone
+# saved it, not when the unit sent it.
+BY_MAIL_DATE, BY_SERVER, BY_UPLOAD, BY_GIVEN = "邮件日期", "服务器收到时间", "上传时间", "人工指定"
+BY_FILE_TIME, BY_ZIP_TIME, BY_MAIL_FILE = "文件修改时间", "压缩包内时间", "邮件文件时间"
+EVIDENCE = frozenset({BY_MAIL_DATE, BY_SERVER, BY_UPLOAD, BY_GIVEN})
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,6 @@ PHOTO_COLUMNS = (
 INTAKE_COLUMNS = (
     CityColumn("seq", "序号", 5), CityColumn("file", "文件", 44), CityColumn("source", "来源", 30),
     CityColumn("unit", "填报单位", 20), CityColumn("month", "报送月份", 9), CityColumn("received", "接收时间", 16),
-    CityColumn("status", "状态", 8), CityColumn("reason", "原因", 40), CityColumn("errors", "错误", 6),
-    CityColumn("warnings", "警告", 6), CityColumn("sha256", "SHA-256", 20),
+    CityColumn("received_by", "时间依据", 12), CityColumn("status", "状态", 8), CityColumn("reason", "原因", 40),
+    CityColumn("errors", "错误", 6), CityColumn("warnings", "警告", 6), CityColumn("sha256", "SHA-256", 20),
 )

@@ -23,7 +23,7 @@ from .save import save_atomic
 
 STATUS_COLOURS = {C.ON_TIME: "#C6EFCE", C.LATE: "#FFEB9C", C.MISSING: "#FFC7CE", "未达标": "#FFC7CE",
                   "待开展": "#FFEB9C", C.ADOPTED: "#C6EFCE", C.SUPERSEDED: "#D9D9D9", C.REJECTED: "#FFC7CE",
-                  C.UNIDENTIFIED: "#FFEB9C", C.QUARANTINED: "#FFEB9C"}
+                  C.UNIDENTIFIED: "#FFEB9C", C.QUARANTINED: "#FFEB9C", C.UNVERIFIED: "#DDEBF7"}
 HEADER_ROW = 3  # 0-based: title, summary line, blank, header
 CLIPPED = "…（原文 {length:,} 字，超过 Excel 单元格上限，已截断，全文见原件）"
 
@@ -107,10 +107,12 @@ def _build(path: Path, city: CityMonth, settings: Settings) -> None:
 
 def _summary(book: _Book, city: CityMonth, columns: tuple[C.CityColumn, ...]) -> int:
     ws = book.sheet(C.SUMMARY, columns, HEADER_ROW)
-    counts = {s: sum(1 for u in city.units if u.status == s) for s in (C.ON_TIME, C.LATE, C.MISSING)}
+    counts = {s: sum(1 for u in city.units if u.status == s) for s in (C.ON_TIME, C.LATE, C.UNVERIFIED, C.MISSING)}
+    unverified = (f"、报送时间未核实 {counts[C.UNVERIFIED]}（只有文件修改时间，不计逾期）" if counts[C.UNVERIFIED] else "")
     ws.write_string(0, 0, f"{C.CITY_TITLE}（{city.month[:4]}年{int(city.month[5:])}月）", book.title)
     ws.write_string(1, 0, f"报送截止 {city.deadline.isoformat()}；应报 {len(city.units)} 个单位：按时 {counts[C.ON_TIME]}、"
-                          f"逾期 {counts[C.LATE]}、未报 {counts[C.MISSING]}。活动数据为各单位采用的报表；合计行为公式。")
+                          f"逾期 {counts[C.LATE]}{unverified}、未报 {counts[C.MISSING]}。活动数据为各单位采用的报表；"
+                          "合计行为公式。")
     first = HEADER_ROW + 1
     for n, line in enumerate(city.units):
         r = first + n
