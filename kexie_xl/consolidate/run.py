@@ -39,9 +39,8 @@ def take_in(store: Store, intake: Intake, month: str, units: list[Unit], strict:
     for item in intake.inputs:
         if item.sha256 not in new and store.submission_id(item.sha256) is None:
             new[item.sha256] = item
-    checked = list(check_many(list(new.values())))  # the long part: outside the write transaction
-    with store.write():
-        for item, (facts, rows) in checked:
+    with store.write():  # one transaction: a run that fails or is killed leaves the store as it was
+        for item, (facts, rows) in check_many(list(new.values())):  # streamed: rows are not all held at once
             store.add_submission(item.sha256, facts, rows)
             counts.checked += 1
         for item in intake.inputs:

@@ -17,6 +17,7 @@ import os
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -65,8 +66,9 @@ def run_isolated(func: Callable[[J], R], jobs: Sequence[J], *, limits: Limits = 
     pool = ProcessPool(max_workers=workers, initializer=_init_worker,
                        initargs=(os.getpid(), limits.memory_mb, initializer, initargs))
     try:
-        futures = [pool.schedule(func, args=(job,), timeout=limits.seconds) for job in jobs]
-        for job, future in zip(jobs, futures, strict=True):
+        pending = deque((job, pool.schedule(func, args=(job,), timeout=limits.seconds)) for job in jobs)
+        while pending:
+            job, future = pending.popleft()  # a result consumed is not kept: a month's rows never pile up here
             try:
                 yield job, future.result()
             except FutureTimeout:
