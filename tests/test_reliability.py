@@ -431,3 +431,18 @@ def test_cli_batches_survive_a_crashing_file_and_say_why_a_store_is_unusable(tmp
                               str(tmp_path / "kexie.toml")])
     assert res.exit_code == 2 and res.output.startswith("错误：") and "不是 kexie_xl 汇总库" in res.output
     assert "Traceback" not in res.output
+
+
+def test_workers_started_as_on_windows_give_the_same_report(demo) -> None:
+    """Windows and macOS spawn their workers: the context and the job must travel by pickle."""
+    from kexie_xl.api import _check_job, _init_worker, check_workbook, load_context
+    from kexie_xl.files.isolate import Limits, run_isolated
+
+    out, manifest = demo
+    ctx = load_context(out / manifest["config"])
+    path = out / next(f["path"] for f in manifest["files"] if f["findings"])
+    day = datetime(2026, 11, 30).date()
+    ((_job, checked),) = run_isolated(_check_job, [(path, day, None)], limits=Limits(start_method="spawn"),
+                                      initializer=_init_worker, initargs=(ctx,))
+    report, _sub = check_workbook(path, ctx, as_of=day)
+    assert checked.report.flatten(("code", "sheet", "cell")) == report.flatten(("code", "sheet", "cell")) != []

@@ -35,6 +35,7 @@ class Limits:
     seconds: float = DEFAULT_SECONDS
     memory_mb: int = DEFAULT_MEMORY_MB
     workers: int = 0  # 0: one per core, at most 4
+    start_method: str | None = None  # None: the platform's (spawn on Windows and macOS); tests try "spawn" here
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,11 @@ def run_isolated(func: Callable[[J], R], jobs: Sequence[J], *, limits: Limits = 
     common.CONSTS.sleep_unit = min(common.CONSTS.sleep_unit, 0.02)
     workers = limits.workers or min(os.cpu_count() or 1, 4)
     workers = max(1, min(workers, len(jobs)))
+    import multiprocessing
+
+    context = multiprocessing.get_context(limits.start_method) if limits.start_method else multiprocessing
     pool = ProcessPool(max_workers=workers, initializer=_init_worker,
-                       initargs=(os.getpid(), limits.memory_mb, initializer, initargs))
+                       initargs=(os.getpid(), limits.memory_mb, initializer, initargs), context=context)
     try:
         pending = deque((job, pool.schedule(func, args=(job,), timeout=limits.seconds)) for job in jobs)
         while pending:
