@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -88,7 +88,10 @@ def check_workbook(path: Path, ctx: Context, *, as_of: date | None = None,
     return check_grid(grid, ctx.template, rules, name)
 
 
-def validate_many(paths: Iterable[Path], ctx: Context, *, as_of: date | None = None,
+AsOf = date | Mapping[Path, date] | None  # "today" for the check: one day, or one per file (e.g. its receipt)
+
+
+def validate_many(paths: Iterable[Path], ctx: Context, *, as_of: AsOf = None,
                   progress: Progress | None = None) -> Iterator[tuple[Path, Report, Submission | None]]:
     """Check each file in its own worker process; one bad file never stops the batch (a crash, abort or limit
     is that file's finding)."""
@@ -112,20 +115,21 @@ class MarkRequest:
     in_place: bool = False
 
 
-def check_files(paths: Iterable[Path], ctx: Context, *, as_of: date | None = None, mark: MarkRequest | None = None,
+def check_files(paths: Iterable[Path], ctx: Context, *, as_of: AsOf = None, mark: MarkRequest | None = None,
                 progress: Progress | None = None) -> Iterator[tuple[Path, Checked]]:
     """Check each file — and write its marked copy (findings + 季度达标) when `mark` is given — in a worker
     process. The Submission is not sent back (it can be large); use `validate_many` when it is needed."""
     yield from _isolated_checks(list(paths), ctx, as_of, mark, progress)
 
 
-def _isolated_checks(paths: list[Path], ctx: Context, as_of: date | None, mark: MarkRequest | None,
+def _isolated_checks(paths: list[Path], ctx: Context, as_of: AsOf, mark: MarkRequest | None,
                      progress: Progress | None) -> Iterator[tuple[Path, Checked]]:
     from .files.isolate import Failed, run_isolated
     from .findings import make
 
-    day = as_of or today(ctx)
-    jobs = [(path, day, mark) for path in paths]
+    default = today(ctx)
+    days = as_of if isinstance(as_of, Mapping) else {}
+    jobs = [(path, days.get(path) or (as_of if isinstance(as_of, date) else default), mark) for path in paths]
     results = run_isolated(_check_job, jobs, initializer=_init_worker, initargs=(ctx,))
     for n, (path, (_job, result)) in enumerate(zip(paths, results, strict=True), start=1):
         if isinstance(result, Failed):
@@ -479,16 +483,18 @@ def make_demo(out_dir: str | Path, ctx: Context, month: str, seed: int, *,
     result = write_demo(out, ctx, month, seed, progress=progress)
     manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
     demo_ctx = load_context(out / manifest["config"])
-    as_of = date.fromisoformat(manifest["as_of"])
-    files = [out / f["path"] for f in manifest["files"]]
+    # each workbook is checked as of the day it arrived, as the office would (a late unit's activities up to
+    # its own report date count for it)
+    days = {out / f["path"]: date.fromisoformat(f["received"][:10]) for f in manifest["files"]}
     marked_dir = out / "校验结果"
     found: dict[str, set[tuple[str, str, str]]] = {}
-    for path, report, sub in validate_many(files, demo_ctx, as_of=as_of, progress=progress):
-        found[path.name] = set(report.flatten(("code", "sheet", "cell")))
-        statuses = team_quarters(sub, demo_ctx, as_of) if sub else ()
-        mark_workbook(path, report, as_of=as_of, statuses=statuses, out_dir=marked_dir)
+    for path, checked in check_files(list(days), demo_ctx, as_of=days, mark=MarkRequest(marked_dir),
+                                     progress=progress):
+        found[path.name] = set(checked.report.flatten(("code", "sheet", "cell")))
     planted = {Path(f["path"]).name: {(x["code"], x["sheet"], x["cell"]) for x in f["findings"]}
                for f in manifest["files"]}
+    result.disagreements = [f"{name}: 多出 {sorted(found[name] - planted[name])}，缺少 {sorted(planted[name] - found[name])}"
+                            for name in sorted(planted) if found.get(name) != planted[name]]
     result.steps.append(_validation_line(found, planted, marked_dir))
     return result
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from python_calamine import CalamineWorkbook
 
@@ -217,3 +219,14 @@ def test_refuses_to_wipe_a_folder_that_is_not_a_demo(ctx, tmp_path: Path) -> Non
     with pytest.raises(KexieError, match="不是空目录"):
         write_demo(tmp_path, ctx, DEMO_MONTH, 1)
     assert keep.read_text(encoding="utf-8") == "重要文件"
+
+
+@pytest.mark.slow
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(month=st.sampled_from([f"2026-{m:02d}" for m in range(2, 13)]), seed=st.integers(0, 10**6))
+@example(month="2026-11", seed=7)  # once planted a 待开展 the manifest did not list (a late unit's own activity)
+def test_the_demo_agrees_with_itself_for_any_month_and_seed(ctx, tmp_path_factory, month: str, seed: int) -> None:
+    from kexie_xl.api import make_demo
+
+    result = make_demo(tmp_path_factory.mktemp("demo"), ctx, month, seed)
+    assert result.disagreements == []

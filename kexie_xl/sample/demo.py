@@ -51,6 +51,7 @@ class DemoResult:
     planted: int
     roles: dict[str, Any] = field(default_factory=dict)
     steps: list[str] = field(default_factory=list)  # one line per step of the job run on the demo
+    disagreements: list[str] = field(default_factory=list)  # files whose validation differs from the manifest
 
     @property
     def manifest(self) -> Path:
