@@ -99,6 +99,25 @@ def validate_many(paths: Iterable[Path], ctx: Context, *, as_of: AsOf = None,
         yield path, checked.report, checked.submission
 
 
+def workbook_files(paths: Iterable[Path]) -> list[Path]:
+    """The workbooks named, a folder standing for every workbook in it (sub-folders too), kexie_xl's own marked
+    copies, backups and Excel's lock files left out. A folder without any workbook is an error (exit 2)."""
+    from .consolidate.intake import WORKBOOK_SUFFIXES, own_output
+    from .errors import InputMissing
+
+    out: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            out.append(path)  # a missing file is that file's finding
+            continue
+        found = [f for f in sorted(path.rglob("*")) if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES
+                 and not own_output(f)]
+        if not found:
+            raise InputMissing(f"文件夹「{path}」里没有工作簿（.xlsx/.xlsm/.xls）。")
+        out += found
+    return out
+
+
 @dataclass
 class Checked:
     """One file checked (and marked, when asked) in a worker process."""
@@ -223,6 +242,9 @@ def mark_workbook(path: Path, report: Report, *, as_of: date, statuses: Sequence
     return target
 
 
+SUMMARY_FILES = 10  # refused / unidentified / held files named in the summary, per status
+
+
 @dataclass
 class Consolidation:
     """What a consolidation run did and where its outputs are."""
@@ -236,7 +258,7 @@ class Consolidation:
     unchanged: bool = False
 
     def summary(self) -> str:
-        from .schema.city import LATE, MISSING, ON_TIME, UNVERIFIED
+        from .schema.city import LATE, MISSING, ON_TIME, QUARANTINED, REJECTED, UNIDENTIFIED, UNVERIFIED
 
         by = self.counts.by_status
         units = self.city.units
@@ -255,6 +277,15 @@ class Consolidation:
                          f"补充依据）：{'、'.join(n[UNVERIFIED])}")
         if n[MISSING]:
             lines.append(f"  未报：{'、'.join(n[MISSING])}")
+        refused = [u.unit.name for u in units if u.status == REJECTED]
+        if refused:
+            lines.append(f"  报表被退回、本月没有采用的单位：{'、'.join(refused)}")
+        for status in (REJECTED, UNIDENTIFIED, QUARANTINED):
+            files = [r for r in self.city.intake if r["status"] == status]
+            for r in files[:SUMMARY_FILES]:
+                lines.append(f"  {status}：{r['file']}（{r['reason'] or '—'}）")
+            if len(files) > SUMMARY_FILES:
+                lines.append(f"  {status}：另有 {len(files) - SUMMARY_FILES} 份，见全市月报的「收件清单」")
         state = "（与上次相同，未改写）" if self.unchanged else ""
         lines.append(f"  全市月报：{self.output}{state}")
         lines.append(f"  汇总库：{os.path.normpath(self.store)}；图片 {self.photos} 张")
@@ -309,7 +340,9 @@ def _consolidate(sources: Sequence[Path], ctx: Context, month: str, archive: Arc
     try:
         intake = supply_evidence(collector.collect(list(sources)), *evidence)
     except FileNotFoundError as exc:
-        raise KexieError(f"找不到「{exc.args[0]}」。") from None
+        from .errors import InputMissing
+
+        raise InputMissing(f"找不到「{exc.args[0]}」：请检查路径（文件夹、工作簿、.zip 或邮件文件）。") from None
     except OSError as exc:
         raise OutputError(f"无法写入归档目录「{archive.root}」（{exc.strerror or exc}）；请检查磁盘空间和写入权限，"
                           "汇总库和全市月报都没有改动。") from None

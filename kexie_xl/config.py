@@ -188,12 +188,14 @@ class Settings(_Section):
 
 
 def parse_month(value: str) -> tuple[int, int]:
-    """'2026-11' → (2026, 11); ValueError with a Chinese message otherwise."""
-    try:
-        year_s, month_s = value.strip().split("-")
-        year, month = int(year_s), int(month_s)
-    except ValueError:
-        raise ValueError(f"月份「{value}」格式不对，应为 YYYY-MM，如 2026-11") from None
+    """'2026-11' → (2026, 11); ValueError with a Chinese message otherwise (strictly YYYY-MM: 「2026-1」 is refused
+    rather than guessed)."""
+    import re
+
+    match = re.fullmatch(r"(\d{4})-(\d{2})", value.strip())
+    if match is None:
+        raise ValueError(f"月份「{value}」格式不对，应为 YYYY-MM（月份两位），如 2026-11")
+    year, month = int(match[1]), int(match[2])
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
         raise ValueError(f"月份「{value}」不存在，应为 YYYY-MM，如 2026-11")
     return year, month

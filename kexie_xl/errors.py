@@ -13,7 +13,15 @@ class KexieError(Exception):
 
 
 class ConfigError(KexieError):
-    """The configuration or the unit registry file is wrong."""
+    """The configuration or the unit registry file is wrong (a usage error: exit 2, like click's own)."""
+
+    exit_code = 2
+
+
+class InputMissing(KexieError):
+    """A file or folder named on the command line does not exist."""
+
+    exit_code = 2
 
 
 class OutputExists(KexieError):

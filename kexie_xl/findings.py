@@ -105,7 +105,7 @@ CATALOGUE: dict[str, Code] = {
         # rules
         Code("rule.quarterly-minimum", _W, "季度活动未达标",
              "{where}{level}「{team}」（{value}）{quarter} 开展活动 {count} 次，少于 {minimum} 次",
-             "原则上各科技志愿服务支队每季度服务活动不少于 1 次；请说明原因并在本季度补足。"),
+             "原则上各科技志愿服务支队每季度服务活动不少于 1 次；该季度已结束，请在备注中说明原因，并安排以后每季度按时开展。"),
         Code("rule.quarterly-pending", _W, "本季度活动待开展",
              "{where}{level}「{team}」（{value}）{quarter} 已开展 {count} 次，不足 {minimum} 次，本季度还剩 {days} 天",
              "请在季度结束前安排该队开展活动。"),

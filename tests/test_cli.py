@@ -69,7 +69,7 @@ def test_config_show_and_a_bad_config(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[report]\ndeadline = 3\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["--config", str(bad), "config", "show"])
-    assert result.exit_code == 1 and "错误：配置文件" in result.output and "deadline" in result.output
+    assert result.exit_code == 2 and "错误：配置文件" in result.output and "deadline" in result.output
 
 
 def test_demo_command_prints_where_things_are(tmp_path: Path) -> None:
@@ -89,3 +89,40 @@ def test_python_m_entry_point() -> None:
 def test_reference_docs_are_current() -> None:
     code, text = run("docs", "--out", str(ROOT / "docs"), "--check")
     assert code == 0, text
+
+
+def test_usage_errors_are_chinese_with_one_exit_code(tmp_path: Path) -> None:
+    cases = [
+        ("consolidate", "--month", "2026-11"),  # missing SOURCES
+        ("consolidate", str(tmp_path / "没有这个文件夹"), "--month", "2026-11"),
+        ("consolidate", str(tmp_path), "--month", "2026-1"),
+        ("nosuch",),
+        ("validate", "--format", "xml", str(tmp_path)),
+        ("validate", str(tmp_path)),  # a folder without workbooks
+    ]
+    for args in cases:
+        code, text = run(*args)
+        assert code == 2, (args, text)
+        assert "错误：" in text and not any(word in text for word in ("Error", "Missing", "No such", "Usage")), text
+    code, text = run("validate", "--help")
+    assert "用法：" in text and "显示帮助并退出" in text and "Show this message" not in text
+
+
+def test_validate_takes_folders_and_a_batch_goes_past_a_marked_copy(demo, tmp_path: Path) -> None:
+    out, manifest = demo
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    names = [out / f["path"] for f in manifest["files"][:3]]
+    for path in names:
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "~$锁定.xlsx").write_bytes(b"lock")
+    code, text = run("--config", str(out / manifest["config"]), "validate", str(folder), "--format", "json",
+                     "--out", str(tmp_path / "标注"))
+    files = [r["file"] for r in json.loads(text)]
+    assert sorted(files) == sorted(p.name for p in names) and code in (0, 1)
+    marked = sorted((tmp_path / "标注").glob("*.xlsx"))
+    assert len(marked) == 3
+    (folder / marked[0].name).write_bytes(marked[0].read_bytes())  # an already-marked copy among the sources
+    code, text = run("--config", str(out / manifest["config"]), "validate", str(folder / marked[0].name),
+                     *(str(p) for p in sorted(folder.glob("2026*.xlsx"))), "--out", str(folder))
+    assert "未标注：" in text and text.count("标注：") >= 3  # skipped with a note, the others marked

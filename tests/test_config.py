@@ -74,11 +74,11 @@ def test_no_secret_can_be_configured_in_the_file() -> None:
     assert not {k for k in keys(Settings) if "pass" in k or "secret" in k or "token" in k}
 
 
-@pytest.mark.parametrize("bad", ["2026/11", "2026-1-1", "26-11", "2026-00", "abc"])
+@pytest.mark.parametrize("bad", ["2026/11", "2026-1-1", "26-11", "2026-00", "abc", "2026-1", "2026-011"])
 def test_parse_month_rejects(bad: str) -> None:
     with pytest.raises(ValueError, match="YYYY-MM"):
         parse_month(bad)
 
 
 def test_parse_month_accepts() -> None:
-    assert parse_month(" 2026-11 ") == (2026, 11) and parse_month("2026-1") == (2026, 1)
+    assert parse_month(" 2026-11 ") == (2026, 11) and parse_month("2026-01") == (2026, 1)

@@ -185,7 +185,11 @@ def test_strict_zip_gbk_traversal_strangers_and_wrong_month(tmp_path: Path, ctx)
     assert ledger["说明.txt"] == (C.UNIDENTIFIED, "不是月报工作簿或图片")
     assert not (tmp_path.parent / "evil.xlsx").exists()
     status = {r["填报单位"]: r["报送状态"] for r in _sheet(tmp_path / "c.xlsx", C.SUMMARY, header_row=4) if r["填报单位"]}
-    assert status["涪陵区科协"] == C.MISSING and status["南岸区科协"] == C.UNVERIFIED  # a file time only
+    assert status["涪陵区科协"] == C.REJECTED  # --strict refused its workbook: not 未报
+    assert status["南岸区科协"] == C.UNVERIFIED  # a file time only
+    text = result.summary()
+    assert "报表被退回、本月没有采用的单位：涪陵区科协" in text and "退回：2026-11_涪陵区科协.xlsx（有 1 处错误" in text
+    assert "无法识别：不知道.xlsx" in text
     assert result.counts.received == 6
 
 

@@ -11,7 +11,9 @@ import sys
 import click
 
 from ..errors import KexieError
-from . import addin, consolidate, demo, docs, info, quarterly, run, template, validate
+from . import addin, consolidate, demo, docs, info, quarterly, run, template, validate, zh
+
+zh.install()  # click's own messages (usage errors, help headings) in Chinese
 
 
 class _Group(click.Group):
@@ -58,7 +60,9 @@ cli.add_command(docs.docs)
 
 def _config_after_subcommand(command: click.Command) -> None:
     """`--config` is accepted after the sub-command too (kexie-xl run --month 2026-11 --config 办公室.toml)."""
+    command.options_metavar = "[选项]"
     if isinstance(command, click.Group):
+        command.subcommand_metavar = "命令 [参数]..."
         for sub in command.commands.values():
             _config_after_subcommand(sub)
         return
@@ -74,6 +78,8 @@ def _config_after_subcommand(command: click.Command) -> None:
 
 for _command in cli.commands.values():
     _config_after_subcommand(_command)
+cli.options_metavar = "[选项]"
+cli.subcommand_metavar = "命令 [参数]..."
 
 
 def main() -> None:

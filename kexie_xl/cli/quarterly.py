@@ -34,7 +34,7 @@ def quarterly(obj: dict, files: tuple[Path, ...], quarter: str | None, as_of: da
       kexie-xl quarterly 收件/*.xlsx --quarter 2026Q3 --format json
       kexie-xl quarterly 本单位月报.xlsx --as-of 2026-12-31 --out 季度达标
     """
-    from ..api import load_context, mark_workbook, team_quarters, today, validate_many
+    from ..api import load_context, mark_workbook, team_quarters, today, validate_many, workbook_files
     from ..rules.quarterly import MISSED, parse_quarter
 
     quarters = None
@@ -46,6 +46,7 @@ def quarterly(obj: dict, files: tuple[Path, ...], quarter: str | None, as_of: da
             raise click.BadParameter(str(exc), param_hint="--quarter") from None
         quarters = [q]
     ctx = load_context(obj["config"])
+    files = tuple(workbook_files(files))
     results = []
     code = 0
     for path, report, sub in validate_many(files, ctx, as_of=as_of.date() if as_of else today(ctx)):

@@ -27,7 +27,7 @@ from .common import progress_bar
 @click.pass_obj
 def validate(obj: dict, files: tuple[Path, ...], out_dir: Path | None, in_place: bool, no_mark: bool, fmt: str,
              as_of: datetime | None, show_changes: bool) -> None:
-    """校验填报的月报工作簿，在副本中标出问题（原文件不动）。
+    """校验填报的月报工作簿，在副本中标出问题（原文件不动）。FILES 可以是工作簿或文件夹（含子文件夹）。
 
     退出码：0 没有错误；1 有「错误」级问题；2 有文件无法读取。
 
@@ -37,11 +37,12 @@ def validate(obj: dict, files: tuple[Path, ...], out_dir: Path | None, in_place:
       kexie-xl validate 收件/*.xlsx --out 校验结果 --format json
       kexie-xl validate 本单位月报.xlsx --in-place
     """
-    from ..api import MarkRequest, check_files, load_context, today
+    from ..api import MarkRequest, check_files, load_context, today, workbook_files
 
     if in_place and out_dir:
         raise click.UsageError("--in-place 和 --out 只能选一个。")
     ctx = load_context(obj["config"])
+    files = tuple(workbook_files(files))
     day = as_of.date() if as_of else today(ctx)
     reports: list[Report] = []
     marked: dict[str, Path] = {}

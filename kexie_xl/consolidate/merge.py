@@ -18,7 +18,7 @@ from typing import Any
 
 from ..config import Settings
 from ..rules.quarterly import MISSED, PENDING, ActivityRow, QuarterStatus, TeamRow, quarterly_status
-from ..schema.city import EVIDENCE, LATE, MISSING, ON_TIME, UNVERIFIED
+from ..schema.city import EVIDENCE, LATE, MISSING, ON_TIME, REJECTED, UNVERIFIED
 from ..schema.codelists import ACTIVITY_KIND, TEAM_ITEM
 from ..schema.rows import split_multi
 from ..schema.units import Unit
@@ -71,8 +71,11 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
     platforms = settings.platforms
     for unit in units:
         row = adopted.get(unit.code)
-        if row is None:
-            lines.append(UnitLine(unit, MISSING, "", None))
+        if row is None:  # nothing adopted: 退回 if the unit's own workbook was refused (e.g. --strict), else 未报
+            refused = [r for r in inputs if r["status"] == REJECTED and r["submission_id"] is not None
+                       and subs[r["submission_id"]]["unit"] == unit.code]
+            received = refused[0]["received"][:16].replace("T", " ") if refused else ""
+            lines.append(UnitLine(unit, REJECTED if refused else MISSING, received, None))
             continue
         sid = row["submission_id"]
         status, decisive = deadline_status(reports[unit.code], deadline, settings.report.trust_file_times)

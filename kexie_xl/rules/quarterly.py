@@ -147,7 +147,7 @@ def _judge(team: TeamRow, quarter: int, year: int, days: list[date], rule: Quart
                              rule.minimum, kind, left, reason, as_of, team.row)
 
     if team.founded and team.founded > end:
-        return status(EXEMPT, reason=f"本季度尚未成立（{team.founded.isoformat()} 成立）")
+        return status(EXEMPT, reason=f"{label} 时尚未成立（{team.founded.isoformat()} 成立）")
     if team.dissolved and team.dissolved < start:
         return status(EXEMPT, reason=f"已于 {team.dissolved.isoformat()} 撤销")
     if rule.grace_last_month and team.founded and team.founded >= date(year, 3 * quarter, 1):
@@ -156,7 +156,7 @@ def _judge(team: TeamRow, quarter: int, year: int, days: list[date], rule: Quart
     if count >= rule.minimum:
         return status(MET, count)
     if as_of > end:
-        return status(MISSED, count, reason=f"本季度开展 {count} 次，少于 {rule.minimum} 次")
+        return status(MISSED, count, reason=f"{label} 开展 {count} 次，少于 {rule.minimum} 次（该季度已结束）")
     left = (end - as_of).days + 1
     return status(PENDING, count, left, f"本季度已开展 {count} 次，还剩 {left} 天（含今天）")
 

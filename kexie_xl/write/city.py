@@ -107,8 +107,10 @@ def _build(path: Path, city: CityMonth, settings: Settings) -> None:
 
 def _summary(book: _Book, city: CityMonth, columns: tuple[C.CityColumn, ...]) -> int:
     ws = book.sheet(C.SUMMARY, columns, HEADER_ROW)
-    counts = {s: sum(1 for u in city.units if u.status == s) for s in (C.ON_TIME, C.LATE, C.UNVERIFIED, C.MISSING)}
+    counts = {s: sum(1 for u in city.units if u.status == s)
+              for s in (C.ON_TIME, C.LATE, C.UNVERIFIED, C.REJECTED, C.MISSING)}
     unverified = (f"、报送时间未核实 {counts[C.UNVERIFIED]}（只有文件修改时间，不计逾期）" if counts[C.UNVERIFIED] else "")
+    unverified += f"、退回 {counts[C.REJECTED]}" if counts[C.REJECTED] else ""
     ws.write_string(0, 0, f"{C.CITY_TITLE}（{city.month[:4]}年{int(city.month[5:])}月）", book.title)
     ws.write_string(1, 0, f"报送截止 {city.deadline.isoformat()}；应报 {len(city.units)} 个单位：按时 {counts[C.ON_TIME]}、"
                           f"逾期 {counts[C.LATE]}{unverified}、未报 {counts[C.MISSING]}。活动数据为各单位采用的报表；"
