@@ -8,13 +8,13 @@ only what kexie_xl.xl calls; anything else raises AttributeError, so a new call 
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
 from python_calamine import CalamineWorkbook
 
 _CELL = re.compile(r"^([A-Z]+)(\d+)$")
+WINDOWS_USER = "张丽"  # Excel's AddComment writes the Windows user as the author, not kexie_xl
 
 
 def _rc(address: str) -> tuple[int, int]:
@@ -171,7 +171,26 @@ class _BookApi:
         self.book = book
 
     def SaveCopyAs(self, path: str) -> None:
-        shutil.copyfile(self.book.fullname, path)
+        """Like Excel: a copy of the book as it is now — values, fills, notes (authored by the Windows user, as
+        AddComment does) and links — not of the file on disk."""
+        from openpyxl import Workbook
+        from openpyxl.comments import Comment
+        from openpyxl.styles import PatternFill
+
+        wb = Workbook()
+        wb.remove(wb.active)
+        for sheet in self.book.sheets:
+            ws = wb.create_sheet(sheet.name)
+            for (r, c), value in sheet.cells.items():
+                ws.cell(r, c, value)
+            for (r, c), (red, green, blue) in sheet.colors.items():
+                colour = f"FF{red:02X}{green:02X}{blue:02X}"
+                ws.cell(r, c).fill = PatternFill("solid", fgColor=colour)
+            for (r, c), note in sheet.notes.items():
+                ws.cell(r, c).comment = Comment(note.text, WINDOWS_USER)
+            for (r, c), address in sheet.links.items():
+                ws.cell(r, c).hyperlink = address
+        wb.save(path)
 
 
 class Book:

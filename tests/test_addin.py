@@ -118,7 +118,7 @@ def test_quarterly_submit_instructions_and_unknown_ids(tmp_path: Path, ctx) -> N
     assert "待开展 1 个队·季度" in book.app.alerts[-1]
     assert book.sheets["服务队"].colors[(4, 1)] == (255, 235, 156)
     buttons.dispatch("kx_submit", book)
-    submitted = tmp_path / "2026-11_万州区科协_科技志愿服务月报.xlsx"
+    submitted = tmp_path / "2026-11_万州区科协_科技志愿服务月报（报送件）.xlsx"
     assert submitted.is_file() and "已生成报送件" in book.app.alerts[-1]
     from python_calamine import CalamineWorkbook
 

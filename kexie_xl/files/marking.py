@@ -23,10 +23,9 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from ..schema.types import column_letter
-from ..write.marks import FILL, NOTE_AUTHOR, TOOL_SHEETS, CellMark, ToolSheet
+from ..write.marks import FILL, NOTE_AUTHOR, NOTE_PREFIX, RESTORE, TOOL_SHEETS, CellMark, Restore, ToolSheet, is_ours
 from .package import CT_COMMENTS, CT_VML, CT_WORKSHEET, NS, REL_COMMENTS, REL_VML, REL_WORKSHEET, Package, S, parse
 
-RESTORE = "kexie-restore:"  # hidden cells of the first tool sheet: 「kexie-restore:工作表!单元格=原格式序号」
 AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
                 "tableParts", "extLst")
 _CELL = re.compile(r"^([A-Z]+)(\d+)$")
@@ -41,7 +40,7 @@ def write_marked(source: Path, target: Path, marks: Sequence[CellMark], tool_she
     pkg = Package(source)
     styles = _Styles(pkg)
     cells = _Cells(pkg)
-    _unmark(pkg, cells)
+    _unmark(pkg, cells, styles)
     sheets = {name: part for name, part, _ in pkg.sheets()}
     restore: list[str] = []
     by_sheet: dict[str, list[CellMark]] = {}
@@ -112,6 +111,23 @@ class _Styles:
                 found = self._add_xf(wanted)
             self._marked[key] = found
         return self._marked[key]
+
+    def fill_of(self, xf_index: int) -> str | None:
+        """The fill of a cell format as the Excel layer sees it: "RRGGBB" for a solid RGB fill, "" for none,
+        None for what a colour cannot express (theme colours, patterns)."""
+        xfs = self._xfs()
+        if not 0 <= xf_index < len(xfs):
+            return ""
+        fills = self.fills.findall("s:fill", NS)
+        fill_id = int(xfs[xf_index].get("fillId", "0") or 0)
+        pattern = fills[fill_id].find("s:patternFill", NS) if 0 <= fill_id < len(fills) else None
+        if pattern is None or pattern.get("patternType", "none") == "none":
+            return ""
+        fg = pattern.find("s:fgColor", NS)
+        rgb = fg.get("rgb") if fg is not None else None
+        if pattern.get("patternType") == "solid" and rgb and len(rgb) == 8:
+            return rgb[2:].upper()
+        return None
 
     def coloured(self, argb: str) -> int:
         """A plain cell format with a solid fill (status colours in 季度达标)."""
@@ -295,7 +311,7 @@ def _fill_cells(cells: _Cells, part: str, sheet_name: str, marks: list[CellMark]
         node = cells.node(part, mark.cell)
         base = int(node.get("s", "0"))
         node.set("s", str(styles.marked(base, styles.fill(FILL[mark.severity]))))
-        restore.append(f"{RESTORE}{sheet_name}!{mark.cell}={base}")
+        restore.append(Restore(sheet_name, mark.cell, base, styles.fill_of(base)).text())
     return restore
 
 
@@ -331,7 +347,7 @@ def _notes(pkg: Package, part: str, marks: list[CellMark]) -> None:
         props = etree.SubElement(run, f"{{{S}}}rPr")
         etree.SubElement(props, f"{{{S}}}sz", val="9")
         t = etree.SubElement(run, f"{{{S}}}t")
-        t.text = f"{NOTE_AUTHOR}：\n{mark.note}"
+        t.text = f"{NOTE_PREFIX}{mark.note}"
         t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
         added.append(mark.cell)
     pkg.put_xml(comments_part, comments)
@@ -370,10 +386,17 @@ def _vml(pkg: Package, part: str, sheet: etree._Element, refs: list[str], ours: 
 
 
 def _foreign_shapes(data: bytes, ours: set[str]) -> str:
-    """The <v:shape> elements of an existing drawing that are not kexie_xl notes, as text."""
+    """The <v:shape> elements of an existing drawing that are not kexie_xl notes, as text: ours carry our alt
+    text, or (once Excel re-saved the book) sit on a cell in `ours`."""
     text = data.decode("utf-8", errors="replace")
     shapes = re.findall(r"<v:shape\b(?![a-z]).*?</v:shape>", text, flags=re.S)
-    return "".join(s for s in shapes if f'alt="{NOTE_AUTHOR}"' not in s)
+    return "".join(s for s in shapes if f'alt="{NOTE_AUTHOR}"' not in s and _shape_cell(s) not in ours)
+
+
+def _shape_cell(shape: str) -> str:
+    row = re.search(r"<x:Row>(\d+)</x:Row>", shape)
+    col = re.search(r"<x:Column>(\d+)</x:Column>", shape)
+    return f"{column_letter(int(col[1]) + 1)}{int(row[1]) + 1}" if row and col else ""
 
 
 def _shape(ref: str, shape_id: int) -> str:
@@ -392,20 +415,27 @@ def _shape(ref: str, shape_id: int) -> str:
 # Undo earlier marks
 
 
-def _unmark(pkg: Package, cells: _Cells) -> None:
+def _unmark(pkg: Package, cells: _Cells, styles: _Styles) -> None:
     """Remove every earlier mark: restore cell formats, drop the tool's notes and its sheets."""
     sheets = {name: part for name, part, _ in pkg.sheets()}
     tool_parts = [(name, sheets[name]) for name in TOOL_SHEETS if name in sheets]
     for _name, part in tool_parts:
         for entry in _restore_entries(pkg.xml(part)):
-            target, _, style = entry.removeprefix(RESTORE).rpartition("=")
-            sheet_name, _, cell = target.rpartition("!")
-            if sheet_name in sheets and _CELL.match(cell) and style.isdigit():
-                node = cells.node(sheets[sheet_name], cell)
-                if style == "0":
-                    node.attrib.pop("s", None)
-                else:
-                    node.set("s", style)
+            found = Restore.parse(entry)
+            if found is None or found.sheet not in sheets:
+                continue
+            node = cells.node(sheets[found.sheet], found.cell)
+            if found.style is not None:
+                style = found.style
+            elif found.fill is not None:  # marked in Excel, then saved: put the cell's own fill back
+                current = int(node.get("s", "0"))
+                style = styles.marked(current, styles.fill("FF" + found.fill) if found.fill else 0)
+            else:
+                continue
+            if style == 0:
+                node.attrib.pop("s", None)
+            else:
+                node.set("s", str(style))
     for name, part in sheets.items():
         if name not in TOOL_SHEETS:
             _drop_notes(pkg, part)
@@ -422,21 +452,22 @@ def _drop_notes(pkg: Package, sheet_part: str) -> None:
     for rid, comments_part in pkg.related(sheet_part, REL_COMMENTS):
         comments = pkg.xml(comments_part)
         names = [a.text for a in comments.findall("s:authors/s:author", NS)]
-        if NOTE_AUTHOR not in names:
-            continue
-        ours = str(names.index(NOTE_AUTHOR))
+        ours = str(names.index(NOTE_AUTHOR)) if NOTE_AUTHOR in names else None
         listing = comments.find("s:commentList", NS)
         removed = set()
         for c in listing.findall("s:comment", NS):
-            if c.get("authorId") == ours:
+            text = "".join(t.text or "" for t in c.iterfind(".//s:t", NS))
+            if c.get("authorId") == ours or is_ours(text):  # ours by author, or by text once Excel re-saved it
                 removed.add(c.get("ref"))
                 listing.remove(c)
+        if not removed:
+            continue
         if len(listing) == 0:
             _remove_notes_parts(pkg, sheet_part, rid, comments_part)
         else:
             pkg.put_xml(comments_part, comments)
             for _vid, vml_part in pkg.related(sheet_part, REL_VML):
-                keep = _foreign_shapes(pkg.data.get(vml_part, b""), set())
+                keep = _foreign_shapes(pkg.data.get(vml_part, b""), removed)
                 head = pkg.data[vml_part].decode("utf-8", errors="replace").split("<v:shape ", 1)[0]
                 pkg.put_bytes(vml_part, (head + keep + "</xml>").encode("utf-8"))
 

@@ -6,6 +6,7 @@ rows, links to cells, coloured cells. Both the package editor (files/marking.py)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +18,60 @@ QUARTERLY_SHEET = "季度达标"
 TOOL_SHEETS = (RESULT_SHEET, QUARTERLY_SHEET)  # sheets only the tool writes: replaced on every marking
 STATUS_FILL = {"达标": "FFC6EFCE", "未达标": "FFFFC7CE", "待开展": "FFFFEB9C", "豁免": "FFD9D9D9"}
 NOTE_AUTHOR = "kexie_xl"
+NOTE_PREFIX = f"{NOTE_AUTHOR}：\n"  # every note kexie_xl writes starts so; a note that does not is the clerk's
 FILL = {Severity.ERROR: "FFFFC7CE", Severity.WARNING: "FFFFEB9C"}  # light red, light yellow
+RESTORE = "kexie-restore:"  # hidden column of the first tool sheet: what each marked cell looked like before
 RESULT_HEADER = ("序号", "级别", "工作表", "单元格", "列", "填写内容", "问题", "怎么改", "代码")
+
+
+@dataclass(frozen=True)
+class Restore:
+    """What one marked cell looked like before it was marked — the one record both markers write and read.
+
+    The file marker knows the cell's format index and its fill; the live (Excel) marker knows the fill colour.
+    Either can undo what the other did: 「kexie-restore:活动台账!F12=style:5;fill:none」. The first format
+    (「=5」 from files, 「=FFFF00」/「=none」 from the ribbon) is still read.
+    """
+
+    sheet: str
+    cell: str
+    style: int | None = None  # the cell's format index in the file
+    fill: str | None = None  # its fill: "RRGGBB", "" for none; None when not known
+
+    def text(self) -> str:
+        parts = [] if self.style is None else [f"style:{self.style}"]
+        if self.fill is not None:
+            parts.append(f"fill:{self.fill or 'none'}")
+        return f"{RESTORE}{self.sheet}!{self.cell}=" + ";".join(parts)
+
+    @classmethod
+    def parse(cls, text: object) -> Restore | None:
+        if not isinstance(text, str) or not text.startswith(RESTORE):
+            return None
+        target, _, value = text[len(RESTORE):].rpartition("=")
+        sheet, _, cell = target.rpartition("!")
+        if not sheet or not _CELL.fullmatch(cell):
+            return None
+        style: int | None = None
+        fill: str | None = None
+        for part in value.split(";"):
+            key, sep, val = part.strip().partition(":")
+            if not sep:  # the first format: a bare index (files) or colour (the ribbon)
+                key, val = ("fill", key) if len(key) == 6 or key == "none" else ("style", key)
+            if key == "style" and val.isdigit():
+                style = int(val)
+            elif key == "fill" and (val == "none" or _HEX.fullmatch(val)):
+                fill = "" if val == "none" else val.upper()
+        return cls(sheet, cell, style, fill)
+
+
+_CELL = re.compile(r"[A-Z]{1,3}[0-9]{1,7}")
+_HEX = re.compile(r"[0-9A-Fa-f]{6}")
+
+
+def is_ours(note_text: object) -> bool:
+    """A cell note kexie_xl wrote (whoever Excel says the author is)."""
+    return isinstance(note_text, str) and note_text.startswith(NOTE_PREFIX)
 
 
 @dataclass(frozen=True)

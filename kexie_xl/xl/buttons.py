@@ -12,7 +12,8 @@ from typing import Any
 from . import live
 from .ui import alert, busy, config_for, ribbon_action
 
-SUBMISSION_NAME = "{month}_{unit}_科技志愿服务月报.xlsx"
+SUBMISSION_NAME = "{month}_{unit}_科技志愿服务月报.xlsx"  # the name the template asks a month's book to have
+SUBMITTED_NAME = "{month}_{unit}_科技志愿服务月报（报送件）{suffix}"  # 生成报送件: never the open book's own name
 
 
 def _caller() -> Any:
@@ -111,12 +112,18 @@ def submit_book(book: Any) -> None:
     if not getattr(book, "fullname", "") or not Path(book.fullname).parent.is_dir():
         alert(book, "请先把本工作簿保存到电脑上，再生成报送件。")
         return
+    from ..consolidate.intake import safe_name
+    from ..write.save import save_atomic
+
     unit = report.unit or "未填单位"
-    target = Path(book.fullname).parent / SUBMISSION_NAME.format(month=report.month or "未填月份", unit=unit)
+    suffix = Path(book.fullname).suffix.lower() if Path(book.fullname).suffix.lower() in (".xlsx", ".xlsm") else ".xlsx"
+    name = safe_name(SUBMITTED_NAME.format(month=report.month or "未填月份", unit=unit, suffix=suffix))
+    target = Path(book.fullname).parent / name
     with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "copy.xlsx"
+        copy = Path(tmp) / f"copy{suffix}"
         book.api.SaveCopyAs(str(copy))  # Excel writes a copy of the open book; the clerk's file is untouched
-        write_marked(copy, target, [], [])  # no marks, no tool sheets: what the city receives
+        # no marks, no tool sheets: what the city receives; written beside the book under its own name, atomically
+        save_atomic(target, lambda out: write_marked(copy, out, [], []), overwrite=True)
     alert(book, f"已生成报送件：{target}\n请把它作为邮件附件，于每月 {ctx.settings.report.deadline_day} 日前报送。")
 
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..read.grid import Grid, SheetGrid
-from ..write.marks import FILL, TOOL_SHEETS, CellMark, ToolSheet
-
-RESTORE = "kexie-restore:"
+from ..write.marks import FILL, NOTE_PREFIX, TOOL_SHEETS, CellMark, Restore, ToolSheet, is_ours
 
 
 def read_grid(book: Any) -> Grid:
@@ -32,7 +30,8 @@ def _hex(argb: str) -> tuple[int, int, int]:
 
 
 def clear_marks(book: Any) -> None:
-    """Restore the cells earlier runs coloured, drop their notes, and delete the tool's sheets."""
+    """Restore the cells earlier runs coloured (in Excel or in a file: one restore format), drop only the notes
+    kexie_xl wrote, and delete the tool's sheets."""
     names = [s.name for s in book.sheets]
     for tool in TOOL_SHEETS:
         if tool not in names:
@@ -40,14 +39,14 @@ def clear_marks(book: Any) -> None:
         values = book.sheets[tool].used_range.options(ndim=2).value or []
         for row in values:
             for value in row:
-                if isinstance(value, str) and value.startswith(RESTORE):
-                    target, _, colour = value.removeprefix(RESTORE).rpartition("=")
-                    sheet, _, cell = target.rpartition("!")
-                    if sheet in names:
-                        rng = book.sheets[sheet].range(cell)
-                        rng.color = None if colour == "none" else _hex("FF" + colour)
-                        if rng.note is not None:
-                            rng.note.delete()
+                found = Restore.parse(value)
+                if found is None or found.sheet not in names:
+                    continue
+                rng = book.sheets[found.sheet].range(found.cell)
+                rng.color = _hex("FF" + found.fill) if found.fill else None  # unknown (old file marks): no fill
+                note = rng.note
+                if note is not None and is_ours(note.text):
+                    note.delete()
         book.sheets[tool].delete()
 
 
@@ -60,13 +59,13 @@ def apply_marks(book: Any, marks: list[CellMark], sheets: list[ToolSheet]) -> No
     restore = []
     for mark in marks:
         before = book.sheets[mark.sheet].range(mark.cell).color
-        restore.append(f"{RESTORE}{mark.sheet}!{mark.cell}=" + ("none" if before is None else
-                                                                  "{:02X}{:02X}{:02X}".format(*before)))
+        fill = "" if before is None else "{:02X}{:02X}{:02X}".format(*before)
+        restore.append(Restore(mark.sheet, mark.cell, fill=fill).text())
     _add_tool_sheets(book, sheets, restore)
     for mark in marks:
         rng = book.sheets[mark.sheet].range(mark.cell)
         rng.color = _hex(FILL[mark.severity])
-        _set_note(rng, f"kexie_xl：\n{mark.note}")
+        _set_note(rng, f"{NOTE_PREFIX}{mark.note}")
 
 
 def replace_marks(book: Any, marks: list[CellMark], sheets: list[ToolSheet]) -> None:
@@ -98,8 +97,9 @@ def _add_tool_sheets(book: Any, sheets: list[ToolSheet], restore: list[str]) -> 
 
 
 def _set_note(rng: Any, text: str) -> None:
+    """Our note on the cell — never over the clerk's own note (the fill and 校验结果 still point at the cell)."""
     note = rng.note
     if note is None:
         rng.api.AddComment(text)  # xlwings has no "add note": Excel's own AddComment (Windows)
-    else:
+    elif is_ours(note.text):
         note.text = text
