@@ -40,10 +40,9 @@ with pd.ExcelWriter(sys.argv[2], engine="openpyxl") as writer:
 
 def make_tier(folder: Path, units: int, rows: int) -> Path:
     """`units` workbooks of `rows` ledger rows each, plus a registry and a config naming them."""
-    from tests.builders import CONTACT, clean_filling
-
     from kexie_xl.api import load_context
     from kexie_xl.write.template import write_template
+    from tests.builders import CONTACT, clean_filling
 
     config = folder / "kexie.toml"
     lines = []
@@ -61,8 +60,16 @@ def make_tier(folder: Path, units: int, rows: int) -> Path:
     for n in range(units):
         filling = clean_filling()
         base = filling.rows["activities"][0]
-        extra = [{**base, "activity_id": f"B{i:05d}", "date": date(2026, 1, 1) + timedelta(days=i % 325),
-                  "team_ids": "T01", "name": f"科普活动{i}"} for i in range(rows - 8)]
+        extra = [
+            {
+                **base,
+                "activity_id": f"B{i:05d}",
+                "date": date(2026, 1, 1) + timedelta(days=i % 325),
+                "team_ids": "T01",
+                "name": f"科普活动{i}",
+            }
+            for i in range(rows - 8)
+        ]
         filling.rows["activities"] = [*filling.rows["activities"], *extra]  # type: ignore[index]
         filling.basic["unit"] = f"测试单位{n:03d}科协"  # type: ignore[index]
         filling.meta = {}  # type: ignore[misc]
@@ -94,8 +101,20 @@ def main() -> None:
         folder = root / tier
         folder.mkdir()
         config = make_tier(folder, units, rows)
-        base = [py, "-m", "kexie_xl", "--config", str(config), "consolidate", str(folder / "inbox"),
-                "--month", "2026-11", "-o", str(folder / "city.xlsx"), "--force"]
+        base = [
+            py,
+            "-m",
+            "kexie_xl",
+            "--config",
+            str(config),
+            "consolidate",
+            str(folder / "inbox"),
+            "--month",
+            "2026-11",
+            "-o",
+            str(folder / "city.xlsx"),
+            "--force",
+        ]
         first, first_mb = run(base)
         resubmitted = folder / "inbox" / "2026-11_测试单位000科协（更正）.xlsx"
         resubmitted.write_bytes((folder / "inbox" / "2026-11_测试单位000科协.xlsx").read_bytes() + b"")
@@ -103,8 +122,11 @@ def main() -> None:
         _touch_content(resubmitted)
         again, _ = run(base)
         naive, naive_mb = run([py, "-c", NAIVE, str(folder / "inbox"), str(folder / "naive.xlsx")])
-        print(f"| {units} × {rows:,} | {first:.2f} s | {first_mb:.0f} MB | {again:.2f} s | {naive:.2f} s | "
-              f"{naive_mb:.0f} MB | {naive / first:.1f}× |", flush=True)
+        print(
+            f"| {units} × {rows:,} | {first:.2f} s | {first_mb:.0f} MB | {again:.2f} s | {naive:.2f} s | "
+            f"{naive_mb:.0f} MB | {naive / first:.1f}× |",
+            flush=True,
+        )
 
 
 def _touch_content(path: Path) -> None:

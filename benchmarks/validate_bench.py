@@ -43,11 +43,10 @@ print(ok, bad)
 
 def make_workbook(path: Path, rows: int) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests.builders import CONTACT, clean_filling
-
     from kexie_xl.api import load_context
     from kexie_xl.schema.standard import ACTIVITIES
     from kexie_xl.write.template import write_template
+    from tests.builders import CONTACT, clean_filling
 
     ctx = load_context(EMPTY)
     filling = clean_filling()
@@ -56,8 +55,9 @@ def make_workbook(path: Path, rows: int) -> None:
     activities = list(filling.rows["activities"])  # the clean ledger (every quarter, November), then more rows
     for n in range(rows - len(activities)):
         day = start + timedelta(days=n % 300)
-        activities.append({**base, "activity_id": f"B2026-{n + 1:05d}", "date": day, "team_ids": "T01",
-                           "name": f"科普活动{n + 1}"})
+        activities.append(
+            {**base, "activity_id": f"B2026-{n + 1:05d}", "date": day, "team_ids": "T01", "name": f"科普活动{n + 1}"}
+        )
     filling.rows["activities"] = activities  # type: ignore[index]
     sheet = ctx.template.sheet("activities")
     template = ctx.template
@@ -94,14 +94,29 @@ def main() -> None:
     for rows in args.sizes:
         path = out / f"ledger-{rows}.xlsx"
         make_workbook(path, rows)
-        base = [py, "-m", "kexie_xl", "--config", EMPTY, "validate", str(path), "--format", "json",
-                "--as-of", "2026-11-30", "--out", str(out / "marked")]
+        base = [
+            py,
+            "-m",
+            "kexie_xl",
+            "--config",
+            EMPTY,
+            "validate",
+            str(path),
+            "--format",
+            "json",
+            "--as-of",
+            "2026-11-30",
+            "--out",
+            str(out / "marked"),
+        ]
         repeat = args.repeat if rows <= 10000 else max(1, args.repeat // 2)
         marked = timed(base, repeat)
         plain = timed([*base, "--no-mark"], repeat)
         naive = timed([py, "-c", NAIVE, str(path), EMPTY], repeat)
-        print(f"| {rows:,} | {marked:.2f} s | {plain:.2f} s | {rows / plain:,.0f} | {naive:.2f} s | "
-              f"{naive / plain:.1f}× |", flush=True)
+        print(
+            f"| {rows:,} | {marked:.2f} s | {plain:.2f} s | {rows / plain:,.0f} | {naive:.2f} s | {naive / plain:.1f}× |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,18 @@ Progress = Callable[[int, int, str], None]
 MARKED_SUFFIX = "（已校验）"
 QUARTERLY_SUFFIX = "（季度达标）"
 
-__all__ = ["Context", "Report", "check_workbook", "consolidate_month", "load_context", "make_demo", "make_template",
-           "mark_workbook", "validate", "validate_many"]
+__all__ = [
+    "Context",
+    "Report",
+    "check_workbook",
+    "consolidate_month",
+    "load_context",
+    "make_demo",
+    "make_template",
+    "mark_workbook",
+    "validate",
+    "validate_many",
+]
 
 
 def make_template(out: str | Path, ctx: Context, unit: str | None = None, *, overwrite: bool = False) -> Path:
@@ -56,8 +66,9 @@ def validate(path: str | Path, ctx: Context | None = None, *, as_of: date | None
     return report
 
 
-def check_workbook(path: Path, ctx: Context, *, as_of: date | None = None,
-                   name: str | None = None) -> tuple[Report, Submission | None]:
+def check_workbook(
+    path: Path, ctx: Context, *, as_of: date | None = None, name: str | None = None
+) -> tuple[Report, Submission | None]:
     """The Report and, when the file could be read, the typed Submission (for marks, quarterly, consolidation).
 
     `name` is the file's name as received, when `path` is an archived copy.
@@ -91,8 +102,9 @@ def check_workbook(path: Path, ctx: Context, *, as_of: date | None = None,
 AsOf = date | Mapping[Path, date] | None  # "today" for the check: one day, or one per file (e.g. its receipt)
 
 
-def validate_many(paths: Iterable[Path], ctx: Context, *, as_of: AsOf = None,
-                  progress: Progress | None = None) -> Iterator[tuple[Path, Report, Submission | None]]:
+def validate_many(
+    paths: Iterable[Path], ctx: Context, *, as_of: AsOf = None, progress: Progress | None = None
+) -> Iterator[tuple[Path, Report, Submission | None]]:
     """Check each file in its own worker process; one bad file never stops the batch (a crash, abort or limit
     is that file's finding)."""
     for path, checked in _isolated_checks(list(paths), ctx, as_of, None, progress):
@@ -110,8 +122,9 @@ def workbook_files(paths: Iterable[Path]) -> list[Path]:
         if not path.is_dir():
             out.append(path)  # a missing file is that file's finding
             continue
-        found = [f for f in sorted(path.rglob("*")) if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES
-                 and not own_output(f)]
+        found = [
+            f for f in sorted(path.rglob("*")) if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES and not own_output(f)
+        ]
         if not found:
             raise InputMissing(f"文件夹「{path}」里没有工作簿（.xlsx/.xlsm/.xls）。")
         out += found
@@ -134,15 +147,17 @@ class MarkRequest:
     in_place: bool = False
 
 
-def check_files(paths: Iterable[Path], ctx: Context, *, as_of: AsOf = None, mark: MarkRequest | None = None,
-                progress: Progress | None = None) -> Iterator[tuple[Path, Checked]]:
+def check_files(
+    paths: Iterable[Path], ctx: Context, *, as_of: AsOf = None, mark: MarkRequest | None = None, progress: Progress | None = None
+) -> Iterator[tuple[Path, Checked]]:
     """Check each file — and write its marked copy (findings + 季度达标) when `mark` is given — in a worker
     process. The Submission is not sent back (it can be large); use `validate_many` when it is needed."""
     yield from _isolated_checks(list(paths), ctx, as_of, mark, progress)
 
 
-def _isolated_checks(paths: list[Path], ctx: Context, as_of: AsOf, mark: MarkRequest | None,
-                     progress: Progress | None) -> Iterator[tuple[Path, Checked]]:
+def _isolated_checks(
+    paths: list[Path], ctx: Context, as_of: AsOf, mark: MarkRequest | None, progress: Progress | None
+) -> Iterator[tuple[Path, Checked]]:
     from .files.isolate import Failed, run_isolated
     from .findings import make
 
@@ -170,16 +185,24 @@ def _check_job(job: tuple[Path, date, MarkRequest | None]) -> Checked:
     if sub is None:
         return Checked(report)
     try:
-        marked = mark_workbook(path, report, as_of=day, statuses=team_quarters(sub, ctx, day), out_dir=mark.out_dir,
-                               in_place=mark.in_place)
+        marked = mark_workbook(
+            path, report, as_of=day, statuses=team_quarters(sub, ctx, day), out_dir=mark.out_dir, in_place=mark.in_place
+        )
     except KexieError as exc:
         return Checked(report, note=str(exc))
     note = "" if marked is not None else "旧版 .xls 文件不能直接标注；请另存为 .xlsx 后再校验以得到标注副本"
     return Checked(report, marked=marked, note=note)
 
 
-def team_quarters(sub: Submission, ctx: Context, as_of: date, quarters: Sequence[int] | None = None,
-                  year: int | None = None, *, on_report_date: bool = True) -> list[QuarterStatus]:
+def team_quarters(
+    sub: Submission,
+    ctx: Context,
+    as_of: date,
+    quarters: Sequence[int] | None = None,
+    year: int | None = None,
+    *,
+    on_report_date: bool = True,
+) -> list[QuarterStatus]:
     """The quarterly status of every counted team of one submission.
 
     Validation judges a report as of the day it was filled in (`on_report_date`), so its findings do not change
@@ -193,9 +216,17 @@ def team_quarters(sub: Submission, ctx: Context, as_of: date, quarters: Sequence
     return quarterly_status(teams, activities, ctx.settings.quarterly, day, year, quarters)
 
 
-def mark_workbook(path: Path, report: Report, *, as_of: date, statuses: Sequence[QuarterStatus] = (),
-                  out_dir: Path | None = None, in_place: bool = False, quarterly_only: bool = False,
-                  name: str | None = None) -> Path | None:
+def mark_workbook(
+    path: Path,
+    report: Report,
+    *,
+    as_of: date,
+    statuses: Sequence[QuarterStatus] = (),
+    out_dir: Path | None = None,
+    in_place: bool = False,
+    quarterly_only: bool = False,
+    name: str | None = None,
+) -> Path | None:
     """Write the findings (and the 季度达标 sheet) into a copy of `path`, or into `path` after a backup.
 
     With `quarterly_only`, only the quarterly findings are marked and only 季度达标 is written (kexie-xl
@@ -273,8 +304,10 @@ class Consolidation:
         if n[LATE]:
             lines.append(f"  逾期：{'、'.join(n[LATE])}")
         if n[UNVERIFIED]:
-            lines.append(f"  报送时间未核实（只有文件修改时间，不计逾期；可用 --received-at 或 --received-times "
-                         f"补充依据）：{'、'.join(n[UNVERIFIED])}")
+            lines.append(
+                f"  报送时间未核实（只有文件修改时间，不计逾期；可用 --received-at 或 --received-times "
+                f"补充依据）：{'、'.join(n[UNVERIFIED])}"
+            )
         if n[MISSING]:
             lines.append(f"  未报：{'、'.join(n[MISSING])}")
         refused = [u.unit.name for u in units if u.status == REJECTED]
@@ -292,11 +325,21 @@ class Consolidation:
         return "\n".join(lines)
 
 
-def consolidate_month(sources: Sequence[Path], ctx: Context, month: str, *, output: Path | None = None,
-                      store_path: Path | None = None, strict: bool = False, force: bool = False,
-                      progress: Progress | None = None, on_wait: Callable[[str], None] | None = None,
-                      lock_wait: float | None = None, received_at: datetime | None = None,
-                      received_times: dict[str, datetime] | None = None) -> Consolidation:
+def consolidate_month(
+    sources: Sequence[Path],
+    ctx: Context,
+    month: str,
+    *,
+    output: Path | None = None,
+    store_path: Path | None = None,
+    strict: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+    on_wait: Callable[[str], None] | None = None,
+    lock_wait: float | None = None,
+    received_at: datetime | None = None,
+    received_times: dict[str, datetime] | None = None,
+) -> Consolidation:
     """Take in the sources, keep every file in the archive and every submission in the store, and write the
     city workbook for `month`. One run per store at a time (a second one waits briefly, then refuses).
 
@@ -322,9 +365,18 @@ def consolidate_month(sources: Sequence[Path], ctx: Context, month: str, *, outp
             store.close()
 
 
-def _consolidate(sources: Sequence[Path], ctx: Context, month: str, archive: Archive, store: Store, output: Path,
-                 strict: bool, force: bool, progress: Progress | None,
-                 evidence: tuple[datetime | None, dict[str, datetime] | None]) -> Consolidation:
+def _consolidate(
+    sources: Sequence[Path],
+    ctx: Context,
+    month: str,
+    archive: Archive,
+    store: Store,
+    output: Path,
+    strict: bool,
+    force: bool,
+    progress: Progress | None,
+    evidence: tuple[datetime | None, dict[str, datetime] | None],
+) -> Consolidation:
     from .consolidate.intake import Collector, supply_evidence
     from .consolidate.merge import merge_month
     from .consolidate.run import copy_photos, take_in
@@ -344,16 +396,25 @@ def _consolidate(sources: Sequence[Path], ctx: Context, month: str, archive: Arc
 
         raise InputMissing(f"找不到「{exc.args[0]}」：请检查路径（文件夹、工作簿、.zip 或邮件文件）。") from None
     except OSError as exc:
-        raise OutputError(f"无法写入归档目录「{archive.root}」（{exc.strerror or exc}）；请检查磁盘空间和写入权限，"
-                          "汇总库和全市月报都没有改动。") from None
+        raise OutputError(
+            f"无法写入归档目录「{archive.root}」（{exc.strerror or exc}）；请检查磁盘空间和写入权限，汇总库和全市月报都没有改动。"
+        ) from None
     first_day = date(year, mon, 1)
 
     def sender_unit(address: str) -> tuple[str, str] | None:
         unit = ctx.registry.by_sender(address, first_day) or ctx.registry.by_sender(address)
         return (unit.code, unit.name) if unit else None
 
-    counts = take_in(store, intake, month, units, strict, lambda items: _check_many(items, ctx, month, progress),
-                     sender_unit, ctx.settings.mail.accept_unknown_senders)
+    counts = take_in(
+        store,
+        intake,
+        month,
+        units,
+        strict,
+        lambda items: _check_many(items, ctx, month, progress),
+        sender_unit,
+        ctx.settings.mail.accept_unknown_senders,
+    )
     city = merge_month(store, ctx.settings, units, month)
     photos = copy_photos(city, intake.photos, output)
     unchanged = _write_city_once(output, city, ctx, force, write_city)
@@ -379,8 +440,9 @@ def read_received_times(path: Path, ctx: Context) -> dict[str, datetime]:
         if not cells or (n == 1 and not any(ch.isdigit() for ch in "".join(cells[1:2]))):
             continue  # blank line, or a header
         if len(cells) < 2:
-            raise KexieError(f"「{path.name}」第 {n} 行应有两列：文件名（或 SHA-256）和接收时间，如 "
-                             "「万州区科协.xlsx,2026-11-20 09:30」。")
+            raise KexieError(
+                f"「{path.name}」第 {n} 行应有两列：文件名（或 SHA-256）和接收时间，如 「万州区科协.xlsx,2026-11-20 09:30」。"
+            )
         out[cells[0]] = parse_received_at(cells[1], ctx, f"「{path.name}」第 {n} 行")
     return out
 
@@ -411,8 +473,10 @@ def _open_archive(ctx: Context, store_path: Path, output: Path) -> Archive:
         archive.clear_tmp()
         remove_stale_temps(output.parent)
     except OSError as exc:
-        raise OutputError(f"无法写入归档目录「{archive.root}」（{exc.strerror or exc}）；请换一个可写的位置"
-                          "（配置 [paths] archive），或请管理员开放权限。") from None
+        raise OutputError(
+            f"无法写入归档目录「{archive.root}」（{exc.strerror or exc}）；请换一个可写的位置"
+            "（配置 [paths] archive），或请管理员开放权限。"
+        ) from None
     return archive
 
 
@@ -429,12 +493,12 @@ def _writable(folder: Path, what: str) -> None:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".~kexie-probe-"):
             pass
     except OSError as exc:
-        raise OutputError(f"无法在「{folder}」中写入{what}（{exc.strerror or exc}）；请用 -o 换一个可写的文件夹，"
-                          "或请管理员开放权限。") from None
+        raise OutputError(
+            f"无法在「{folder}」中写入{what}（{exc.strerror or exc}）；请用 -o 换一个可写的文件夹，或请管理员开放权限。"
+        ) from None
 
 
-def _check_many(items: list[Input], ctx: Context, month: str,
-                progress: Progress | None) -> Iterator[tuple[Input, Facts]]:
+def _check_many(items: list[Input], ctx: Context, month: str, progress: Progress | None) -> Iterator[tuple[Input, Facts]]:
     """Check new workbooks for the store, each in a worker process (a crash or a limit costs that file only)."""
     from .consolidate.run import facts_of
     from .files.isolate import Failed, run_isolated
@@ -474,8 +538,9 @@ def _check_for_store(job: tuple[Path, date, str, str], ctx: Context) -> Facts:
         report, sub = check_workbook(path, ctx, as_of=day, name=name)
     except Exception as exc:  # the batch goes on
         log.exception("checking %s failed", name)
-        report = Report(name, [make("file.unreadable", file=name, reason=f"检查时出错（{type(exc).__name__}: {exc}）")],
-                        [], readable=False)
+        report = Report(
+            name, [make("file.unreadable", file=name, reason=f"检查时出错（{type(exc).__name__}: {exc}）")], [], readable=False
+        )
         sub = None
     return facts_of(name, report, sub, ctx.registry, month)
 
@@ -502,8 +567,7 @@ def today(ctx: Context) -> date:
     return datetime.now(ZoneInfo(ctx.settings.report.timezone)).date()
 
 
-def make_demo(out_dir: str | Path, ctx: Context, month: str, seed: int, *,
-              progress: Progress | None = None) -> DemoResult:
+def make_demo(out_dir: str | Path, ctx: Context, month: str, seed: int, *, progress: Progress | None = None) -> DemoResult:
     """Generate a realistic month for every active unit, then run every step of the job that exists on it.
 
     Steps so far: validate each workbook and write its marked copy under 校验结果/, compared with the manifest.
@@ -521,21 +585,25 @@ def make_demo(out_dir: str | Path, ctx: Context, month: str, seed: int, *,
     days = {out / f["path"]: date.fromisoformat(f["received"][:10]) for f in manifest["files"]}
     marked_dir = out / "校验结果"
     found: dict[str, set[tuple[str, str, str]]] = {}
-    for path, checked in check_files(list(days), demo_ctx, as_of=days, mark=MarkRequest(marked_dir),
-                                     progress=progress):
+    for path, checked in check_files(list(days), demo_ctx, as_of=days, mark=MarkRequest(marked_dir), progress=progress):
         found[path.name] = set(checked.report.flatten(("code", "sheet", "cell")))
-    planted = {Path(f["path"]).name: {(x["code"], x["sheet"], x["cell"]) for x in f["findings"]}
-               for f in manifest["files"]}
-    result.disagreements = [f"{name}: 多出 {sorted(found[name] - planted[name])}，缺少 {sorted(planted[name] - found[name])}"
-                            for name in sorted(planted) if found.get(name) != planted[name]]
+    planted = {Path(f["path"]).name: {(x["code"], x["sheet"], x["cell"]) for x in f["findings"]} for f in manifest["files"]}
+    result.disagreements = [
+        f"{name}: 多出 {sorted(found[name] - planted[name])}，缺少 {sorted(planted[name] - found[name])}"
+        for name in sorted(planted)
+        if found.get(name) != planted[name]
+    ]
     result.steps.append(_validation_line(found, planted, marked_dir))
     return result
 
 
-def _validation_line(found: dict[str, set[tuple[str, str, str]]], planted: dict[str, set[tuple[str, str, str]]],
-                     marked_dir: Path) -> str:
+def _validation_line(
+    found: dict[str, set[tuple[str, str, str]]], planted: dict[str, set[tuple[str, str, str]]], marked_dir: Path
+) -> str:
     with_errors = sum(1 for f in found.values() if f)
     total = sum(len(f) for f in found.values())
     agree = "与预置清单一致" if found == planted else "与预置清单不一致（请报告此问题）"
-    return (f"校验：{len(found)} 份，{len(found) - with_errors} 份无问题，{with_errors} 份共 {total} 处问题，"
-            f"{agree}；标注副本在 {marked_dir}")
+    return (
+        f"校验：{len(found)} 份，{len(found) - with_errors} 份无问题，{with_errors} 份共 {total} 处问题，"
+        f"{agree}；标注副本在 {marked_dir}"
+    )

@@ -42,8 +42,11 @@ class ReportSettings(_Section):
     timezone: str = Field("Asia/Shanghai", description="判断按时/逾期所用的时区")
     period: Literal["calendar_month"] = Field("calendar_month", description="报送周期：自然月")
     quarters: Literal["calendar"] = Field("calendar", description="季度：自然季度（1–3、4–6、7–9、10–12 月）")
-    trust_file_times: bool = Field(False, description="把文件修改时间当作报送时间的依据（默认否：只认邮件日期、服务器收到"
-                                                      "时间、上传时间或人工指定的时间，否则标「未核实」）")
+    trust_file_times: bool = Field(
+        False,
+        description="把文件修改时间当作报送时间的依据（默认否：只认邮件日期、服务器收到"
+        "时间、上传时间或人工指定的时间，否则标「未核实」）",
+    )
 
 
 class QuarterlyRule(_Section):
@@ -100,7 +103,8 @@ class MailServer(_Section):
     host: str = Field(..., description="服务器地址，如 imap.qq.com / smtp.qq.com")
     port: int = Field(0, ge=0, le=65535, description="端口（0 = 按 security 取默认：IMAP 993/143，SMTP 465/587）")
     security: Literal["ssl", "starttls", "none"] = Field(
-        "ssl", description="ssl（如 QQ 邮箱）、starttls，或 none（仅限本机测试）")
+        "ssl", description="ssl（如 QQ 邮箱）、starttls，或 none（仅限本机测试）"
+    )
     user: str = Field(..., description="登录名（QQ 邮箱为完整邮箱地址）")
     password_env: str = Field("KEXIE_XL_MAIL_PASSWORD", description="存放密码/授权码的环境变量名")
     keyring_service: str = Field("kexie_xl", description="系统钥匙串中的服务名")

@@ -42,5 +42,3 @@ def load_context(config: str | Path | None = None) -> Context:
     settings = load_settings(config)
     registry = load_registry(settings.registry.district_reform_month, settings.registry.file)
     return Context(settings, registry)
-
-

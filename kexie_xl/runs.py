@@ -37,8 +37,11 @@ class MonthRun:
         lines += self.consolidation.summary().splitlines()
         sent = sum(1 for d in self.drafts if d.sent)
         if self.drafts:
-            lines.append(f"  反馈：{len(self.drafts)} 个单位" + (f"，已发送 {sent} 封" if sent else "（草稿，未发送）")
-                         + f"；在 {os.path.normpath(self.feedback_dir or '.')}")
+            lines.append(
+                f"  反馈：{len(self.drafts)} 个单位"
+                + (f"，已发送 {sent} 封" if sent else "（草稿，未发送）")
+                + f"；在 {os.path.normpath(self.feedback_dir or '.')}"
+            )
         else:
             lines.append("  反馈：没有需要反馈的单位")
         return "\n".join(lines)
@@ -54,8 +57,14 @@ def demo_month(out: Path, ctx: Context, month: str, seed: int, progress: Progres
     result = make_demo(out, ctx, month, seed, progress=progress)
     manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
     demo_ctx = load_context(out / manifest["config"])
-    run = run_month(demo_ctx, manifest["month"], sources=[out / "mail"], fetch=False,
-                    output=out / CITY_FILENAME.format(month=manifest["month"]), force=True)
+    run = run_month(
+        demo_ctx,
+        manifest["month"],
+        sources=[out / "mail"],
+        fetch=False,
+        output=out / CITY_FILENAME.format(month=manifest["month"]),
+        force=True,
+    )
     result.steps += run.summary().splitlines()
     return result
 
@@ -65,10 +74,21 @@ def mail_folder(ctx: Context, month: str, store_path: Path | None = None) -> Pat
     return ctx.settings.paths.archive_root(store_path) / month / "邮件"
 
 
-def run_month(ctx: Context, month: str, *, sources: list[Path] | None = None, fetch: bool = True, send: bool = False,
-              output: Path | None = None, store_path: Path | None = None, force: bool = False,
-              progress: Progress | None = None, on_wait: Callable[[str], None] | None = None,
-              received_at: datetime | None = None, received_times: dict[str, datetime] | None = None) -> MonthRun:
+def run_month(
+    ctx: Context,
+    month: str,
+    *,
+    sources: list[Path] | None = None,
+    fetch: bool = True,
+    send: bool = False,
+    output: Path | None = None,
+    store_path: Path | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+    on_wait: Callable[[str], None] | None = None,
+    received_at: datetime | None = None,
+    received_times: dict[str, datetime] | None = None,
+) -> MonthRun:
     from .errors import ConfigError
 
     store_path = Path(os.path.abspath(store_path or ctx.settings.paths.store))
@@ -76,28 +96,51 @@ def run_month(ctx: Context, month: str, *, sources: list[Path] | None = None, fe
     folder = mail_folder(ctx, month, store_path)
     fetched = None
     if fetch and ctx.settings.mail.imap is None and not sources and not folder.is_dir():
-        raise ConfigError("没有配置收件邮箱：请在 kexie.toml 的 [mail.imap] 中填写 host、user（以及 port、security），"
-                          "密码用环境变量 KEXIE_XL_MAIL_PASSWORD 或系统钥匙串；只处理本地的邮件文件或文件夹时，"
-                          "请加 --no-fetch 并给出来源。")
+        raise ConfigError(
+            "没有配置收件邮箱：请在 kexie.toml 的 [mail.imap] 中填写 host、user（以及 port、security），"
+            "密码用环境变量 KEXIE_XL_MAIL_PASSWORD 或系统钥匙串；只处理本地的邮件文件或文件夹时，"
+            "请加 --no-fetch 并给出来源。"
+        )
     if fetch and ctx.settings.mail.imap is not None:
         from .mail.imap import fetch_month
 
-        result = fetch_month(ctx.settings.mail.imap, ctx.settings.mail.mailbox, month, folder,
-                             archive_root / CHECKPOINTS, ctx.settings.report.timezone)
+        result = fetch_month(
+            ctx.settings.mail.imap,
+            ctx.settings.mail.mailbox,
+            month,
+            folder,
+            archive_root / CHECKPOINTS,
+            ctx.settings.report.timezone,
+        )
         fetched = result.new
     folder.mkdir(parents=True, exist_ok=True)
-    merged = consolidate_month([folder, *(sources or [])], ctx, month, output=output, store_path=store_path,
-                               force=force, progress=progress, on_wait=on_wait, received_at=received_at,
-                               received_times=received_times)
+    merged = consolidate_month(
+        [folder, *(sources or [])],
+        ctx,
+        month,
+        output=output,
+        store_path=store_path,
+        force=force,
+        progress=progress,
+        on_wait=on_wait,
+        received_at=received_at,
+        received_times=received_times,
+    )
     feedback_dir = archive_root / month / "反馈"
     deadline = {line.unit.code: (line.status, line.received, line.received_by) for line in merged.city.units}
     drafts = draft_feedback(ctx, month, store_path, feedback_dir, send=send, deadline=deadline)
-    return MonthRun(month, fetched, merged, drafts, feedback_dir,
-                    mailbox=ctx.settings.mail.imap is not None or not fetch)
+    return MonthRun(month, fetched, merged, drafts, feedback_dir, mailbox=ctx.settings.mail.imap is not None or not fetch)
 
 
-def draft_feedback(ctx: Context, month: str, store_path: Path, folder: Path, *, send: bool = False,
-                   deadline: dict[str, tuple[str, str, str]] | None = None) -> list:
+def draft_feedback(
+    ctx: Context,
+    month: str,
+    store_path: Path,
+    folder: Path,
+    *,
+    send: bool = False,
+    deadline: dict[str, tuple[str, str, str]] | None = None,
+) -> list:
     """A reply to every unit address that sent anything this month whose input was not adopted cleanly: the
     findings with the marked workbook attached, or the refusal (wrong month, unreadable, link only, no
     attachment, another unit's workbook) with its reason and what to do.
@@ -112,8 +155,7 @@ def draft_feedback(ctx: Context, month: str, store_path: Path, folder: Path, *, 
     store = Store(store_path)
     try:
         groups = _feedback_groups(ctx, store, month)
-        plans = [plan for plan in (_plan(ctx, unit, items) for (unit, _to), items in sorted(groups.items()))
-                 if plan is not None]
+        plans = [plan for plan in (_plan(ctx, unit, items) for (unit, _to), items in sorted(groups.items())) if plan is not None]
     finally:
         store.close()
     sender = _reply_from(ctx) if plans else ""
@@ -165,21 +207,30 @@ def _plan(ctx: Context, unit: str, items: list) -> _Plan | None:
     adopted = [(r, s) for r, s in items if r["status"] == ADOPTED]
     workbooks = [(r, s) for r, s in items if s is not None]
     chosen = adopted[-1] if adopted else (max(workbooks, key=lambda i: i[0]["received"]) if workbooks else None)
-    refused_after = [r for r, _s in items if r["status"] not in (ADOPTED, "被替代")
-                     and (not adopted or r["received"] >= adopted[-1][0]["received"])]
+    refused_after = [
+        r
+        for r, _s in items
+        if r["status"] not in (ADOPTED, "被替代") and (not adopted or r["received"] >= adopted[-1][0]["received"])
+    ]
     clean = bool(adopted) and not (adopted[-1][1]["errors"] or adopted[-1][1]["warnings"])
     if clean and not refused_after:
         return None
     sub = chosen[1] if chosen else None
     registered = ctx.registry.by_code(unit)
-    name = (sub["unit_name"] if sub is not None and sub["unit_name"] else None) or \
-        (registered.name if registered else unit)
+    name = (sub["unit_name"] if sub is not None and sub["unit_name"] else None) or (registered.name if registered else unit)
     findings = json.loads(sub["findings"]) if sub is not None else []
     return _Plan(unit, name, items, chosen, findings)
 
 
-def _write_drafts(ctx: Context, month: str, plans: list[_Plan], archive_root: Path, folder: Path,
-                  sender: str, deadline: dict[str, tuple[str, str, str]]) -> list:
+def _write_drafts(
+    ctx: Context,
+    month: str,
+    plans: list[_Plan],
+    archive_root: Path,
+    folder: Path,
+    sender: str,
+    deadline: dict[str, tuple[str, str, str]],
+) -> list:
     """Build the marked copies (each in a worker process, from the archived file), then the drafts."""
     from .consolidate.archive import Archive
     from .files.isolate import Failed, run_isolated
@@ -190,8 +241,11 @@ def _write_drafts(ctx: Context, month: str, plans: list[_Plan], archive_root: Pa
     for plan in plans:
         row = plan.chosen[0] if plan.chosen else None
         kept = archive.find(row["sha256"]) if row is not None and row["sha256"] else None
-        jobs.append((kept, row["name"] if row is not None else "", row["received"][:10] if row is not None else "",
-                     folder / plan.unit) if kept is not None and plan.chosen[1]["readable"] else None)
+        jobs.append(
+            (kept, row["name"] if row is not None else "", row["received"][:10] if row is not None else "", folder / plan.unit)
+            if kept is not None and plan.chosen[1]["readable"]
+            else None
+        )
     real = [job for job in jobs if job is not None]
     from .api import _init_worker
 
@@ -204,12 +258,33 @@ def _write_drafts(ctx: Context, month: str, plans: list[_Plan], archive_root: Pa
             attachment, rechecked = result
             if rechecked != plan.findings:  # settings changed since: reply with what the attachment shows
                 findings = rechecked
-        received = [Received(r["name"], (r["received"] or "")[:16].replace("T", " "), r["status"] or "",
-                             r["reason"] or "", r["received_by"] or "") for r, _s in plan.items]
+        received = [
+            Received(
+                r["name"],
+                (r["received"] or "")[:16].replace("T", " "),
+                r["status"] or "",
+                r["reason"] or "",
+                r["received_by"] or "",
+            )
+            for r, _s in plan.items
+        ]
         to = next((r["sender"] for r, _s in plan.items if r["sender"]), "") or _registered(ctx, plan.unit)
-        drafts.append(build_draft(unit=plan.unit, unit_name=plan.unit_name, to=to, month=month, received=received,
-                                  findings=findings, attachment=attachment, settings=ctx.settings, sender=sender,
-                                  in_reply_to="", folder=folder, deadline=deadline.get(plan.unit)))
+        drafts.append(
+            build_draft(
+                unit=plan.unit,
+                unit_name=plan.unit_name,
+                to=to,
+                month=month,
+                received=received,
+                findings=findings,
+                attachment=attachment,
+                settings=ctx.settings,
+                sender=sender,
+                in_reply_to="",
+                folder=folder,
+                deadline=deadline.get(plan.unit),
+            )
+        )
     return drafts
 
 

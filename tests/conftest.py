@@ -36,8 +36,10 @@ def soffice() -> str:
     """LibreOffice headless, the independent Excel-format client. The README's test command installs it."""
     exe = shutil.which("soffice") or shutil.which("libreoffice")
     if exe is None:
-        pytest.fail("LibreOffice (soffice) is not installed: run the README's test command, which installs it "
-                    "(Debian: apt-get install libreoffice-calc-nogui)")
+        pytest.fail(
+            "LibreOffice (soffice) is not installed: run the README's test command, which installs it "
+            "(Debian: apt-get install libreoffice-calc-nogui)"
+        )
     return exe
 
 
@@ -45,8 +47,17 @@ def convert(soffice: str, source: Path, out_dir: Path, fmt: str = "xlsx") -> Pat
     """Open `source` in LibreOffice headless and save it as `fmt`; returns the converted file."""
     out_dir.mkdir(parents=True, exist_ok=True)
     profile = out_dir / "lo-profile"
-    cmd = [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-           "--convert-to", fmt, "--outdir", str(out_dir), str(source)]
+    cmd = [
+        soffice,
+        f"-env:UserInstallation=file://{profile}",
+        "--headless",
+        "--norestore",
+        "--convert-to",
+        fmt,
+        "--outdir",
+        str(out_dir),
+        str(source),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     target = out_dir / f"{source.stem}.{fmt.split(':')[0]}"
     assert target.is_file(), f"LibreOffice did not convert {source.name}: {done.stdout} {done.stderr}"

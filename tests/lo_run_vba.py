@@ -25,9 +25,18 @@ def prop(name, value):
 def main():
     source, out, profile, sub = sys.argv[1:5]
     pipe = f"kexie_{os.getpid()}"
-    office = subprocess.Popen(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
-                               "--norestore", f"--accept=pipe,name={pipe};urp;"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    office = subprocess.Popen(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--invisible",
+            "--norestore",
+            f"--accept=pipe,name={pipe};urp;",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         local = uno.getComponentContext()
         resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
@@ -40,13 +49,13 @@ def main():
         else:
             raise SystemExit("LibreOffice did not start")
         desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
-        doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(os.path.abspath(source)), "_blank", 0,
-                                           (prop("Hidden", True), prop("MacroExecutionMode", 4)))
+        doc = desktop.loadComponentFromURL(
+            uno.systemPathToFileUrl(os.path.abspath(source)), "_blank", 0, (prop("Hidden", True), prop("MacroExecutionMode", 4))
+        )
         libraries = doc.BasicLibraries
         libraries.loadLibrary("VBAProject")
         modules = sorted(libraries.getByName("VBAProject").getElementNames())
-        script = doc.getScriptProvider().getScript(
-            f"vnd.sun.star.script:VBAProject.{sub}?language=Basic&location=document")
+        script = doc.getScriptProvider().getScript(f"vnd.sun.star.script:VBAProject.{sub}?language=Basic&location=document")
         script.invoke((), (), ())
         doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(out)), (prop("FilterName", "Calc MS Excel 2007 XML"),))
         doc.close(True)

@@ -59,7 +59,7 @@ def compound_file(root_children: list[Node]) -> bytes:
         count = -(-len(data) // SECTOR)
         padded = data + b"\0" * (count * SECTOR - len(data))
         for k in range(count):
-            sectors.append(padded[k * SECTOR:(k + 1) * SECTOR])
+            sectors.append(padded[k * SECTOR : (k + 1) * SECTOR])
             fat.append(first + k + 1 if k < count - 1 else END)
         return first
 
@@ -80,18 +80,31 @@ def compound_file(root_children: list[Node]) -> bytes:
     fat += [FATSECT] * n_fat
     fat += [FREE] * (n_fat * 128 - len(fat))
     fat_bytes = b"".join(struct.pack("<I", v) for v in fat)
-    sectors += [fat_bytes[k * SECTOR:(k + 1) * SECTOR] for k in range(n_fat)]
+    sectors += [fat_bytes[k * SECTOR : (k + 1) * SECTOR] for k in range(n_fat)]
     difat = [fat_start + k for k in range(n_fat)] + [FREE] * (109 - n_fat)
-    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
-              + b"\0" * 6 + struct.pack("<IIIIIIIII", 0, n_fat, dir_start, 0, CUTOFF, minifat_start,
-                                        len(minifat_bytes) // SECTOR if mini_fat else 0, END, 0)
-              + b"".join(struct.pack("<I", v) for v in difat))
+    header = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\0" * 16
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + b"\0" * 6
+        + struct.pack(
+            "<IIIIIIIII", 0, n_fat, dir_start, 0, CUTOFF, minifat_start, len(minifat_bytes) // SECTOR if mini_fat else 0, END, 0
+        )
+        + b"".join(struct.pack("<I", v) for v in difat)
+    )
     assert len(header) == SECTOR
     return header + b"".join(sectors)
 
 
-def _entry(node: Node, index: int, entries: list[Node], ids: dict[int, int], starts: dict[int, tuple[int, int]],
-           mini_start: int, mini_size: int) -> bytes:
+def _entry(
+    node: Node,
+    index: int,
+    entries: list[Node],
+    ids: dict[int, int],
+    starts: dict[int, tuple[int, int]],
+    mini_start: int,
+    mini_size: int,
+) -> bytes:
     name = node.name.encode("utf-16-le") + b"\0\0"
     kind = 5 if index == 0 else (1 if node.data is None else 2)
     child = ids[id(node.children[0])] if node.children else NOSTREAM
@@ -107,14 +120,28 @@ def _entry(node: Node, index: int, entries: list[Node], ids: dict[int, int], sta
         start, size = 0, 0
     else:
         start, size = starts[index]
-    return (name + b"\0" * (64 - len(name)) + struct.pack("<HBB", len(name), kind, 1)
-            + struct.pack("<III", NOSTREAM, right, child) + b"\0" * 16 + struct.pack("<I", 0) + b"\0" * 16
-            + struct.pack("<IQ", start, size))
+    return (
+        name
+        + b"\0" * (64 - len(name))
+        + struct.pack("<HBB", len(name), kind, 1)
+        + struct.pack("<III", NOSTREAM, right, child)
+        + b"\0" * 16
+        + struct.pack("<I", 0)
+        + b"\0" * 16
+        + struct.pack("<IQ", start, size)
+    )
 
 
 def _empty_entry() -> bytes:
-    return b"\0" * 64 + struct.pack("<HBB", 0, 0, 0) + struct.pack("<III", NOSTREAM, NOSTREAM, NOSTREAM) + \
-        b"\0" * 16 + b"\0" * 4 + b"\0" * 16 + struct.pack("<IQ", 0, 0)
+    return (
+        b"\0" * 64
+        + struct.pack("<HBB", 0, 0, 0)
+        + struct.pack("<III", NOSTREAM, NOSTREAM, NOSTREAM)
+        + b"\0" * 16
+        + b"\0" * 4
+        + b"\0" * 16
+        + struct.pack("<IQ", 0, 0)
+    )
 
 
 # [MS-OXMSG]
@@ -133,12 +160,19 @@ def _long(tag: int, value: int) -> bytes:
     return struct.pack("<IIiI", tag, 6, value, 0)
 
 
-def outlook_msg(*, subject: str, sender: str, sender_name: str, date: str, body: str,
-                attachment: tuple[str, bytes] | None) -> bytes:
+def outlook_msg(
+    *, subject: str, sender: str, sender_name: str, date: str, body: str, attachment: tuple[str, bytes] | None
+) -> bytes:
     headers = f"From: {sender_name} <{sender}>\r\nSubject: {subject}\r\nDate: {date}\r\n\r\n"
     streams, props = [], []
-    for tag, text in ((0x001A001F, "IPM.Note"), (0x0037001F, subject), (0x1000001F, body),
-                      (0x0C1A001F, sender_name), (0x0C1F001F, sender), (0x007D001F, headers)):
+    for tag, text in (
+        (0x001A001F, "IPM.Note"),
+        (0x0037001F, subject),
+        (0x1000001F, body),
+        (0x0C1A001F, sender_name),
+        (0x0C1F001F, sender),
+        (0x007D001F, headers),
+    ):
         node, prop = _unicode(tag, text)
         streams.append(node)
         props.append(prop)
@@ -151,9 +185,13 @@ def outlook_msg(*, subject: str, sender: str, sender_name: str, date: str, body:
             a_props.append(prop)
         a_props_stream = Node("__properties_version1.0", b"\0" * 8 + b"".join(a_props))
         children.append(Node("__attach_version1.0_#00000000", None, [*a_streams, a_props_stream]))
-    children.append(Node("__nameid_version1.0", None, [Node("__substg1.0_00020102", b""),
-                                                        Node("__substg1.0_00030102", b""),
-                                                        Node("__substg1.0_00040102", b"")]))
+    children.append(
+        Node(
+            "__nameid_version1.0",
+            None,
+            [Node("__substg1.0_00020102", b""), Node("__substg1.0_00030102", b""), Node("__substg1.0_00040102", b"")],
+        )
+    )
     count = 1 if attachment else 0
     top = struct.pack("<QIIII", 0, 0, count, 0, count) + b"\0" * 8 + b"".join(props)
     children.append(Node("__properties_version1.0", top))

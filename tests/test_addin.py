@@ -192,9 +192,19 @@ def test_libreoffice_loads_the_project_and_runs_a_smoke_sub(soffice: str, tmp_pa
     smoke = build_smoke(ROOT / "macros", tmp_path / "smoke.xlsm", label="重庆市科协·科技志愿服务")
     assert all(ord(ch) < 128 for ch in "\n".join(modules(smoke).values()))  # the source stays ASCII
     out = tmp_path / "out.xlsx"
-    done = subprocess.run([system_python, str(ROOT / "tests" / "lo_run_vba.py"), str(smoke), str(out),
-                           str(tmp_path / "profile"), "KexieSmoke.KexieSmokeWrite"],
-                          capture_output=True, text=True, timeout=180)
+    done = subprocess.run(
+        [
+            system_python,
+            str(ROOT / "tests" / "lo_run_vba.py"),
+            str(smoke),
+            str(out),
+            str(tmp_path / "profile"),
+            "KexieSmoke.KexieSmokeWrite",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stderr
     listed = json.loads(done.stdout.strip().splitlines()[-1])["modules"]
     assert {"KexieRibbon", "KexieSmoke"} <= set(listed)

@@ -122,10 +122,12 @@ def test_error_text_written_by_other_programs_is_an_error_value(clean: Path, ctx
     name, team = _address(ctx, "activities", "name", 1), _address(ctx, "activities", "team_ids", 2)
     _put(clean, ACTIVITIES, {name: _text(name, "#N/A"), team: _text(team, " #REF! ")})
     report = validate(clean, ctx, as_of=AS_OF)
-    assert _at(report, {(ACTIVITIES, name), (ACTIVITIES, team)}) == sorted([
-        ("cell.excel-error", ACTIVITIES, name, "活动名称", "#N/A"),
-        ("cell.excel-error", ACTIVITIES, team, "服务队编号", "#REF!"),
-    ])
+    assert _at(report, {(ACTIVITIES, name), (ACTIVITIES, team)}) == sorted(
+        [
+            ("cell.excel-error", ACTIVITIES, name, "活动名称", "#N/A"),
+            ("cell.excel-error", ACTIVITIES, team, "服务队编号", "#REF!"),
+        ]
+    )
     assert not report.ok
 
 
@@ -153,7 +155,8 @@ def test_newer_error_cells_do_not_make_the_file_unreadable(clean: Path, ctx) -> 
     report = validate(clean, ctx, as_of=AS_OF)
     assert report.readable
     assert _at(report, {(ACTIVITIES, c) for c in cells}) == sorted(
-        ("cell.excel-error", ACTIVITIES, cell, HOURS, error) for cell, error in cells.items())
+        ("cell.excel-error", ACTIVITIES, cell, HOURS, error) for cell, error in cells.items()
+    )
 
 
 # Text longer than a cell holds
@@ -201,7 +204,7 @@ def test_city_workbook_cuts_long_text_visibly(long_text, ctx, tmp_path: Path) ->
     header = rows[0]
     written = rows[1][header.index("内容")]
     assert written.endswith(MARK) and excel_length(written) <= EXCEL_CELL_MAX
-    assert written == text[:EXCEL_CELL_MAX - len(MARK)] + MARK
+    assert written == text[: EXCEL_CELL_MAX - len(MARK)] + MARK
 
 
 def test_new_codes_are_documented() -> None:

@@ -16,8 +16,21 @@ FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 days = st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31))
 
 
-@given(days, st.sampled_from(["{y}.{m}.{d}", "{y}/{m}/{d}", "{y}-{m:02d}-{d:02d}", "{y}年{m}月{d}日", "{y}{m:02d}{d:02d}",
-                              "{y} 年 {m} 月 {d} 日", "{y}-{m}-{d} 00:00:00"]), st.booleans())
+@given(
+    days,
+    st.sampled_from(
+        [
+            "{y}.{m}.{d}",
+            "{y}/{m}/{d}",
+            "{y}-{m:02d}-{d:02d}",
+            "{y}年{m}月{d}日",
+            "{y}{m:02d}{d:02d}",
+            "{y} 年 {m} 月 {d} 日",
+            "{y}-{m}-{d} 00:00:00",
+        ]
+    ),
+    st.booleans(),
+)
 def test_every_textual_date_form_parses_to_the_same_day(day: date, form: str, full_width: bool) -> None:
     text = form.format(y=day.year, m=day.month, d=day.day)
     if full_width:
@@ -44,23 +57,38 @@ def test_integers_with_units_and_full_width_digits(n: int, unit: str) -> None:
     assert cells.integer(f"{n}{unit}".translate(FULL_WIDTH)) == n == cells.integer(float(n))
 
 
-@pytest.mark.parametrize(("raw", "code"), [("2.5", "cell.not-integer"), ("十二", "cell.not-integer"),
-                                           (True, "cell.not-integer"), (float("nan"), "cell.not-integer")])
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [("2.5", "cell.not-integer"), ("十二", "cell.not-integer"), (True, "cell.not-integer"), (float("nan"), "cell.not-integer")],
+)
 def test_non_integers(raw: object, code: str) -> None:
     with pytest.raises(CellProblem) as err:
         cells.integer(raw)
     assert err.value.code == code
 
 
-@pytest.mark.parametrize(("raw", "month"), [("2026-11", "2026-11"), ("2026.11", "2026-11"), ("2026年11月", "2026-11"),
-                                            ("2026年11月份", "2026-11"), ("202611", "2026-11"), (2026.11, "2026-11"),
-                                            (2026.1, "2026-10"), (date(2026, 11, 1), "2026-11"), ("２０２６-１１", "2026-11")])
+@pytest.mark.parametrize(
+    ("raw", "month"),
+    [
+        ("2026-11", "2026-11"),
+        ("2026.11", "2026-11"),
+        ("2026年11月", "2026-11"),
+        ("2026年11月份", "2026-11"),
+        ("202611", "2026-11"),
+        (2026.11, "2026-11"),
+        (2026.1, "2026-10"),
+        (date(2026, 11, 1), "2026-11"),
+        ("２０２６-１１", "2026-11"),
+    ],
+)
 def test_months(raw: object, month: str) -> None:
     assert cells.month(raw) == month
 
 
-@pytest.mark.parametrize("raw", ["13812345678", "023-63003526", "63003526", "(023)63003526", "138 1234 5678",
-                                 13812345678.0, "０２３－６３００３５２６"])
+@pytest.mark.parametrize(
+    "raw",
+    ["13812345678", "023-63003526", "63003526", "(023)63003526", "138 1234 5678", 13812345678.0, "０２３－６３００３５２６"],
+)
 def test_phones_accepted(raw: object) -> None:
     assert cells.phone(raw)
 
@@ -85,7 +113,8 @@ def test_codes_aliases_brackets_and_multi() -> None:
 
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30).filter(
-    lambda s: s.strip() == s and s.strip() != "")
+    lambda s: s.strip() == s and s.strip() != ""
+)
 
 
 @given(
@@ -96,16 +125,24 @@ text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_si
     day=st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 11, 20)),
     kind=st.sampled_from(ACTIVITY_KIND.items),
 )
-def test_template_filled_and_read_gives_the_same_values(tmp_path_factory, ctx, name, remark, volunteers, hours, day,
-                                                        kind) -> None:
+def test_template_filled_and_read_gives_the_same_values(
+    tmp_path_factory, ctx, name, remark, volunteers, hours, day, kind
+) -> None:
     from kexie_xl.api import check_workbook
 
     from .builders import changed, clean_filling, write
 
-    filling = changed(clean_filling(), "activities", 0, name=name, remark=remark, volunteers=volunteers, hours=hours,
-                      date=day, kind=kind)
+    filling = changed(
+        clean_filling(), "activities", 0, name=name, remark=remark, volunteers=volunteers, hours=hours, date=day, kind=kind
+    )
     path = write(tmp_path_factory.mktemp("rt") / "rt.xlsx", ctx.template, filling)
     _report, sub = check_workbook(path, ctx, as_of=date(2026, 11, 30))
     row = sub.rows("activities")[0].values
     assert (row["name"], row["remark"], row["volunteers"], row["hours"], row["date"], row["kind"]) == (
-        name, remark, volunteers, hours, day, kind)
+        name,
+        remark,
+        volunteers,
+        hours,
+        day,
+        kind,
+    )

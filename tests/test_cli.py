@@ -65,7 +65,7 @@ def test_units_command() -> None:
 
 def test_config_show_and_a_bad_config(tmp_path: Path) -> None:
     code, text = run("config", "show")
-    assert code == 0 and json.loads(text[text.index("{"):])["report"]["deadline_day"] == 23
+    assert code == 0 and json.loads(text[text.index("{") :])["report"]["deadline_day"] == 23
     bad = tmp_path / "bad.toml"
     bad.write_text("[report]\ndeadline = 3\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["--config", str(bad), "config", "show"])
@@ -116,13 +116,21 @@ def test_validate_takes_folders_and_a_batch_goes_past_a_marked_copy(demo, tmp_pa
     for path in names:
         (folder / path.name).write_bytes(path.read_bytes())
     (folder / "~$锁定.xlsx").write_bytes(b"lock")
-    code, text = run("--config", str(out / manifest["config"]), "validate", str(folder), "--format", "json",
-                     "--out", str(tmp_path / "标注"))
+    code, text = run(
+        "--config", str(out / manifest["config"]), "validate", str(folder), "--format", "json", "--out", str(tmp_path / "标注")
+    )
     files = [r["file"] for r in json.loads(text)]
     assert sorted(files) == sorted(p.name for p in names) and code in (0, 1)
     marked = sorted((tmp_path / "标注").glob("*.xlsx"))
     assert len(marked) == 3
     (folder / marked[0].name).write_bytes(marked[0].read_bytes())  # an already-marked copy among the sources
-    code, text = run("--config", str(out / manifest["config"]), "validate", str(folder / marked[0].name),
-                     *(str(p) for p in sorted(folder.glob("2026*.xlsx"))), "--out", str(folder))
+    code, text = run(
+        "--config",
+        str(out / manifest["config"]),
+        "validate",
+        str(folder / marked[0].name),
+        *(str(p) for p in sorted(folder.glob("2026*.xlsx"))),
+        "--out",
+        str(folder),
+    )
     assert "未标注：" in text and text.count("标注：") >= 3  # skipped with a note, the others marked

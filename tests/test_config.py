@@ -44,13 +44,16 @@ def test_environment_variable_names_the_file(tmp_path: Path, monkeypatch: pytest
     assert load_settings().report.deadline_day == 15
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("[report]\ndeadlin_day = 20\n", "不是可识别的设置项"),
-    ("[report]\ndeadline_day = 31\n", "report.deadline_day"),
-    ('[registry]\ndistrict_reform_month = "2026-13"\n', "不存在"),
-    ("[report\n", "格式有误"),
-    ("[[platforms]]\nname = \"甲\"\n[[platforms]]\nname = \"甲\"\n", "平台名称不能重复"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("[report]\ndeadlin_day = 20\n", "不是可识别的设置项"),
+        ("[report]\ndeadline_day = 31\n", "report.deadline_day"),
+        ('[registry]\ndistrict_reform_month = "2026-13"\n', "不存在"),
+        ("[report\n", "格式有误"),
+        ('[[platforms]]\nname = "甲"\n[[platforms]]\nname = "甲"\n', "平台名称不能重复"),
+    ],
+)
 def test_mistakes_are_explained(tmp_path: Path, text: str, words: str) -> None:
     cfg = tmp_path / "kexie.toml"
     cfg.write_text(text, encoding="utf-8")

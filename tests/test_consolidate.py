@@ -28,9 +28,14 @@ def merged(demo, tmp_path_factory: pytest.TempPathFactory):
     out, manifest = demo
     work = tmp_path_factory.mktemp("city")
     ctx = load_context(out / manifest["config"])
-    result = consolidate_month([out / "workbooks", out / "photos"], ctx, manifest["month"],
-                               output=work / "city.xlsx", store_path=work / "store.sqlite",
-                               received_times=received_times(manifest, ctx, work))
+    result = consolidate_month(
+        [out / "workbooks", out / "photos"],
+        ctx,
+        manifest["month"],
+        output=work / "city.xlsx",
+        store_path=work / "store.sqlite",
+        received_times=received_times(manifest, ctx, work),
+    )
     return out, manifest, ctx, work, result
 
 
@@ -56,8 +61,11 @@ def test_every_input_is_accounted_for(merged) -> None:
     ledger = _sheet(work / "city.xlsx", C.INTAKE)
     assert len(ledger) == len(manifest["files"]) == result.counts.received
     by = result.counts.by_status
-    assert sum(by.values()) == len(ledger) == by.get(C.ADOPTED, 0) + by.get(C.SUPERSEDED, 0) + by.get(
-        C.REJECTED, 0) + by.get(C.UNIDENTIFIED, 0)
+    assert (
+        sum(by.values())
+        == len(ledger)
+        == by.get(C.ADOPTED, 0) + by.get(C.SUPERSEDED, 0) + by.get(C.REJECTED, 0) + by.get(C.UNIDENTIFIED, 0)
+    )
     status = {r["文件"]: r["状态"] for r in ledger}
     for f in manifest["files"]:
         expected = C.SUPERSEDED if f.get("superseded_by") else C.ADOPTED
@@ -81,8 +89,14 @@ def test_second_run_is_a_no_op(merged) -> None:
     before = store.fingerprint()
     store.close()
     content = (work / "city.xlsx").read_bytes()
-    again = consolidate_month([out / "workbooks", out / "photos"], ctx, manifest["month"], output=work / "city.xlsx",
-                              store_path=work / "store.sqlite", received_times=received_times(manifest, ctx, work))
+    again = consolidate_month(
+        [out / "workbooks", out / "photos"],
+        ctx,
+        manifest["month"],
+        output=work / "city.xlsx",
+        store_path=work / "store.sqlite",
+        received_times=received_times(manifest, ctx, work),
+    )
     store = Store(work / "store.sqlite")
     assert store.fingerprint() == before and again.counts.checked == 0 and again.unchanged
     store.close()
@@ -102,17 +116,20 @@ def test_totals_recalculated_by_libreoffice_equal_the_store(merged, soffice: str
     totals = next(r for r in ws.iter_rows(values_only=True) if r[2] == "合计")
     total = dict(zip(header, totals, strict=True))
     db = sqlite3.connect(work / "store.sqlite")
-    ids = [r[0] for r in db.execute("SELECT submission_id FROM inputs WHERE month=? AND status='采用'",
-                                    (manifest["month"],))]
+    ids = [r[0] for r in db.execute("SELECT submission_id FROM inputs WHERE month=? AND status='采用'", (manifest["month"],))]
     marks = ",".join("?" * len(ids))
     count, volunteers, hours, people = db.execute(
         f"SELECT count(*), sum(volunteers), sum(hours), sum(beneficiaries) FROM activities WHERE submission_id IN "
-        f"({marks}) AND date LIKE ?", [*ids, manifest["month"] + "%"]).fetchone()
+        f"({marks}) AND date LIKE ?",
+        [*ids, manifest["month"] + "%"],
+    ).fetchone()
     assert total["本月活动（场）"] == count and total["参与志愿者人次"] == volunteers
     assert total["受益人数"] == people and abs(total["服务时长（小时）"] - hours) < 1e-6
     vol, teams = db.execute(
         f"SELECT sum(CASE WHEN item != ? THEN total END), sum(CASE WHEN item = ? THEN total END) FROM registration "
-        f"WHERE submission_id IN ({marks}) AND platform LIKE '全国志愿服务信息系统%'", [TEAM_ITEM, TEAM_ITEM, *ids]).fetchone()
+        f"WHERE submission_id IN ({marks}) AND platform LIKE '全国志愿服务信息系统%'",
+        [TEAM_ITEM, TEAM_ITEM, *ids],
+    ).fetchone()
     assert total["全国志愿服务系统累计注册志愿者"] == vol and total["全国志愿服务系统累计注册队伍"] == teams
     errors = db.execute(f"SELECT sum(errors) FROM submissions WHERE id IN ({marks})", ids).fetchone()[0]
     assert total["错误"] == errors
@@ -125,8 +142,9 @@ def test_detail_quarterly_photos_and_charts(merged, soffice: str, tmp_path: Path
     assert len(detail) == sum(u.values.get("activities", 0) for u in result.city.units)
     assert all(str(r["活动日期"])[:7] == manifest["month"] for r in detail)
     quarterly = _sheet(city, C.QUARTERLY)
-    planted = sorted((c["team_id"], c["quarter"], c["expected"]) for c in manifest["quarterly"]
-                     if c["expected"] in ("未达标", "待开展"))
+    planted = sorted(
+        (c["team_id"], c["quarter"], c["expected"]) for c in manifest["quarterly"] if c["expected"] in ("未达标", "待开展")
+    )
     assert sorted((r["队伍编号"], r["季度"], r["状态"]) for r in quarterly) == planted
     photos = _sheet(city, C.PHOTOS)
     linked = [r for r in photos if r["图片"] and not r["图片"].startswith("（")]
@@ -142,8 +160,9 @@ def test_summary_pdf_fits_the_page_width(merged, soffice: str, tmp_path: Path) -
     pdf = convert(soffice, work / "city.xlsx", tmp_path / "pdf", "pdf")
     if shutil.which("pdftotext") is None:
         pytest.fail("pdftotext (poppler-utils) is needed: the README's test command installs it")
-    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(pdf), "-"], capture_output=True,
-                           text=True, check=True).stdout
+    first = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     flat = re.sub(r"\s+", "", first)
     assert "序号" in flat and "警告" in flat and "合计" in flat  # first and last columns, totals: all on page 1
 
@@ -156,26 +175,32 @@ PLACEHOLDER = b"A" * 14 + b".xlsx"  # as many bytes as the GBK name
 
 def test_strict_zip_gbk_traversal_strangers_and_wrong_month(tmp_path: Path, ctx) -> None:
     good = write(tmp_path / "src" / "2026-11_万州区科协_科技志愿服务月报.xlsx", ctx.template, clean_filling())
-    bad = write(tmp_path / "src" / "2026-11_涪陵区科协.xlsx", ctx.template,
-                changed(changed(clean_filling(), "basic", None, unit="涪陵区科协", phone="1380023"),
-                        "basic", None, email="x@y.cn"))
-    october = write(tmp_path / "src" / "十月.xlsx", ctx.template,
-                    changed(clean_filling(), "basic", None, unit="渝中区科协", report_month="2026-10"))
+    bad = write(
+        tmp_path / "src" / "2026-11_涪陵区科协.xlsx",
+        ctx.template,
+        changed(changed(clean_filling(), "basic", None, unit="涪陵区科协", phone="1380023"), "basic", None, email="x@y.cn"),
+    )
+    october = write(
+        tmp_path / "src" / "十月.xlsx",
+        ctx.template,
+        changed(clean_filling(), "basic", None, unit="渝中区科协", report_month="2026-10"),
+    )
     nobody = changed(clean_filling(), "basic", None, unit="火星科协")
     nobody.meta = {}  # type: ignore[misc]  # no unit code in the metadata either
     stranger = write(tmp_path / "src" / "不知道.xlsx", ctx.template, nobody)
     archive = tmp_path / "收件.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         gbk = zipfile.ZipInfo(PLACEHOLDER.decode(), (2026, 11, 20, 9, 0, 0))  # renamed to GBK bytes below
-        zf.writestr(gbk, write(tmp_path / "nan.xlsx", ctx.template,
-                               changed(clean_filling(), "basic", None, unit="南岸区科协")).read_bytes())
+        zf.writestr(
+            gbk,
+            write(tmp_path / "nan.xlsx", ctx.template, changed(clean_filling(), "basic", None, unit="南岸区科协")).read_bytes(),
+        )
         zf.writestr(zipfile.ZipInfo("../../evil.xlsx", (2026, 11, 21, 9, 0, 0)), october.read_bytes())
         zf.writestr("说明.txt", "随便写点".encode())
     # Chinese Windows zip tools write GBK names without the UTF-8 flag; zipfile cannot, so patch the bytes
     archive.write_bytes(archive.read_bytes().replace(PLACEHOLDER, "南岸区科协月报.xlsx".encode("gbk")))
     sources = [good, bad, stranger, archive]
-    result = consolidate_month(sources, ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db",
-                               strict=True)
+    result = consolidate_month(sources, ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db", strict=True)
     ledger = {r["文件"]: (r["状态"], r["原因"]) for r in _sheet(tmp_path / "c.xlsx", C.INTAKE)}
     assert ledger["2026-11_万州区科协_科技志愿服务月报.xlsx"][0] == C.ADOPTED
     assert ledger["2026-11_涪陵区科协.xlsx"] == (C.REJECTED, "有 1 处错误（--strict：有错误的报表不采用）")
@@ -203,8 +228,7 @@ def test_file_name_identifies_a_unit_and_a_resubmission_is_read_alone(tmp_path: 
     ledger = {r["文件"]: r["原因"] for r in _sheet(tmp_path / "c.xlsx", C.INTAKE)}
     assert "标注副本或备份" in ledger["2026-11_万州区科协（已校验）.xlsx"]
     write(folder / "2026-11_万州区科协（更正）.xlsx", ctx.template, clean_filling())
-    again = consolidate_month([folder], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db",
-                              force=True)
+    again = consolidate_month([folder], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db", force=True)
     assert again.counts.checked == 1 and again.counts.by_status == {C.ADOPTED: 1, C.SUPERSEDED: 1, C.UNIDENTIFIED: 2}
     with pytest.raises(KexieError, match="--force"):
         write(folder / "2026-11_涪陵区科协.xlsx", ctx.template, changed(clean_filling(), "basic", None, unit="涪陵区科协"))
@@ -213,15 +237,19 @@ def test_file_name_identifies_a_unit_and_a_resubmission_is_read_alone(tmp_path: 
 
 def test_unit_text_never_becomes_a_formula(tmp_path: Path, ctx) -> None:
     hostile = '=HYPERLINK("http://evil.example","点我")'
-    path = write(tmp_path / "in" / "万州区科协.xlsx", ctx.template,
-                 changed(clean_filling(), "activities", 7, name=hostile, remark="@SUM(1)"))
+    path = write(
+        tmp_path / "in" / "万州区科协.xlsx",
+        ctx.template,
+        changed(clean_filling(), "activities", 7, name=hostile, remark="@SUM(1)"),
+    )
     consolidate_month([path], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")
     ws = openpyxl.load_workbook(tmp_path / "c.xlsx")[C.DETAIL]
     cells = [c for row in ws.iter_rows() for c in row if c.value in (hostile, "@SUM(1)")]
     assert len(cells) == 2 and all(c.data_type == "s" for c in cells)
 
 
-@pytest.mark.parametrize(("raw", "clean"), [("../../x.xlsx", "x.xlsx"), ("a\\b\\CON.xlsx", "_CON.xlsx"),
-                                            ("a:b?.xlsx", "a_b_.xlsx"), ("..", "_未命名")])
+@pytest.mark.parametrize(
+    ("raw", "clean"), [("../../x.xlsx", "x.xlsx"), ("a\\b\\CON.xlsx", "_CON.xlsx"), ("a:b?.xlsx", "a_b_.xlsx"), ("..", "_未命名")]
+)
 def test_safe_names(raw: str, clean: str) -> None:
     assert safe_name(raw) == clean

@@ -192,8 +192,9 @@ def test_demo_is_deterministic_for_a_seed(demo, ctx, tmp_path: Path) -> None:
     write_demo(again, ctx, DEMO_MONTH, DEMO_SEED)
 
     def digest(root: Path) -> dict[str, str]:
-        return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted(root.rglob("*")) if p.is_file()}
+        return {
+            str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()
+        }
 
     assert digest(again) == digest(out)
     other = tmp_path / "other"
@@ -206,6 +207,7 @@ def test_other_months_follow_the_registry(ctx, tmp_path: Path, month: str, units
     result = write_demo(tmp_path / month, ctx, month, 7)
     assert result.units == units
     import json
+
     manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
     codes = {u["code"] for u in manifest["units"]}
     assert ("500105" in codes) == (month < "2026-02")

@@ -30,8 +30,14 @@ def _values(path: Path, sheet: str) -> list[tuple]:
 def test_mail_gives_the_same_month_as_the_files(demo, tmp_path: Path) -> None:
     out, manifest = demo
     ctx = _archive_in(load_context(out / manifest["config"]), tmp_path / "archive")
-    by_files = consolidate_month([out / "workbooks", out / "photos"], ctx, "2026-11", output=tmp_path / "f.xlsx",
-                                 store_path=tmp_path / "f.db", received_times=received_times(manifest, ctx, tmp_path))
+    by_files = consolidate_month(
+        [out / "workbooks", out / "photos"],
+        ctx,
+        "2026-11",
+        output=tmp_path / "f.xlsx",
+        store_path=tmp_path / "f.db",
+        received_times=received_times(manifest, ctx, tmp_path),
+    )
     by_mail = consolidate_month([out / "mail"], ctx, "2026-11", output=tmp_path / "m.xlsx", store_path=tmp_path / "m.db")
     for sheet in (C.SUMMARY, C.DETAIL, C.QUARTERLY, C.EXPERIENCE):
         assert _values(tmp_path / "m.xlsx", sheet) == _values(tmp_path / "f.xlsx", sheet), sheet
@@ -53,17 +59,33 @@ def registry_ctx(tmp_path: Path, extra: str = ""):
         '[[unit]]\ncode = "500101"\nname = "万州区科协"\nregion = "万州区"\ntype = "区县科协"\n'
         'division_code = "500101"\nsenders = ["wz@units.example"]\n\n'
         '[[unit]]\ncode = "500102"\nname = "涪陵区科协"\nregion = "涪陵区"\ntype = "区县科协"\n'
-        'division_code = "500102"\nsenders = ["fl@units.example"]\n', encoding="utf-8")
-    (tmp_path / "kexie.toml").write_text('[registry]\nfile = "units.toml"\n[paths]\narchive = "archive"\n' + extra,
-                                         encoding="utf-8")
+        'division_code = "500102"\nsenders = ["fl@units.example"]\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "kexie.toml").write_text(
+        '[registry]\nfile = "units.toml"\n[paths]\narchive = "archive"\n' + extra, encoding="utf-8"
+    )
     return load_context(tmp_path / "kexie.toml")
 
 
-def _message(sender: str, subject: str, sent: datetime, attachments: list[Attachment], style: str = "rfc2231",
-             body: str = "附件为本月月报。") -> bytes:
-    return compose(sender=("填报员", sender), to="kx@example.cn", subject=subject, body=body, sent=sent,
-                   message_id=f"<{abs(hash((sender, subject, sent)))}@units.example>", attachments=attachments,
-                   name_style=style)
+def _message(
+    sender: str,
+    subject: str,
+    sent: datetime,
+    attachments: list[Attachment],
+    style: str = "rfc2231",
+    body: str = "附件为本月月报。",
+) -> bytes:
+    return compose(
+        sender=("填报员", sender),
+        to="kx@example.cn",
+        subject=subject,
+        body=body,
+        sent=sent,
+        message_id=f"<{abs(hash((sender, subject, sent)))}@units.example>",
+        attachments=attachments,
+        name_style=style,
+    )
 
 
 def crafted_messages(ctx, tmp_path: Path) -> dict[str, bytes]:
@@ -79,15 +101,24 @@ def crafted_messages(ctx, tmp_path: Path) -> dict[str, bytes]:
     return {
         "qq.eml": _message("wz@units.example", "万州月报", day, [Attachment("2026-11_万州区科协_月报.xlsx", wz)], "qq"),
         "twice.eml": _message("wz@units.example", "万州月报", day, [Attachment("2026-11_万州区科协_月报.xlsx", wz)], "qq"),
-        "later.eml": _message("wz@units.example", "【更正】万州月报", day + timedelta(days=1),
-                              [Attachment("2026-11_万州区科协_月报（更正）.xlsx", wz2)]),
+        "later.eml": _message(
+            "wz@units.example",
+            "【更正】万州月报",
+            day + timedelta(days=1),
+            [Attachment("2026-11_万州区科协_月报（更正）.xlsx", wz2)],
+        ),
         "zip.eml": _message("fl@units.example", "涪陵", day, [Attachment("涪陵区.zip", packed.getvalue())]),
         "traversal.eml": _message("fl@units.example", "路径", day, [Attachment("../../x.xlsx", fl)]),
         "forged.eml": _message("fl@units.example", "冒名", day, [Attachment("万州.xlsx", wz2 + b"")]),
         "stranger.eml": _message("who@else.example", "陌生人", day, [Attachment("万州区科协月报.xlsx", wz + b"\0")]),
         "empty.eml": _message("wz@units.example", "忘了附件", day, []),
-        "link.eml": _message("wz@units.example", "超大附件", day, [],
-                             body="从QQ邮箱发来的超大附件 https://wx.mail.qq.com/ftn/download?func=3&k=abc 请及时下载"),
+        "link.eml": _message(
+            "wz@units.example",
+            "超大附件",
+            day,
+            [],
+            body="从QQ邮箱发来的超大附件 https://wx.mail.qq.com/ftn/download?func=3&k=abc 请及时下载",
+        ),
     }
 
 
@@ -140,25 +171,37 @@ def test_mbox_and_maildir_read_like_eml_files(demo, tmp_path: Path) -> None:
     assert _values(tmp_path / "a.xlsx", C.SUMMARY) == _values(tmp_path / "b.xlsx", C.SUMMARY)
 
 
-@pytest.mark.parametrize(("header", "name"), [
-    ('attachment; filename="=?gb18030?B?' + "zfLW3cf4v8bQrS54bHN4" + '?="', "万州区科协.xlsx"),
-    ("attachment; filename*=utf-8''%E4%B8%87%E5%B7%9E.xlsx", "万州.xlsx"),
-    ('attachment; filename="=?UTF-8?B?5LiH5bee5Yy6Lnhsc3g=?="', "万州区.xlsx"),
-])
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ('attachment; filename="=?gb18030?B?' + "zfLW3cf4v8bQrS54bHN4" + '?="', "万州区科协.xlsx"),
+        ("attachment; filename*=utf-8''%E4%B8%87%E5%B7%9E.xlsx", "万州.xlsx"),
+        ('attachment; filename="=?UTF-8?B?5LiH5bee5Yy6Lnhsc3g=?="', "万州区.xlsx"),
+    ],
+)
 def test_attachment_names_decoded(header: str, name: str) -> None:
-    raw = (f"From: a@b.cn\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n"
-           f"--XX\r\nContent-Type: application/octet-stream\r\nContent-Disposition: {header}\r\n"
-           "Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--XX--\r\n").encode()
+    raw = (
+        f"From: a@b.cn\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n"
+        f"--XX\r\nContent-Type: application/octet-stream\r\nContent-Disposition: {header}\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--XX--\r\n"
+    ).encode()
     message = parse_eml(raw)
     assert [a.name for a in message.attachments] == [name]
-    assert attachment_name(next(p for p in __import__("email").message_from_bytes(raw).walk()
-                                if p.get_content_disposition() == "attachment")) == name
+    assert (
+        attachment_name(
+            next(p for p in __import__("email").message_from_bytes(raw).walk() if p.get_content_disposition() == "attachment")
+        )
+        == name
+    )
 
 
 def test_raw_gbk_attachment_name() -> None:
-    raw = (b"From: a@b.cn\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n"
-           b'Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="'
-           + "万州区科协.xlsx".encode("gbk") + b'"\r\nContent-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--XX--\r\n')
+    raw = (
+        b"From: a@b.cn\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n"
+        b'Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="'
+        + "万州区科协.xlsx".encode("gbk")
+        + b'"\r\nContent-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--XX--\r\n'
+    )
     assert [a.name for a in parse_eml(raw).attachments] == ["万州区科协.xlsx"]
 
 
@@ -171,9 +214,14 @@ def test_outlook_msg_files(tmp_path: Path) -> None:
     data = write(tmp_path / "wz.xlsx", ctx.template, clean_filling()).read_bytes()
     box = tmp_path / "outlook"
     box.mkdir()
-    raw = outlook_msg(subject="万州区科协 11 月月报", sender="wz@units.example", sender_name="万州区科协",
-                      date="Sun, 15 Nov 2026 10:00:00 +0800", body="附件为月报。超大附件 https://wx.mail.qq.com/ftn/download?k=1",
-                      attachment=("2026-11_万州区科协_科技志愿服务月报.xlsx", data))
+    raw = outlook_msg(
+        subject="万州区科协 11 月月报",
+        sender="wz@units.example",
+        sender_name="万州区科协",
+        date="Sun, 15 Nov 2026 10:00:00 +0800",
+        body="附件为月报。超大附件 https://wx.mail.qq.com/ftn/download?k=1",
+        attachment=("2026-11_万州区科协_科技志愿服务月报.xlsx", data),
+    )
     (box / "万州.msg").write_bytes(raw)
     message = parse_msg(box / "万州.msg")
     assert (message.sender, message.sender_name, message.subject) == ("wz@units.example", "万州区科协", "万州区科协 11 月月报")

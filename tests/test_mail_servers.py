@@ -45,7 +45,8 @@ def _config(tmp: Path, demo_config: Path, imap, smtp) -> Path:
         f'[mail]\nreply_from = "kx@example.cn"\n'
         f'[mail.imap]\nhost = "{imap.host}"\nport = {imap.port}\nsecurity = "none"\nuser = "{imap.user}"\n'
         f'[mail.smtp]\nhost = "{smtp.host}"\nport = {smtp.port}\nsecurity = "none"\nuser = "kx@example.cn"\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return path
 
 
@@ -66,8 +67,14 @@ def test_run_against_loopback_servers(demo, servers, tmp_path: Path, monkeypatch
 
     # exactly the consolidation the same workbooks give as files
     demo_ctx = load_context(out / manifest["config"])
-    files = consolidate_month([out / "workbooks", out / "photos"], demo_ctx, "2026-11", output=tmp_path / "files.xlsx",
-                              store_path=tmp_path / "files.db", received_times=received_times(manifest, demo_ctx, tmp_path))
+    files = consolidate_month(
+        [out / "workbooks", out / "photos"],
+        demo_ctx,
+        "2026-11",
+        output=tmp_path / "files.xlsx",
+        store_path=tmp_path / "files.db",
+        received_times=received_times(manifest, demo_ctx, tmp_path),
+    )
     for sheet in (C.SUMMARY, C.DETAIL, C.QUARTERLY, C.EXPERIENCE):
         assert _values(tmp_path / "city.xlsx", sheet) == _values(tmp_path / "files.xlsx", sheet), sheet
     assert first.consolidation.counts.by_status == files.counts.by_status
@@ -124,9 +131,11 @@ def test_every_kind_of_message_through_imap(servers, tmp_path: Path, monkeypatch
     from .test_mail_intake import check_fates, crafted_messages, registry_ctx
 
     imap, smtp = servers
-    extra = (f'[mail]\nmailbox = "Crafted"\nreply_from = "kx@example.cn"\n'
-             f'[mail.imap]\nhost = "{imap.host}"\nport = {imap.port}\nsecurity = "none"\nuser = "{imap.user}"\n'
-             f'[mail.smtp]\nhost = "{smtp.host}"\nport = {smtp.port}\nsecurity = "none"\nuser = "kx@example.cn"\n')
+    extra = (
+        f'[mail]\nmailbox = "Crafted"\nreply_from = "kx@example.cn"\n'
+        f'[mail.imap]\nhost = "{imap.host}"\nport = {imap.port}\nsecurity = "none"\nuser = "{imap.user}"\n'
+        f'[mail.smtp]\nhost = "{smtp.host}"\nport = {smtp.port}\nsecurity = "none"\nuser = "kx@example.cn"\n'
+    )
     ctx = registry_ctx(tmp_path, extra)
     messages = crafted_messages(ctx, tmp_path)
     conn = imaplib.IMAP4(imap.host, imap.port)
@@ -145,8 +154,7 @@ def test_every_kind_of_message_through_imap(servers, tmp_path: Path, monkeypatch
 
 
 @pytest.mark.parametrize("security", ["ssl", "starttls"])
-def test_tls_connections_verify_the_certificate(servers, tmp_path: Path, security: str,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tls_connections_verify_the_certificate(servers, tmp_path: Path, security: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from kexie_xl.config import MailServer
     from kexie_xl.errors import ConfigError
     from kexie_xl.mail.imap import fetch_month
@@ -179,9 +187,18 @@ def test_feedback_over_tls(servers, tmp_path: Path, security: str, monkeypatch: 
     with smtp_server(**kwargs) as box:
         smtp = MailServer(host=box.host, port=box.port, security=security, user="kx@example.cn", ca_file=imap.ca_file)
         settings = Settings(mail=MailSettings(smtp=smtp))
-        draft = build_draft(unit="500101", unit_name="万州区科协", to="wz@units.example", month="2026-11",
-                            received=[Received("a.xlsx", "2026-11-15 10:00", "采用", "")], findings=[],
-                            attachment=None, settings=settings, sender="kx@example.cn", in_reply_to="",
-                            folder=tmp_path)
+        draft = build_draft(
+            unit="500101",
+            unit_name="万州区科协",
+            to="wz@units.example",
+            month="2026-11",
+            received=[Received("a.xlsx", "2026-11-15 10:00", "采用", "")],
+            findings=[],
+            attachment=None,
+            settings=settings,
+            sender="kx@example.cn",
+            in_reply_to="",
+            folder=tmp_path,
+        )
         send([draft], settings, "kx@example.cn")
         assert draft.sent and [r[1] for r in box.received] == [["wz@units.example"]]

@@ -76,8 +76,13 @@ def test_the_command_line_re_marks_a_ribbon_marked_book(ctx, tmp_path: Path) -> 
     report = validate(saved, ctx, as_of=AS_OF)
     again = mark_workbook(saved, report, as_of=AS_OF)
     wb = openpyxl.load_workbook(again)
-    notes = [(ws.title, c.coordinate) for ws in wb.worksheets for row in ws.iter_rows() for c in row
-             if c.comment and c.comment.text.startswith(NOTE_PREFIX)]
+    notes = [
+        (ws.title, c.coordinate)
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.comment and c.comment.text.startswith(NOTE_PREFIX)
+    ]
     marked = {(f.sheet, f.cell) for f in report.findings if f.cell}
     assert sorted(notes) == sorted(marked)  # one note per marked cell: the Excel-authored ones were replaced
     assert [ws.title for ws in wb.worksheets].count(RESULT_SHEET) == 1

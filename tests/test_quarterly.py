@@ -88,8 +88,7 @@ def test_activities_only_in_another_quarter() -> None:
 def test_shared_activity_counts_for_both_teams_and_child_for_parent_once() -> None:
     other = TeamRow("T02", "二", "支队", "T00", date(2020, 1, 1))
     child = TeamRow("T01-1", "一分队", "分队", "T01", date(2021, 1, 1))
-    acts = [act(date(2026, 10, 8), "T01", "T02"), act(date(2026, 11, 2), "T01-1"), act(date(2026, 11, 3), "T01",
-                                                                                         "T01-1")]
+    acts = [act(date(2026, 10, 8), "T01", "T02"), act(date(2026, 11, 2), "T01-1"), act(date(2026, 11, 3), "T01", "T01-1")]
     got = status([ZD, other, child], acts, date(2026, 12, 31))
     assert got[("T01", Q[4])] == ("达标", 3) and got[("T02", Q[4])] == ("达标", 1)
     assert ("T01-1", Q[4]) not in got  # 分队 are not counted by default
@@ -98,8 +97,7 @@ def test_shared_activity_counts_for_both_teams_and_child_for_parent_once() -> No
 
 
 def test_a_unit_without_counted_teams_and_a_team_listed_twice() -> None:
-    assert quarterly_status([TeamRow("T00", "总队", "总队")], [act(date(2026, 3, 1), "T00")], RULE,
-                            date(2026, 6, 30)) == []
+    assert quarterly_status([TeamRow("T00", "总队", "总队")], [act(date(2026, 3, 1), "T00")], RULE, date(2026, 6, 30)) == []
     twice = quarterly_status([ZD, ZD], [act(date(2026, 3, 1), "T01")], RULE, date(2026, 3, 31))
     assert [(s.team_id, s.quarter, s.count) for s in twice] == [("T01", Q[1], 1)]
 
@@ -107,8 +105,12 @@ def test_a_unit_without_counted_teams_and_a_team_listed_twice() -> None:
 def test_parameters_minimum_levels_and_units_kept_apart() -> None:
     rule = QuarterlyRule(levels=("支队", "大队"), minimum=2)
     big = TeamRow("D1", "大队", "大队", founded=date(2020, 1, 1))
-    got = status([ZD, big], [act(date(2026, 1, 5), "T01"), act(date(2026, 2, 5), "D1"), act(date(2026, 3, 5), "D1")],
-                 date(2026, 3, 31), rule)
+    got = status(
+        [ZD, big],
+        [act(date(2026, 1, 5), "T01"), act(date(2026, 2, 5), "D1"), act(date(2026, 3, 5), "D1")],
+        date(2026, 3, 31),
+        rule,
+    )
     assert got[("T01", Q[1])] == ("待开展", 1) and got[("D1", Q[1])] == ("达标", 2)
     a, b = TeamRow("T01", unit="A", level="支队"), TeamRow("T01", unit="B", level="支队")
     out = quarterly_status([a, b], [ActivityRow(date(2026, 1, 5), ("T01",), "A")], RULE, date(2026, 3, 31))
@@ -129,8 +131,7 @@ def test_validation_carries_quarterly_warnings_at_the_team_row(tmp_path: Path, c
     filling = changed(clean_filling(), "activities", 5, team_ids="T01")  # T02's only Q3 activity → T01
     path = write(tmp_path / "q.xlsx", ctx.template, filling)
     report = validate(path, ctx, as_of=AS_OF)
-    assert report.flatten(("code", "sheet", "cell", "severity")) == [
-        ("rule.quarterly-minimum", "服务队", "A4", "警告")]
+    assert report.flatten(("code", "sheet", "cell", "severity")) == [("rule.quarterly-minimum", "服务队", "A4", "警告")]
     assert "2026Q3" in report.findings[0].message and report.ok  # 原则上: advises, does not block
 
 
@@ -141,7 +142,9 @@ def test_severity_and_levels_come_from_configuration(tmp_path: Path) -> None:
     filling = changed(clean_filling(), "activities", 5, team_ids="T01")
     report = validate(write(tmp_path / "q.xlsx", ctx.template, filling), ctx, as_of=AS_OF)
     assert report.flatten(("code", "severity", "value")) == [
-        ("rule.quarterly-minimum", "错误", "T02"), ("config.rule-parameter", "警告", "中队")]
+        ("rule.quarterly-minimum", "错误", "T02"),
+        ("config.rule-parameter", "警告", "中队"),
+    ]
     assert not report.ok
 
 
@@ -150,8 +153,7 @@ def test_quarterly_sheet_and_team_marks(tmp_path: Path, ctx, soffice: str) -> No
     path = write(tmp_path / "q.xlsx", ctx.template, filling)
     report, sub = check_workbook(path, ctx, as_of=AS_OF)
     statuses = team_quarters(sub, ctx, AS_OF)
-    marked = mark_workbook(path, report, as_of=AS_OF, statuses=statuses, out_dir=tmp_path / "out",
-                           quarterly_only=True)
+    marked = mark_workbook(path, report, as_of=AS_OF, statuses=statuses, out_dir=tmp_path / "out", quarterly_only=True)
     assert marked.name == "q（季度达标）.xlsx"
     for book in (marked, convert(soffice, marked, tmp_path / "lo")):
         wb = openpyxl.load_workbook(book)
@@ -199,8 +201,7 @@ def test_quarterly_json_is_stable(demo) -> None:
     out, manifest = demo
     units = sorted({c["unit"] for c in manifest["quarterly"]})
     files = [str(out / f["path"]) for f in manifest["files"] if f["unit"] in units]
-    result = CliRunner().invoke(cli, ["--config", str(out / manifest["config"]), "quarterly", *files,
-                                      "--format", "json"])
+    result = CliRunner().invoke(cli, ["--config", str(out / manifest["config"]), "quarterly", *files, "--format", "json"])
     assert result.exit_code == 1  # one 支队 missed 2026Q3
     got = json.loads(result.output)
     if os.environ.get("KEXIE_XL_UPDATE_GOLDEN"):
@@ -215,8 +216,9 @@ def test_quarterly_command_options(demo, tmp_path: Path) -> None:
     f = next(f for f in manifest["files"] if f["unit"] == pending["unit"])
     run = CliRunner().invoke
     config = ["--config", str(out / manifest["config"])]
-    later = run(cli, [*config, "quarterly", str(out / f["path"]), "--quarter", "2026Q4", "--as-of", "2027-01-02",
-                      "--format", "json"])
+    later = run(
+        cli, [*config, "quarterly", str(out / f["path"]), "--quarter", "2026Q4", "--as-of", "2027-01-02", "--format", "json"]
+    )
     teams = json.loads(later.output)[0]["teams"]
     assert later.exit_code == 1 and {t["quarter"] for t in teams} == {"2026Q4"}
     assert next(t for t in teams if t["team_id"] == pending["team_id"])["status"] == "未达标"

@@ -41,8 +41,9 @@ def folder_of_files(ctx: Context, tmp_path: Path, saved: datetime = LATE_DAY) ->
 
 def test_file_times_are_not_evidence(tmp_path: Path) -> None:
     ctx = registry_ctx(tmp_path)
-    result = consolidate_month([folder_of_files(ctx, tmp_path)], ctx, "2026-11", output=tmp_path / "c.xlsx",
-                               store_path=tmp_path / "s.db")
+    result = consolidate_month(
+        [folder_of_files(ctx, tmp_path)], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db"
+    )
     status = summary(tmp_path / "c.xlsx")
     assert status["万州区科协"][0] == status["涪陵区科协"][0] == C.UNVERIFIED
     assert {r["时间依据"] for r in ledger(tmp_path / "c.xlsx")} == {C.BY_FILE_TIME}
@@ -53,11 +54,9 @@ def test_file_times_are_not_evidence(tmp_path: Path) -> None:
 def test_received_at_for_a_whole_folder(tmp_path: Path) -> None:
     ctx = registry_ctx(tmp_path)
     folder = folder_of_files(ctx, tmp_path)
-    consolidate_month([folder], ctx, "2026-11", output=tmp_path / "a.xlsx", store_path=tmp_path / "a.db",
-                      received_at=ON_TIME_DAY)
+    consolidate_month([folder], ctx, "2026-11", output=tmp_path / "a.xlsx", store_path=tmp_path / "a.db", received_at=ON_TIME_DAY)
     assert {s for s, _t in summary(tmp_path / "a.xlsx").values() if s != C.MISSING} == {C.ON_TIME}
-    consolidate_month([folder], ctx, "2026-11", output=tmp_path / "b.xlsx", store_path=tmp_path / "b.db",
-                      received_at=LATE_DAY)
+    consolidate_month([folder], ctx, "2026-11", output=tmp_path / "b.xlsx", store_path=tmp_path / "b.db", received_at=LATE_DAY)
     status = summary(tmp_path / "b.xlsx")
     assert status["万州区科协"] == (C.LATE, "2026-11-28 09:00")
     assert {r["时间依据"] for r in ledger(tmp_path / "b.xlsx")} == {C.BY_GIVEN}
@@ -68,12 +67,12 @@ def test_a_csv_of_receipt_times_by_name_or_sha256(tmp_path: Path) -> None:
     folder = folder_of_files(ctx, tmp_path)
     fl_sha = hashlib.sha256((folder / "涪陵区科协_11月.xlsx").read_bytes()).hexdigest()
     csv = tmp_path / "接收时间.csv"
-    csv.write_bytes("文件,接收时间\r\n万州区科协_11月.xlsx,2026/11/20 09:30\r\n".encode("gb18030")
-                    + f"{fl_sha},2026-11-25\r\n".encode())
+    csv.write_bytes(
+        "文件,接收时间\r\n万州区科协_11月.xlsx,2026/11/20 09:30\r\n".encode("gb18030") + f"{fl_sha},2026-11-25\r\n".encode()
+    )
     times = read_received_times(csv, ctx)
     assert times["万州区科协_11月.xlsx"] == datetime(2026, 11, 20, 9, 30, tzinfo=TZ)
-    consolidate_month([folder], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db",
-                      received_times=times)
+    consolidate_month([folder], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db", received_times=times)
     status = summary(tmp_path / "c.xlsx")
     assert status["万州区科协"] == (C.ON_TIME, "2026-11-20 09:30")
     assert status["涪陵区科协"] == (C.LATE, "2026-11-25 00:00")
@@ -83,8 +82,9 @@ def test_a_later_run_with_evidence_replaces_the_file_time(tmp_path: Path) -> Non
     ctx = registry_ctx(tmp_path)
     folder = folder_of_files(ctx, tmp_path)
     consolidate_month([folder], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")
-    consolidate_month([folder], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db",
-                      received_at=ON_TIME_DAY, force=True)
+    consolidate_month(
+        [folder], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db", received_at=ON_TIME_DAY, force=True
+    )
     assert summary(tmp_path / "c.xlsx")["万州区科协"][0] == C.ON_TIME
 
 
@@ -133,6 +133,5 @@ def test_the_decision_and_its_basis_reach_the_unit(tmp_path: Path) -> None:
 
 def test_trusting_file_times_is_a_setting(tmp_path: Path) -> None:
     ctx = registry_ctx(tmp_path, "[report]\ntrust_file_times = true\n")
-    consolidate_month([folder_of_files(ctx, tmp_path)], ctx, "2026-11", output=tmp_path / "c.xlsx",
-                      store_path=tmp_path / "s.db")
+    consolidate_month([folder_of_files(ctx, tmp_path)], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")
     assert summary(tmp_path / "c.xlsx")["万州区科协"][0] == C.LATE

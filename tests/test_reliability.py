@@ -33,11 +33,19 @@ DAY = datetime(2026, 11, 15, 10, 0, tzinfo=TZ)
 LONG = "科技志愿服务" * 17  # 102 characters, 306 bytes in UTF-8: longer than any file system allows
 
 
-def message(sender: str, subject: str, attachments: list[Attachment], sent: datetime = DAY, body: str = "见附件。",
-            style: str = "rfc2231") -> bytes:
-    return compose(sender=("填报员", sender), to="kx@example.cn", subject=subject, body=body, sent=sent,
-                   message_id=f"<{abs(hash((sender, subject, sent, len(attachments))))}@units.example>",
-                   attachments=attachments, name_style=style)
+def message(
+    sender: str, subject: str, attachments: list[Attachment], sent: datetime = DAY, body: str = "见附件。", style: str = "rfc2231"
+) -> bytes:
+    return compose(
+        sender=("填报员", sender),
+        to="kx@example.cn",
+        subject=subject,
+        body=body,
+        sent=sent,
+        message_id=f"<{abs(hash((sender, subject, sent, len(attachments))))}@units.example>",
+        attachments=attachments,
+        name_style=style,
+    )
 
 
 def save(folder: Path, name: str, raw: bytes, mtime: datetime | None = None) -> Path:
@@ -56,9 +64,11 @@ def workbooks(ctx, tmp_path: Path) -> dict[str, bytes]:
     fl = changed(clean, "basic", None, unit="涪陵区科协")
     made = tmp_path / "made"
     made.mkdir(exist_ok=True)
-    return {"wz": write(made / "wz.xlsx", ctx.template, clean).read_bytes(),
-            "wz_bad": write(made / "wzb.xlsx", ctx.template, bad).read_bytes(),
-            "fl": write(made / "fl.xlsx", ctx.template, fl).read_bytes()}
+    return {
+        "wz": write(made / "wz.xlsx", ctx.template, clean).read_bytes(),
+        "wz_bad": write(made / "wzb.xlsx", ctx.template, bad).read_bytes(),
+        "fl": write(made / "fl.xlsx", ctx.template, fl).read_bytes(),
+    }
 
 
 def ledger(city: Path) -> list[dict]:
@@ -74,8 +84,11 @@ def drafts_agree_with_store(drafts: list, store_path: Path) -> None:
         msg = email.message_from_bytes(draft.raw, policy=policy.default)
         body = msg.get_body(("plain",)).get_content()
         attached = [p for p in msg.iter_attachments() if p.get_filename()]
-        subs = db.execute("SELECT s.* FROM inputs i JOIN submissions s ON s.id = i.submission_id WHERE s.unit = ? "
-                          "ORDER BY (i.status = '采用') DESC, i.received DESC", (draft.unit,)).fetchall()
+        subs = db.execute(
+            "SELECT s.* FROM inputs i JOIN submissions s ON s.id = i.submission_id WHERE s.unit = ? "
+            "ORDER BY (i.status = '采用') DESC, i.received DESC",
+            (draft.unit,),
+        ).fetchall()
         if subs:
             findings = json.loads(subs[0]["findings"])
             errors = sum(1 for f in findings if f["severity"] == "错误")
@@ -106,8 +119,11 @@ def test_replies_are_right_from_any_folder_and_for_zipped_workbooks(tmp_path: Pa
         zf.writestr("万州区科协_11月.xlsx", books["wz_bad"])
     inbox = tmp_path / "inbox"
     save(inbox, "zip.eml", message("wz@units.example", "万州月报", [Attachment("万州.zip", packed.getvalue())]))
-    fl_bad = write(tmp_path / "made" / "flb.xlsx", ctx.template,
-                   changed(changed(clean_filling(), "basic", None, unit="涪陵区科协"), "activities", 1, hours="两小时"))
+    fl_bad = write(
+        tmp_path / "made" / "flb.xlsx",
+        ctx.template,
+        changed(changed(clean_filling(), "basic", None, unit="涪陵区科协"), "activities", 1, hours="两小时"),
+    )
     save(inbox, "2026-11_涪陵区科协.xlsx", fl_bad.read_bytes())  # a file received directly: no sender
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -131,8 +147,11 @@ def test_every_sender_hears_back(tmp_path: Path) -> None:
     save(inbox, "link.eml", message("wz@units.example", "万州 超大附件", [], body=link))
     save(inbox, "empty.eml", message("fl@units.example", "涪陵 忘了附件", []))
     nested = message("wz@units.example", "原邮件", [Attachment("2026-11_万州区科协.xlsx", books["wz_bad"])])
-    save(inbox, "fwd.eml", message("wz@units.example", "转发：万州月报", [Attachment("原邮件.eml", nested)],
-                                   sent=DAY + timedelta(hours=1)))
+    save(
+        inbox,
+        "fwd.eml",
+        message("wz@units.example", "转发：万州月报", [Attachment("原邮件.eml", nested)], sent=DAY + timedelta(hours=1)),
+    )
     run = run_month(ctx, "2026-11", sources=[inbox], fetch=False, output=tmp_path / "c.xlsx")
     by_unit = {d.unit: d for d in run.drafts}
     assert set(by_unit) == {"500101", "500102"}
@@ -190,9 +209,16 @@ def test_over_long_and_duplicate_names_lose_nothing(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     save(inbox, "long.eml", message("wz@units.example", "长名字", [Attachment(f"万州{LONG}.xlsx", books["wz"])]))
     save(inbox, "zip.eml", message("fl@units.example", "压缩包", [Attachment("涪陵.zip", packed.getvalue())]))
-    save(inbox, "same.eml", message("wz@units.example", "同名", [Attachment("月报.xlsx", books["wz"]),
-                                                                 Attachment("月报.xlsx", books["wz_bad"])],
-                                    sent=DAY + timedelta(days=1)))
+    save(
+        inbox,
+        "same.eml",
+        message(
+            "wz@units.example",
+            "同名",
+            [Attachment("月报.xlsx", books["wz"]), Attachment("月报.xlsx", books["wz_bad"])],
+            sent=DAY + timedelta(days=1),
+        ),
+    )
     run_month(ctx, "2026-11", sources=[inbox], fetch=False, output=tmp_path / "c.xlsx")
     rows = ledger(tmp_path / "c.xlsx")
     names = [r["文件"] for r in rows]
@@ -212,10 +238,18 @@ def test_a_date_in_the_future_does_not_win(tmp_path: Path) -> None:
     books = workbooks(ctx, tmp_path)
     inbox = tmp_path / "inbox"
     received = DAY
-    save(inbox, "old.eml", message("wz@units.example", "旧版", [Attachment("旧版.xlsx", books["wz_bad"])],
-                                   sent=datetime(2100, 1, 1, tzinfo=TZ)), mtime=received)
-    save(inbox, "new.eml", message("wz@units.example", "更正", [Attachment("更正.xlsx", books["wz"])],
-                                   sent=DAY + timedelta(days=2)), mtime=DAY + timedelta(days=2, minutes=1))
+    save(
+        inbox,
+        "old.eml",
+        message("wz@units.example", "旧版", [Attachment("旧版.xlsx", books["wz_bad"])], sent=datetime(2100, 1, 1, tzinfo=TZ)),
+        mtime=received,
+    )
+    save(
+        inbox,
+        "new.eml",
+        message("wz@units.example", "更正", [Attachment("更正.xlsx", books["wz"])], sent=DAY + timedelta(days=2)),
+        mtime=DAY + timedelta(days=2, minutes=1),
+    )
     consolidate_month([inbox], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")
     fates = {r["文件"]: r for r in ledger(tmp_path / "c.xlsx")}
     assert fates["更正.xlsx"]["状态"] == C.ADOPTED
@@ -247,8 +281,7 @@ def test_the_office_folder_is_not_taken_in_twice(tmp_path: Path) -> None:
     for made in (tmp_path / "made").iterdir():
         made.unlink()
     (tmp_path / "made" / "上月全市月报.xlsx").write_bytes((tmp_path / "c.xlsx").read_bytes())
-    again = consolidate_month([tmp_path], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db",
-                              force=True)
+    again = consolidate_month([tmp_path], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db", force=True)
     assert again.counts.by_status.get(C.ADOPTED, 0) == 0  # the held attachment is not adopted as a plain file
     reasons = {r["文件"]: r["原因"] for r in ledger(tmp_path / "c.xlsx")}
     assert "归档目录" in reasons["archive/"]
@@ -332,8 +365,10 @@ def _downgrade_to_v1(store_path: Path, folder: Path) -> None:
     db.execute("ALTER TABLE inputs ADD COLUMN path TEXT")
     for row_id, name in db.execute("SELECT id, name FROM inputs").fetchall():
         db.execute("UPDATE inputs SET path = ? WHERE id = ?", (str(folder / name), row_id))
-    db.execute("CREATE TABLE inputs_old AS SELECT id, month, name, source, received, sha256, sender, submission_id, "
-               "status, reason, path FROM inputs")
+    db.execute(
+        "CREATE TABLE inputs_old AS SELECT id, month, name, source, received, sha256, sender, submission_id, "
+        "status, reason, path FROM inputs"
+    )
     db.execute("DROP TABLE inputs")
     db.execute("ALTER TABLE inputs_old RENAME TO inputs")
     db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
@@ -346,8 +381,15 @@ def test_one_run_per_store(tmp_path: Path, monkeypatch) -> None:
     store_path = tmp_path / "s.db"
     said: list[str] = []
     with store_lock(store_path), pytest.raises(Busy, match="另一个 kexie-xl"):
-        consolidate_month([tmp_path / "units.toml"], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=store_path,
-                          on_wait=said.append, lock_wait=0.3)
+        consolidate_month(
+            [tmp_path / "units.toml"],
+            ctx,
+            "2026-11",
+            output=tmp_path / "c.xlsx",
+            store_path=store_path,
+            on_wait=said.append,
+            lock_wait=0.3,
+        )
     assert said and "等待" in said[0]
     assert not store_path.exists() or Store(store_path).fingerprint() == []
 
@@ -365,8 +407,7 @@ def test_a_message_that_cannot_be_read_is_one_line(tmp_path: Path) -> None:
     save(inbox, "broken.msg", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)  # an Outlook header, nothing behind
     save(inbox, "ok.eml", message("wz@units.example", "万州", [Attachment("万州.xlsx", books["wz"])]))
     for _ in range(2):  # and it does not block the next run either
-        result = consolidate_month([inbox], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db",
-                                   force=True)
+        result = consolidate_month([inbox], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db", force=True)
         assert result.counts.by_status == {C.ADOPTED: 1, C.UNIDENTIFIED: 1}
     reasons = {r["文件"]: r["原因"] for r in ledger(tmp_path / "c.xlsx")}
     assert "无法读取邮件文件" in reasons["broken.msg"] or "邮件无法处理" in reasons["broken.msg"]
@@ -377,11 +418,13 @@ def test_raw_utf8_attachment_names_are_not_mojibake() -> None:
 
     for codec in ("utf-8", "gbk"):
         name = "2026-11_万州区科协_月报.xlsx".encode(codec)
-        raw = (b"From: a@units.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
-               b"Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nhi\r\n--B\r\n"
-               b'Content-Type: application/octet-stream; name="' + name + b'"\r\n'
-               b'Content-Disposition: attachment; filename="' + name + b'"\r\n'
-               b"Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--B--\r\n")
+        raw = (
+            b"From: a@units.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nhi\r\n--B\r\n"
+            b'Content-Type: application/octet-stream; name="' + name + b'"\r\n'
+            b'Content-Disposition: attachment; filename="' + name + b'"\r\n'
+            b"Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--B--\r\n"
+        )
         assert [a.name for a in parse_eml(raw).attachments] == ["2026-11_万州区科协_月报.xlsx"], codec
 
 
@@ -419,16 +462,29 @@ def test_cli_batches_survive_a_crashing_file_and_say_why_a_store_is_unusable(tmp
     good = save(tmp_path / "in", "万州区科协_11月.xlsx", books["wz"])
     bad = xfd_workbook(tmp_path / "in" / "坏文件.xlsx")
     runner = CliRunner()
-    res = runner.invoke(cli, ["--config", str(tmp_path / "kexie.toml"), "validate", str(good), str(bad), "--no-mark",
-                              "--format", "json"])
+    res = runner.invoke(
+        cli, ["--config", str(tmp_path / "kexie.toml"), "validate", str(good), str(bad), "--no-mark", "--format", "json"]
+    )
     assert res.exit_code == 2, res.output
     reports = {r["file"]: r for r in json.loads(res.output)}
     assert reports["万州区科协_11月.xlsx"]["readable"] and not reports["坏文件.xlsx"]["readable"]
     assert "异常终止" in reports["坏文件.xlsx"]["findings"][0]["message"]
     (tmp_path / "junk.db").write_bytes(b"not a database at all" * 50)
-    res = runner.invoke(cli, ["consolidate", str(tmp_path / "in"), "--month", "2026-11", "--store",
-                              str(tmp_path / "junk.db"), "-o", str(tmp_path / "c.xlsx"), "--config",
-                              str(tmp_path / "kexie.toml")])
+    res = runner.invoke(
+        cli,
+        [
+            "consolidate",
+            str(tmp_path / "in"),
+            "--month",
+            "2026-11",
+            "--store",
+            str(tmp_path / "junk.db"),
+            "-o",
+            str(tmp_path / "c.xlsx"),
+            "--config",
+            str(tmp_path / "kexie.toml"),
+        ],
+    )
     assert res.exit_code == 2 and res.output.startswith("错误：") and "不是 kexie_xl 汇总库" in res.output
     assert "Traceback" not in res.output
 
@@ -442,7 +498,8 @@ def test_workers_started_as_on_windows_give_the_same_report(demo) -> None:
     ctx = load_context(out / manifest["config"])
     path = out / next(f["path"] for f in manifest["files"] if f["findings"])
     day = datetime(2026, 11, 30).date()
-    ((_job, checked),) = run_isolated(_check_job, [(path, day, None)], limits=Limits(start_method="spawn"),
-                                      initializer=_init_worker, initargs=(ctx,))
+    ((_job, checked),) = run_isolated(
+        _check_job, [(path, day, None)], limits=Limits(start_method="spawn"), initializer=_init_worker, initargs=(ctx,)
+    )
     report, _sub = check_workbook(path, ctx, as_of=day)
     assert checked.report.flatten(("code", "sheet", "cell")) == report.flatten(("code", "sheet", "cell")) != []

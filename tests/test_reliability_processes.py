@@ -36,8 +36,22 @@ def many_workbooks(demo, folder: Path, copies: int) -> Path:
 
 
 def consolidate_cmd(config: Path, folder: Path, output: Path, store: Path) -> list[str]:
-    return [sys.executable, "-m", "kexie_xl", "--config", str(config), "consolidate", str(folder), "--month",
-            "2026-11", "-o", str(output), "--store", str(store), "--force"]
+    return [
+        sys.executable,
+        "-m",
+        "kexie_xl",
+        "--config",
+        str(config),
+        "consolidate",
+        str(folder),
+        "--month",
+        "2026-11",
+        "-o",
+        str(output),
+        "--store",
+        str(store),
+        "--force",
+    ]
 
 
 def tagged(tag: str) -> list[int]:
@@ -67,8 +81,12 @@ def test_a_killed_run_leaves_no_process_and_the_rerun_equals_a_clean_run(demo, t
     assert len(list(folder.iterdir())) >= 200
     tag = f"KEXIE_KILL_TEST={uuid.uuid4().hex}"
     env = {**os.environ, "KEXIE_KILL_TEST": tag.split("=", 1)[1]}
-    run = subprocess.Popen(consolidate_cmd(config, folder, tmp_path / "killed.xlsx", tmp_path / "s.db"), env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(
+        consolidate_cmd(config, folder, tmp_path / "killed.xlsx", tmp_path / "s.db"),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while len(tagged(tag)) < 3 and time.monotonic() < deadline and run.poll() is None:  # the run and 2 workers
         time.sleep(0.05)
@@ -81,11 +99,16 @@ def test_a_killed_run_leaves_no_process_and_the_rerun_equals_a_clean_run(demo, t
         time.sleep(0.1)
     assert tagged(tag) == [], "worker processes outlived the killed run"
 
-    rerun = subprocess.run(consolidate_cmd(config, folder, tmp_path / "killed.xlsx", tmp_path / "s.db"),
-                           capture_output=True, text=True, timeout=600)
+    rerun = subprocess.run(
+        consolidate_cmd(config, folder, tmp_path / "killed.xlsx", tmp_path / "s.db"), capture_output=True, text=True, timeout=600
+    )
     assert rerun.returncode == 0, rerun.stderr
-    clean = subprocess.run(consolidate_cmd(config, folder, tmp_path / "clean.xlsx", tmp_path / "clean.db"),
-                           capture_output=True, text=True, timeout=600)
+    clean = subprocess.run(
+        consolidate_cmd(config, folder, tmp_path / "clean.xlsx", tmp_path / "clean.db"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert clean.returncode == 0, clean.stderr
     assert cells(tmp_path / "killed.xlsx") == cells(tmp_path / "clean.xlsx")
     assert not list(tmp_path.glob(".~kexie-*")) and not list((tmp_path / "archive" / "objects" / "tmp").glob("*"))
@@ -97,8 +120,15 @@ def test_two_runs_on_one_store_at_once(demo, tmp_path: Path) -> None:
     config = out / manifest["config"]
     folder = many_workbooks(demo, tmp_path / "in", 1)
     store = tmp_path / "s.db"
-    runs = [subprocess.Popen(consolidate_cmd(config, folder, tmp_path / f"c{n}.xlsx", store), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for n in (1, 2)]
+    runs = [
+        subprocess.Popen(
+            consolidate_cmd(config, folder, tmp_path / f"c{n}.xlsx", store),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in (1, 2)
+    ]
     results = [(r.wait(timeout=600), r.stderr.read() if r.stderr else "") for r in runs]
     codes = sorted(code for code, _err in results)
     assert codes in ([0, 0], [0, 2]), results
@@ -108,8 +138,9 @@ def test_two_runs_on_one_store_at_once(demo, tmp_path: Path) -> None:
     subprocess.run(consolidate_cmd(config, folder, tmp_path / "alone.xlsx", alone), check=True, capture_output=True)
     kept, fresh = Store(store), Store(alone)
     try:
-        assert [r[1:] for r in kept.db.execute("SELECT * FROM inputs ORDER BY name")] == \
-            [r[1:] for r in fresh.db.execute("SELECT * FROM inputs ORDER BY name")]
+        assert [r[1:] for r in kept.db.execute("SELECT * FROM inputs ORDER BY name")] == [
+            r[1:] for r in fresh.db.execute("SELECT * FROM inputs ORDER BY name")
+        ]
     finally:
         kept.close()
         fresh.close()

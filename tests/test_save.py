@@ -189,8 +189,10 @@ def test_a_file_open_in_excel_is_reported_as_locked(tmp_path: Path, monkeypatch:
 
 def _temp_of_a_dead_process(folder: Path) -> Path:
     """A real temp left behind by a process that died while writing."""
-    code = ("import os, sys; from kexie_xl.write.save import atomic_path\n"
-            "with atomic_path(sys.argv[1]) as tmp:\n    tmp.write_bytes(b'half'); os._exit(0)")
+    code = (
+        "import os, sys; from kexie_xl.write.save import atomic_path\n"
+        "with atomic_path(sys.argv[1]) as tmp:\n    tmp.write_bytes(b'half'); os._exit(0)"
+    )
     subprocess.run([sys.executable, "-c", code, str(folder / "out.xlsx")], check=True)
     (temp,) = (p for p in folder.iterdir() if p.name.startswith(".~kexie-"))
     return temp

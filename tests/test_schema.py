@@ -43,15 +43,34 @@ def test_columns_are_sound(ctx) -> None:
             assert len(_column_help(column, template)) <= MAX_PROMPT, column.label
         if sheet.layout is Layout.TABLE:
             assert sheet.entry_rows >= len(sheet.prefill)
-    assert [s.name for s in template.sheets] == ["填报说明", "基本信息", "注册情况", "服务队", "活动台账", "经验做法",
-                                                 "图片清单", "代码表", "元数据"]
+    assert [s.name for s in template.sheets] == [
+        "填报说明",
+        "基本信息",
+        "注册情况",
+        "服务队",
+        "活动台账",
+        "经验做法",
+        "图片清单",
+        "代码表",
+        "元数据",
+    ]
 
 
 def test_activity_model_accepts_labels_aliases_and_keys(ctx) -> None:
     model = row_model(ctx.template, "activities")
-    good = {"活动编号": "A1", "活动日期": date(2026, 11, 5), "服务队编号": "T01", "活动名称": "科普讲座",
-            "活动类别": "进企业", "开展方式": "线上+线下", "参与志愿者人数": 12.0, "服务时长（小时）": 2.5,
-            "受益人数": 100, "服务对象": "青少年、老年人", "宣讲稿编号": ""}
+    good = {
+        "活动编号": "A1",
+        "活动日期": date(2026, 11, 5),
+        "服务队编号": "T01",
+        "活动名称": "科普讲座",
+        "活动类别": "进企业",
+        "开展方式": "线上+线下",
+        "参与志愿者人数": 12.0,
+        "服务时长（小时）": 2.5,
+        "受益人数": 100,
+        "服务对象": "青少年、老年人",
+        "宣讲稿编号": "",
+    }
     row = model.model_validate(good)
     assert row.kind == "进企业（园区）" and row.delivery == "线上线下结合" and row.volunteers == 12
     assert row.audience == "青少年、老年人" and row.script_no is None
@@ -59,19 +78,32 @@ def test_activity_model_accepts_labels_aliases_and_keys(ctx) -> None:
     assert by_alias.hours == 3
 
 
-@pytest.mark.parametrize(("field", "value", "loc"), [
-    ("活动名称", "", "name"),
-    ("活动类别", "进校区", "kind"),
-    ("服务对象", "青少年、外星人", "audience"),
-    ("参与志愿者人数", -3, "volunteers"),
-    ("参与志愿者人数", 2.5, "volunteers"),
-    ("宣讲稿编号", 61, "script_no"),
-    ("活动日期", "2026.13.5", "date"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "loc"),
+    [
+        ("活动名称", "", "name"),
+        ("活动类别", "进校区", "kind"),
+        ("服务对象", "青少年、外星人", "audience"),
+        ("参与志愿者人数", -3, "volunteers"),
+        ("参与志愿者人数", 2.5, "volunteers"),
+        ("宣讲稿编号", 61, "script_no"),
+        ("活动日期", "2026.13.5", "date"),
+    ],
+)
 def test_activity_model_rejects(ctx, field: str, value: object, loc: str) -> None:
     model = row_model(ctx.template, "activities")
-    row = {"活动编号": "A1", "活动日期": date(2026, 11, 5), "服务队编号": "T01", "活动名称": "讲座", "活动类别": "进社区",
-           "开展方式": "线下", "参与志愿者人数": 3, "服务时长（小时）": 1, "受益人数": 10, field: value}
+    row = {
+        "活动编号": "A1",
+        "活动日期": date(2026, 11, 5),
+        "服务队编号": "T01",
+        "活动名称": "讲座",
+        "活动类别": "进社区",
+        "开展方式": "线下",
+        "参与志愿者人数": 3,
+        "服务时长（小时）": 1,
+        "受益人数": 10,
+        field: value,
+    }
     with pytest.raises(ValidationError) as err:
         model.model_validate(row)
     # pydantic reports the location under the alias the input used: the Chinese header, as the clerk wrote it.

@@ -25,8 +25,7 @@ def fresh(tmp_path_factory: pytest.TempPathFactory, ctx) -> Path:
 
 def test_committed_template_matches_schema_cell_by_cell(fresh: Path) -> None:
     differences = diff(describe(fresh), describe(COMMITTED_TEMPLATE))
-    assert not differences, f"templates/ drifted from the schema; regenerate with `{REGENERATE}`:\n" + "\n".join(
-        differences[:40])
+    assert not differences, f"templates/ drifted from the schema; regenerate with `{REGENERATE}`:\n" + "\n".join(differences[:40])
 
 
 def test_generation_is_byte_stable(fresh: Path, ctx, tmp_path: Path) -> None:
@@ -123,8 +122,7 @@ def test_calamine_reads_sheets_headers_and_code_lists(fresh: Path, ctx) -> None:
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_round_trip_keeps_dropdowns_names_and_formats(fresh: Path, soffice: str, tmp_path: Path,
-                                                                  ctx) -> None:
+def test_libreoffice_round_trip_keeps_dropdowns_names_and_formats(fresh: Path, soffice: str, tmp_path: Path, ctx) -> None:
     converted = convert(soffice, fresh, tmp_path / "lo")
     before, after = describe(fresh), describe(converted)
     assert after["sheets"] == before["sheets"]

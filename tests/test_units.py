@@ -11,10 +11,44 @@ from kexie_xl.errors import ConfigError
 from kexie_xl.schema.units import load_registry
 
 DIVISION_CODES = {
-    "500101", "500102", "500103", "500104", "500105", "500106", "500107", "500108", "500109", "500110", "500111",
-    "500112", "500113", "500114", "500115", "500116", "500117", "500118", "500119", "500120", "500151", "500152",
-    "500153", "500154", "500155", "500156", "500229", "500230", "500231", "500233", "500235", "500236", "500237",
-    "500238", "500240", "500241", "500242", "500243",
+    "500101",
+    "500102",
+    "500103",
+    "500104",
+    "500105",
+    "500106",
+    "500107",
+    "500108",
+    "500109",
+    "500110",
+    "500111",
+    "500112",
+    "500113",
+    "500114",
+    "500115",
+    "500116",
+    "500117",
+    "500118",
+    "500119",
+    "500120",
+    "500151",
+    "500152",
+    "500153",
+    "500154",
+    "500155",
+    "500156",
+    "500229",
+    "500230",
+    "500231",
+    "500233",
+    "500235",
+    "500236",
+    "500237",
+    "500238",
+    "500240",
+    "500241",
+    "500242",
+    "500243",
 }
 
 
@@ -45,11 +79,23 @@ def test_41_units_before_the_change_and_39_after(registry) -> None:
     assert (ljxq_after.name, ljxq_after.type) == ("两江新区科协", "区县科协")
 
 
-@pytest.mark.parametrize(("text", "code"), [
-    ("石柱县", "500240"), ("石柱县科协", "500240"), ("石柱土家族自治县", "500240"), ("石柱土家族自治县科协", "500240"),
-    ("秀山县", "500241"), ("万州区", "500101"), ("万州区科学技术协会", "500101"), ("500101", "500101"),
-    ("  万州区 科协 ", "500101"), ("万盛经开区科协", "WSJK"), ("重庆高新区科协", "CQGX"), ("忠县科协", "500233"),
-])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("石柱县", "500240"),
+        ("石柱县科协", "500240"),
+        ("石柱土家族自治县", "500240"),
+        ("石柱土家族自治县科协", "500240"),
+        ("秀山县", "500241"),
+        ("万州区", "500101"),
+        ("万州区科学技术协会", "500101"),
+        ("500101", "500101"),
+        ("  万州区 科协 ", "500101"),
+        ("万盛经开区科协", "WSJK"),
+        ("重庆高新区科协", "CQGX"),
+        ("忠县科协", "500233"),
+    ],
+)
 def test_lookup_by_name_alias_or_code(registry, text: str, code: str) -> None:
     unit = registry.lookup(text, date(2026, 11, 1))
     assert unit is not None and unit.code == code
@@ -94,13 +140,16 @@ def test_user_file_adds_units_and_replaces_by_code(tmp_path: Path) -> None:
     assert len(reg.active_in_month(2026, 11)) == 40
 
 
-@pytest.mark.parametrize(("body", "words"), [
-    ('[[unit]]\ncode = "X"\nname = "甲"\ntype = "协会"\n', "单位类型「协会」"),
-    ('[[unit]]\ncode = "X"\nname = "甲"\nvalid_to = 2025-01-01\n[[unit]]\ncode = "X"\nname = "乙"\n', "有效期重叠"),
-    ('[[unit]]\ncode = "X"\nname = "甲"\nsuccessor = "NOPE"\n', "继承单位编码「NOPE」"),
-    ('[[unit]]\ncode = "X"\nname = \n', "格式有误"),
-    ('[[unit]]\ncode = "X"\nnmae = "甲"\n', "第 1 个单位有误"),
-])
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ('[[unit]]\ncode = "X"\nname = "甲"\ntype = "协会"\n', "单位类型「协会」"),
+        ('[[unit]]\ncode = "X"\nname = "甲"\nvalid_to = 2025-01-01\n[[unit]]\ncode = "X"\nname = "乙"\n', "有效期重叠"),
+        ('[[unit]]\ncode = "X"\nname = "甲"\nsuccessor = "NOPE"\n', "继承单位编码「NOPE」"),
+        ('[[unit]]\ncode = "X"\nname = \n', "格式有误"),
+        ('[[unit]]\ncode = "X"\nnmae = "甲"\n', "第 1 个单位有误"),
+    ],
+)
 def test_bad_user_file_gives_a_chinese_message(tmp_path: Path, body: str, words: str) -> None:
     user = tmp_path / "units.toml"
     user.write_text(body, encoding="utf-8")

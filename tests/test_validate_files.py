@@ -60,7 +60,8 @@ def _typed(path: Path, ctx) -> dict:
     report, sub = check_workbook(path, ctx, as_of=AS_OF)
     assert report.findings == [], report.flatten(("code", "sheet", "cell", "value"))
     return {key: [r.values for r in sub.rows(key)] for key in ("registration", "teams", "activities")} | {
-        "basic": sub.basic.values}
+        "basic": sub.basic.values
+    }
 
 
 def test_reordered_renamed_spaced_and_extra_columns(clean: Path, ctx, tmp_path: Path) -> None:
@@ -164,8 +165,10 @@ HOSTILE = {
     "not-a-workbook.xlsx": (lambda c, p: (p.write_text("这不是表格", encoding="utf-8"), p)[1], "file.unreadable"),
     "empty.xlsx": (lambda c, p: (p.write_bytes(b""), p)[1], "file.unreadable"),
     "encrypted.xlsx": (_encrypted, "file.encrypted"),
-    "zip-bomb.xlsx": (lambda c, p: _zip(p, {"xl/workbook.xml": b"<workbook/>", "xl/big.xml": b"0" * 3_000_000}),
-                      "file.too-large"),
+    "zip-bomb.xlsx": (
+        lambda c, p: _zip(p, {"xl/workbook.xml": b"<workbook/>", "xl/big.xml": b"0" * 3_000_000}),
+        "file.too-large",
+    ),
     "entity-bomb.xlsx": (_entity_bomb, "file.unsafe"),
     "word-document.xlsx": (lambda c, p: _zip(p, {"word/document.xml": b"<w:document/>"}), "file.unreadable"),
     "truncated.xlsx": (lambda c, p: (p.write_bytes(c.read_bytes()[:3000]), p)[1], "file.unreadable"),
@@ -242,7 +245,8 @@ def test_marking_again_replaces_earlier_marks(demo, tmp_path: Path) -> None:
     assert again == first and first.read_bytes() == once
     # the tool's own sheet and notes never become findings of the next run
     assert validate(first, ctx, as_of=AS_OF).flatten(("code", "cell")) == validate(source, ctx, as_of=AS_OF).flatten(
-        ("code", "cell"))
+        ("code", "cell")
+    )
 
 
 def test_fixed_workbook_loses_its_marks(ctx, tmp_path: Path) -> None:

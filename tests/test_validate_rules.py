@@ -19,12 +19,21 @@ CASES = [
     ("required-form-field", "basic", None, {"reporter": None}, [("cell.required", BASIC, "B4")]),
     ("code-list", "activities", 7, {"kind": "进校区"}, [("cell.code-list", ACTS, "E9")]),
     ("code-list-multi", "activities", 7, {"audience": "青少年、外星人"}, [("cell.code-list", ACTS, "G9")]),
-    ("date-invalid", "activities", None, {"date": "2026.13.5", "activity_id": "A2026-009"},
-     [("cell.date-invalid", ACTS, "B10")]),
-    ("date-future", "activities", None, {"date": date(2026, 11, 25), "activity_id": "A2026-009"},
-     [("cell.date-future", ACTS, "B10")]),
-    ("date-year", "activities", None, {"date": date(2025, 12, 30), "activity_id": "A2026-009"},
-     [("cell.date-year", ACTS, "B10")]),
+    ("date-invalid", "activities", None, {"date": "2026.13.5", "activity_id": "A2026-009"}, [("cell.date-invalid", ACTS, "B10")]),
+    (
+        "date-future",
+        "activities",
+        None,
+        {"date": date(2026, 11, 25), "activity_id": "A2026-009"},
+        [("cell.date-future", ACTS, "B10")],
+    ),
+    (
+        "date-year",
+        "activities",
+        None,
+        {"date": date(2025, 12, 30), "activity_id": "A2026-009"},
+        [("cell.date-year", ACTS, "B10")],
+    ),
     ("not-integer-text", "activities", 7, {"volunteers": "八个"}, [("cell.not-integer", ACTS, "N9")]),
     ("not-integer-fraction", "activities", 7, {"volunteers": 2.5}, [("cell.not-integer", ACTS, "N9")]),
     ("negative-count", "activities", 7, {"volunteers": -3}, [("cell.number-range", ACTS, "N9")]),
@@ -35,27 +44,27 @@ CASES = [
     ("phone-table", "teams", 1, {"phone": "12345"}, [("cell.phone", TEAMS, "H3")]),
     ("email", "basic", None, {"email": "kexie@qq"}, [("cell.email", BASIC, "B6")]),
     ("month", "basic", None, {"report_month": "2026-13"}, [("cell.month", BASIC, "B3")]),
-    ("beneficiaries-outlier", "activities", 7, {"beneficiaries": 50000},
-     [("cell.beneficiaries-outlier", ACTS, "P9")]),
-    ("key-event-mismatch", "activities", 7, {"key_event": "全国科技工作者日"},
-     [("cell.key-event-mismatch", ACTS, "L9")]),
-    ("duplicate-id", "activities", None, {"activity_id": "A2026-001", "name": "另一场"},
-     [("row.duplicate-id", ACTS, "A10")]),
-    ("duplicate-activity", "activities", None, {"activity_id": "A2026-099"},
-     [("row.duplicate-activity", ACTS, "A10")]),
+    ("beneficiaries-outlier", "activities", 7, {"beneficiaries": 50000}, [("cell.beneficiaries-outlier", ACTS, "P9")]),
+    ("key-event-mismatch", "activities", 7, {"key_event": "全国科技工作者日"}, [("cell.key-event-mismatch", ACTS, "L9")]),
+    ("duplicate-id", "activities", None, {"activity_id": "A2026-001", "name": "另一场"}, [("row.duplicate-id", ACTS, "A10")]),
+    ("duplicate-activity", "activities", None, {"activity_id": "A2026-099"}, [("row.duplicate-activity", ACTS, "A10")]),
     ("team-unknown", "activities", 7, {"team_ids": "T02、T99"}, [("ref.team-unknown", ACTS, "C9")]),
     ("parent-unknown", "teams", 0, {"parent_id": "T77"}, [("ref.team-unknown", TEAMS, "D2")]),
     ("team-not-yet-founded", "activities", 4, {"team_ids": "T01-1", "date": date(2026, 8, 12)}, []),
     ("dissolved-without-date", "teams", 2, {"status": "撤销"}, [("cell.required", TEAMS, "M4")]),
-    ("dissolved-before-founded", "teams", 0, {"status": "撤销", "dissolved": date(2019, 1, 1)},
-     [("row.date-order", TEAMS, "M2")]),
+    (
+        "dissolved-before-founded",
+        "teams",
+        0,
+        {"status": "撤销", "dissolved": date(2019, 1, 1)},
+        [("row.date-order", TEAMS, "M2")],
+    ),
     ("experience-ref", "experience", 0, {"activity_ids": "A2026-404"}, [("ref.activity-unknown", EXP, "C2")]),
     ("photo-ref", "photos", 0, {"activity_id": "A2026-404"}, [("ref.activity-unknown", PHOTOS, "B2")]),
     ("new-exceeds-total", "registration", 0, {"new": 500}, [("reg.new-exceeds-total", REG, "D2")]),
     ("negative-total", "registration", 0, {"total": -1, "new": 0}, [("cell.number-range", REG, "C2")]),
     ("registration-blank", "registration", 3, {"total": None}, [("cell.required", REG, "C5")]),
-    ("no-activity-this-month", "activities", 7, {"date": date(2026, 10, 20)},
-     [("report.no-activity", BASIC, "B8")]),
+    ("no-activity-this-month", "activities", 7, {"date": date(2026, 10, 20)}, [("report.no-activity", BASIC, "B8")]),
     ("unit-unknown", "basic", None, {"unit": "火星科协"}, [("report.unit-unknown", BASIC, "B2")]),
     ("unit-ended", "basic", None, {"unit": "江北区科协"}, [("report.unit-unknown", BASIC, "B2")]),
 ]
@@ -73,8 +82,7 @@ def test_clean_workbook_has_no_findings(clean: Path, ctx) -> None:
 
 
 @pytest.mark.parametrize(("case", "sheet", "index", "values", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_each_check(tmp_path: Path, ctx, case: str, sheet: str, index: int | None, values: dict,
-                    expected: list) -> None:
+def test_each_check(tmp_path: Path, ctx, case: str, sheet: str, index: int | None, values: dict, expected: list) -> None:
     path = write(tmp_path / f"{case}.xlsx", ctx.template, changed(clean_filling(), sheet, index, **values))
     report = validate(path, ctx, as_of=AS_OF)
     assert report.flatten(("code", "sheet", "cell")) == expected
@@ -87,8 +95,7 @@ def test_team_inactive_before_founding_and_after_dissolution(tmp_path: Path, ctx
     filling = changed(clean_filling(), "teams", 3, founded=date(2026, 9, 1))  # T01-1 founded after its activity
     filling = changed(filling, "teams", 2, status="撤销", dissolved=date(2026, 10, 1))  # T02 dissolved
     report = validate(write(tmp_path / "t.xlsx", ctx.template, filling), ctx, as_of=AS_OF)
-    assert report.flatten(("code", "cell", "value")) == [
-        ("ref.team-inactive", "C6", "T01-1"), ("ref.team-inactive", "C9", "T02")]
+    assert report.flatten(("code", "cell", "value")) == [("ref.team-inactive", "C6", "T01-1"), ("ref.team-inactive", "C9", "T02")]
     assert "尚未成立" in report.findings[0].message and "已于 2026-10-01 撤销" in report.findings[1].message
 
 

@@ -16,19 +16,21 @@ def _fmt(fmt: str | None) -> str | None:
 def validations(ws: Any) -> list[dict[str, Any]]:
     out = []
     for dv in ws.data_validations.dataValidation:
-        out.append({
-            "sqref": str(dv.sqref),
-            "type": dv.type,
-            "operator": dv.operator,
-            "formula1": dv.formula1,
-            "formula2": dv.formula2,
-            "prompt": dv.prompt,
-            "promptTitle": dv.promptTitle,
-            "showErrorMessage": bool(dv.showErrorMessage),
-            "showInputMessage": bool(dv.showInputMessage),
-            "errorStyle": dv.errorStyle,
-            "error": dv.error,
-        })
+        out.append(
+            {
+                "sqref": str(dv.sqref),
+                "type": dv.type,
+                "operator": dv.operator,
+                "formula1": dv.formula1,
+                "formula2": dv.formula2,
+                "prompt": dv.prompt,
+                "promptTitle": dv.promptTitle,
+                "showErrorMessage": bool(dv.showErrorMessage),
+                "showInputMessage": bool(dv.showInputMessage),
+                "errorStyle": dv.errorStyle,
+                "error": dv.error,
+            }
+        )
     return sorted(out, key=lambda d: d["sqref"])
 
 
@@ -57,8 +59,12 @@ def describe(path: Path) -> dict[str, Any]:
                 if c.value is None and not c.has_style:
                     continue
                 cells[c.coordinate] = (
-                    c.value, c.data_type, _fmt(c.number_format), bool(c.font.b),
-                    c.fill.fgColor.rgb if c.fill.fill_type else None, c.protection.locked,
+                    c.value,
+                    c.data_type,
+                    _fmt(c.number_format),
+                    bool(c.font.b),
+                    c.fill.fgColor.rgb if c.fill.fill_type else None,
+                    c.protection.locked,
                 )
         facts[ws.title] = {
             "state": ws.sheet_state,

@@ -37,8 +37,9 @@ def place(system: str | None = None, home: Path | None = None, appdata: Path | N
         appdata = appdata or Path(os.environ.get("APPDATA", home / "AppData" / "Roaming"))
         return Place(appdata / "Microsoft" / "Excel" / "XLSTART", conf, "INTERPRETER_WIN")
     if system == "darwin":
-        startup = (home / "Library" / "Group Containers" / "UBF8T346G9.Office" / "User Content.localized" /
-                   "Startup.localized" / "Excel")
+        startup = (
+            home / "Library" / "Group Containers" / "UBF8T346G9.Office" / "User Content.localized" / "Startup.localized" / "Excel"
+        )
         return Place(startup, conf, "INTERPRETER_MAC")
     raise KexieError("Excel 加载项只能安装在 Windows 或 macOS 上；Linux 服务器请使用命令行（kexie-xl run 等）。")
 
@@ -56,8 +57,11 @@ def install(addin: Path, where: Place, python: str | None = None) -> list[str]:
     where.conf.parent.mkdir(parents=True, exist_ok=True)
     interpreter = python or sys.executable
     where.conf.write_text(f'"{where.interpreter_key}","{interpreter}"\n', encoding="utf-8")
-    return [f"已安装加载项：{target}", f"已写入 xlwings 设置：{where.conf}（Python：{interpreter}）",
-            "请重新启动 Excel，功能区会出现「科技志愿服务」选项卡。"]
+    return [
+        f"已安装加载项：{target}",
+        f"已写入 xlwings 设置：{where.conf}（Python：{interpreter}）",
+        "请重新启动 Excel，功能区会出现「科技志愿服务」选项卡。",
+    ]
 
 
 def uninstall(where: Place) -> list[str]:
@@ -79,8 +83,13 @@ def diagnose(where: Place, addin_source: Path | None = None) -> list[tuple[bool,
         version = metadata.version("xlwings")
     except metadata.PackageNotFoundError:
         version = ""
-    checks.append((version == PINNED_XLWINGS, f"xlwings {version or '未安装'}（加载项内嵌的 VBA 属于 {PINNED_XLWINGS}，"
-                                              "版本不一致时 RunPython 可能失败：pip install xlwings==" + PINNED_XLWINGS + "）"))
+    checks.append(
+        (
+            version == PINNED_XLWINGS,
+            f"xlwings {version or '未安装'}（加载项内嵌的 VBA 属于 {PINNED_XLWINGS}，"
+            "版本不一致时 RunPython 可能失败：pip install xlwings==" + PINNED_XLWINGS + "）",
+        )
+    )
     installed = where.xlstart / ADDIN_FILE
     hint = "" if installed.is_file() else "（未安装：kexie-xl addin install）"
     checks.append((installed.is_file(), f"加载项：{installed}{hint}"))
@@ -88,16 +97,27 @@ def diagnose(where: Place, addin_source: Path | None = None) -> list[tuple[bool,
     if sys.platform.startswith("win") and installed.is_file() and zone.exists():
         checks.append((False, "加载项被标记为「来自网络」，宏会被 Office 拦截：右键该文件 → 属性 → 勾选「解除锁定」。"))
     interpreter = _configured_interpreter(where)
-    checks.append((bool(interpreter) and Path(interpreter).is_file(),
-                   f"xlwings 设置 {where.conf}：Python = {interpreter or '未设置'}"))
+    checks.append(
+        (bool(interpreter) and Path(interpreter).is_file(), f"xlwings 设置 {where.conf}：Python = {interpreter or '未设置'}")
+    )
     try:
         metadata.version("pandas")
-        checks.append((True, "提示：此 Python 装有 pandas，xlwings 会一并导入，每次点按钮约多 0.4 秒；"
-                             "可为加载项单独建一个不含 pandas 的环境。"))
+        checks.append(
+            (
+                True,
+                "提示：此 Python 装有 pandas，xlwings 会一并导入，每次点按钮约多 0.4 秒；"
+                "可为加载项单独建一个不含 pandas 的环境。",
+            )
+        )
     except metadata.PackageNotFoundError:
         pass
-    checks.append((True, "若点按钮没有反应：检查杀毒软件或组策略是否启用了「阻止 Office 应用程序创建子进程」"
-                         "（ASR 规则 D4F940AB-401B-4EFC-AADC-AD5F3C50688A），需由 IT 为 Excel 添加例外。"))
+    checks.append(
+        (
+            True,
+            "若点按钮没有反应：检查杀毒软件或组策略是否启用了「阻止 Office 应用程序创建子进程」"
+            "（ASR 规则 D4F940AB-401B-4EFC-AADC-AD5F3C50688A），需由 IT 为 Excel 添加例外。",
+        )
+    )
     return checks
 
 

@@ -45,8 +45,9 @@ def _duplicate_activities(table: Table) -> Iterator[Finding]:
             continue
         key = ("、".join(sorted(split_multi(v["team_ids"]))), v["date"], v["name"])
         if key in seen:
-            yield at(record, table, "activity_id", "row.duplicate-activity", value=v.get("activity_id") or "",
-                      other_row=seen[key])
+            yield at(
+                record, table, "activity_id", "row.duplicate-activity", value=v.get("activity_id") or "", other_row=seen[key]
+            )
         else:
             seen[key] = record.row
 
@@ -59,8 +60,7 @@ def _team_rows(table: Table) -> Iterator[Finding]:
             yield at(record, table, "dissolved", "cell.required")
         founded, dissolved = v.get("founded"), v.get("dissolved")
         if isinstance(founded, date) and isinstance(dissolved, date) and dissolved < founded:
-            yield at(record, table, "dissolved", "row.date-order", value=dissolved.isoformat(),
-                      founded=founded.isoformat())
+            yield at(record, table, "dissolved", "row.date-order", value=dissolved.isoformat(), founded=founded.isoformat())
 
 
 def _team_refs(sub: Submission, teams: Table, activities: Table) -> Iterator[Finding]:

@@ -29,8 +29,14 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kexie-xl", message="kexie-xl %(version)s")
-@click.option("--config", "-c", "config", type=click.Path(dir_okay=False), envvar="KEXIE_XL_CONFIG",
-              help="配置文件 kexie.toml（默认：当前目录下的 kexie.toml，没有则用内置默认值）。")
+@click.option(
+    "--config",
+    "-c",
+    "config",
+    type=click.Path(dir_okay=False),
+    envvar="KEXIE_XL_CONFIG",
+    help="配置文件 kexie.toml（默认：当前目录下的 kexie.toml，没有则用内置默认值）。",
+)
 @click.option("--verbose", "-v", is_flag=True, help="出错时显示完整的技术信息（traceback）。")
 @click.pass_context
 def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
@@ -71,9 +77,16 @@ def _config_after_subcommand(command: click.Command) -> None:
         if value is not None and isinstance(ctx.obj, dict):
             ctx.obj["config"] = value
 
-    command.params.append(click.Option(["--config", "-c"], type=click.Path(dir_okay=False), expose_value=False,
-                                       callback=remember, is_eager=True,
-                                       help="配置文件 kexie.toml（也可写在子命令前）。"))
+    command.params.append(
+        click.Option(
+            ["--config", "-c"],
+            type=click.Path(dir_okay=False),
+            expose_value=False,
+            callback=remember,
+            is_eager=True,
+            help="配置文件 kexie.toml（也可写在子命令前）。",
+        )
+    )
 
 
 for _command in cli.commands.values():

@@ -13,10 +13,22 @@ def addin_group() -> None:
 
 
 @addin_group.command("build")
-@click.option("--macros", type=click.Path(file_okay=False, exists=True, path_type=Path), default=Path("macros"),
-              show_default=True, help="VBA 源码和功能区 XML 所在目录。")
-@click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("workbook/kexie_xl.xlam"), show_default=True, help="输出的加载项文件。")
+@click.option(
+    "--macros",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=Path("macros"),
+    show_default=True,
+    help="VBA 源码和功能区 XML 所在目录。",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("workbook/kexie_xl.xlam"),
+    show_default=True,
+    help="输出的加载项文件。",
+)
 def build(macros: Path, out: Path) -> None:
     """由 macros/ 构建加载项 workbook/kexie_xl.xlam（可在 Linux 上构建）。
 
@@ -38,8 +50,14 @@ def _where():  # type: ignore[no-untyped-def]
 
 
 @addin_group.command("install")
-@click.option("--addin", "addin", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("workbook/kexie_xl.xlam"), show_default=True, help="要安装的加载项文件。")
+@click.option(
+    "--addin",
+    "addin",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("workbook/kexie_xl.xlam"),
+    show_default=True,
+    help="要安装的加载项文件。",
+)
 def install_cmd(addin: Path) -> None:
     """为当前用户安装加载项（复制到 Excel 的 XLSTART，并让 xlwings 使用当前的 Python）。
 

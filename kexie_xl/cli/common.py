@@ -27,19 +27,28 @@ def check_month(_ctx: click.Context, _param: click.Parameter, value: str | None)
 
 def evidence_options(command: Callable) -> Callable:
     """--received-at and --received-times: when folder files were received (a file time is no evidence)."""
-    command = click.option("--received-times", "received_times", type=click.Path(dir_okay=False, exists=True,
-                                                                                    path_type=Path),
-                           help="CSV：每行「文件名（或 SHA-256）,接收时间」，为文件夹中的文件提供接收时间依据。")(command)
-    return click.option("--received-at", "received_at", metavar="YYYY-MM-DD[ HH:MM]",
-                        help="文件夹中只有文件修改时间的报表，按这个时间接收（例如从邮箱导出的日期）。")(command)
+    command = click.option(
+        "--received-times",
+        "received_times",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help="CSV：每行「文件名（或 SHA-256）,接收时间」，为文件夹中的文件提供接收时间依据。",
+    )(command)
+    return click.option(
+        "--received-at",
+        "received_at",
+        metavar="YYYY-MM-DD[ HH:MM]",
+        help="文件夹中只有文件修改时间的报表，按这个时间接收（例如从邮箱导出的日期）。",
+    )(command)
 
 
 def evidence(ctx: object, received_at: str | None, received_times: Path | None) -> dict:
     """The keyword arguments of consolidate_month/run_month for the two options above."""
     from ..api import parse_received_at, read_received_times
 
-    return {"received_at": parse_received_at(received_at, ctx) if received_at else None,  # type: ignore[arg-type]
-            "received_times": read_received_times(received_times, ctx) if received_times else None}  # type: ignore[arg-type]
+    return {
+        "received_at": parse_received_at(received_at, ctx) if received_at else None,  # type: ignore[arg-type]
+        "received_times": read_received_times(received_times, ctx) if received_times else None,
+    }  # type: ignore[arg-type]
 
 
 @contextmanager

@@ -13,10 +13,15 @@ DEFAULT_SEED = 2026
 
 
 @click.command()
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-out"),
-              show_default=True, help="输出目录（已有的演示数据会被替换）。")
-@click.option("--month", default=DEFAULT_MONTH, show_default=True, callback=check_month,
-              help="演示的报送月份（YYYY-MM）。")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-out"),
+    show_default=True,
+    help="输出目录（已有的演示数据会被替换）。",
+)
+@click.option("--month", default=DEFAULT_MONTH, show_default=True, callback=check_month, help="演示的报送月份（YYYY-MM）。")
 @click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int, help="随机种子：同一种子生成完全相同的数据。")
 @click.pass_obj
 def demo(obj: dict, out: Path, month: str, seed: int) -> None:

@@ -8,8 +8,9 @@ import click
 
 
 @click.command()
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("docs"),
-              show_default=True, help="输出目录。")
+@click.option(
+    "--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("docs"), show_default=True, help="输出目录。"
+)
 @click.option("--check", is_flag=True, help="只检查文档是否最新（不一致时退出码 1），供 CI 使用。")
 @click.pass_obj
 def docs(obj: dict, out: Path, check: bool) -> None:
@@ -24,8 +25,7 @@ def docs(obj: dict, out: Path, check: bool) -> None:
     from ..write.docs import findings_markdown, template_markdown
 
     ctx = load_context(obj["config"])
-    wanted = {"template.md": template_markdown(ctx.template), "findings.md": findings_markdown(),
-              "cli.md": cli_markdown()}
+    wanted = {"template.md": template_markdown(ctx.template), "findings.md": findings_markdown(), "cli.md": cli_markdown()}
     stale = []
     for name, text in wanted.items():
         path = out / name

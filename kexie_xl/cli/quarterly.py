@@ -13,15 +13,18 @@ import click
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--quarter", help="只看这一个季度，如 2026Q4（默认：当年到统计日期为止的各季度）。")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
-              help="统计截至这一天（默认：每份报表的填报日期）。")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="输出格式。")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="把「季度达标」表和服务队标注写入副本，放到这个目录（原文件不动）。")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="统计截至这一天（默认：每份报表的填报日期）。")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="把「季度达标」表和服务队标注写入副本，放到这个目录（原文件不动）。",
+)
 @click.pass_obj
-def quarterly(obj: dict, files: tuple[Path, ...], quarter: str | None, as_of: datetime | None, fmt: str,
-              out_dir: Path | None) -> None:
+def quarterly(
+    obj: dict, files: tuple[Path, ...], quarter: str | None, as_of: datetime | None, fmt: str, out_dir: Path | None
+) -> None:
     """季度达标：原则上各科技志愿服务支队每季度服务活动不少于 1 次。
 
     状态：达标 / 未达标（季度已结束）/ 待开展（季度未结束，附剩余天数）/ 豁免（尚未成立、季度最后一个月
@@ -61,9 +64,18 @@ def quarterly(obj: dict, files: tuple[Path, ...], quarter: str | None, as_of: da
         marked = None
         if out_dir is not None:
             marked = mark_workbook(path, report, as_of=day, statuses=statuses, out_dir=out_dir, quarterly_only=True)
-        results.append({"file": path.name, "readable": True, "unit": report.unit, "unit_code": report.unit_code,
-                        "month": report.month, "as_of": day.isoformat(), "marked_copy": str(marked) if marked else None,
-                        "teams": [s.to_dict() for s in statuses]})
+        results.append(
+            {
+                "file": path.name,
+                "readable": True,
+                "unit": report.unit,
+                "unit_code": report.unit_code,
+                "month": report.month,
+                "as_of": day.isoformat(),
+                "marked_copy": str(marked) if marked else None,
+                "teams": [s.to_dict() for s in statuses],
+            }
+        )
     if fmt == "json":
         click.echo(json.dumps(results, ensure_ascii=False, indent=2))
     else:
@@ -86,8 +98,10 @@ def _print(results: list[dict]) -> None:
         teams = result["teams"]
         missed = sum(1 for t in teams if t["status"] == "未达标")
         pending = sum(1 for t in teams if t["status"] == "待开展")
-        console.print(f"[bold]{result['file']}[/bold]  {result['unit'] or ''} {result['month'] or ''}  "
-                      f"统计截至 {result['as_of']}  未达标 {missed}  待开展 {pending}")
+        console.print(
+            f"[bold]{result['file']}[/bold]  {result['unit'] or ''} {result['month'] or ''}  "
+            f"统计截至 {result['as_of']}  未达标 {missed}  待开展 {pending}"
+        )
         if not teams:
             console.print("  （没有计入考核的队伍）\n")
             continue

@@ -19,8 +19,18 @@ from .common import check_month, evidence, evidence_options, progress_bar
 @click.option("--force", is_flag=True, help="覆盖已存在且内容不同的全市月报。")
 @evidence_options
 @click.pass_obj
-def run(obj: dict, sources: tuple[Path, ...], month: str, no_fetch: bool, send: bool, output: Path | None,
-        store: Path | None, force: bool, received_at: str | None, received_times: Path | None) -> None:
+def run(
+    obj: dict,
+    sources: tuple[Path, ...],
+    month: str,
+    no_fetch: bool,
+    send: bool,
+    output: Path | None,
+    store: Path | None,
+    force: bool,
+    received_at: str | None,
+    received_times: Path | None,
+) -> None:
     """一条命令完成一个月：收取邮件 → 归档 → 校验 → 汇总 → 反馈。
 
     收件邮箱在配置 [mail.imap] 中设置（只读，不删除、不移动、不标记邮件）；密码用环境变量或系统钥匙串。
@@ -38,7 +48,17 @@ def run(obj: dict, sources: tuple[Path, ...], month: str, no_fetch: bool, send: 
     ctx = load_context(obj["config"])
     times = evidence(ctx, received_at, received_times)
     with progress_bar("读取") as step:
-        result = run_month(ctx, month, sources=list(sources), fetch=not no_fetch, send=send, output=output,
-                           store_path=store, force=force, progress=step,
-                           on_wait=lambda text: click.echo(text, err=True), **times)
+        result = run_month(
+            ctx,
+            month,
+            sources=list(sources),
+            fetch=not no_fetch,
+            send=send,
+            output=output,
+            store_path=store,
+            force=force,
+            progress=step,
+            on_wait=lambda text: click.echo(text, err=True),
+            **times,
+        )
     click.echo(result.summary())

@@ -10,8 +10,15 @@ from ..schema.standard import TEMPLATE_FILENAME
 
 
 @click.command()
-@click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path(TEMPLATE_FILENAME), show_default=True, help="输出文件。")
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path(TEMPLATE_FILENAME),
+    show_default=True,
+    help="输出文件。",
+)
 @click.option("--unit", help="预先填好「填报单位」，如 --unit 万州区科协（也接受别名和单位编码）。")
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件。")
 @click.pass_obj

@@ -15,18 +15,28 @@ from .common import progress_bar
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="标注副本写到这个目录（默认：与原文件同目录，文件名加「（已校验）」）。")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="标注副本写到这个目录（默认：与原文件同目录，文件名加「（已校验）」）。",
+)
 @click.option("--in-place", is_flag=True, help="直接在原文件上标注（先在同目录保存 .bak 备份）。")
 @click.option("--no-mark", is_flag=True, help="只输出结果，不写标注副本。")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="输出格式。")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
-              help="以这一天为「今天」判断日期（默认今天，北京时间）。")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="以这一天为「今天」判断日期（默认今天，北京时间）。")
 @click.option("--show-changes", is_flag=True, help="列出读取时自动规范的写法（如 2026.11.5 → 2026-11-05）。")
 @click.pass_obj
-def validate(obj: dict, files: tuple[Path, ...], out_dir: Path | None, in_place: bool, no_mark: bool, fmt: str,
-             as_of: datetime | None, show_changes: bool) -> None:
+def validate(
+    obj: dict,
+    files: tuple[Path, ...],
+    out_dir: Path | None,
+    in_place: bool,
+    no_mark: bool,
+    fmt: str,
+    as_of: datetime | None,
+    show_changes: bool,
+) -> None:
     """校验填报的月报工作簿，在副本中标出问题（原文件不动）。FILES 可以是工作簿或文件夹（含子文件夹）。
 
     退出码：0 没有错误；1 有「错误」级问题；2 有文件无法读取。
@@ -56,8 +66,10 @@ def validate(obj: dict, files: tuple[Path, ...], out_dir: Path | None, in_place:
             if checked.note:
                 notes[checked.report.file] = checked.note
     if fmt == "json":
-        payload = [{**r.to_dict(), "marked_copy": str(marked[r.file]) if r.file in marked else None,
-                    "mark_note": notes.get(r.file, "")} for r in reports]
+        payload = [
+            {**r.to_dict(), "marked_copy": str(marked[r.file]) if r.file in marked else None, "mark_note": notes.get(r.file, "")}
+            for r in reports
+        ]
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         _print(reports, marked, show_changes, notes)
@@ -86,8 +98,10 @@ def _print(reports: list[Report], marked: dict[str, Path], show_changes: bool, n
                 table.add_row(f.sheet, f.cell, f"[{style}]{f.severity.value}[/{style}]", short_message(f.message), f.fix)
             console.print(table)
         if report.changes:
-            console.print(f"  已自动识别 {len(report.changes)} 处写法（原文件不变）" +
-                          ("：" if show_changes else "；加 --show-changes 查看。"))
+            console.print(
+                f"  已自动识别 {len(report.changes)} 处写法（原文件不变）"
+                + ("：" if show_changes else "；加 --show-changes 查看。")
+            )
             if show_changes:
                 for c in report.changes:
                     console.print(f"    「{c.sheet}」{c.cell} {c.label}：{c.before} → {c.after}")

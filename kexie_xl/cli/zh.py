@@ -83,8 +83,7 @@ def install() -> None:
     import click.termui
     import click.types
 
-    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.termui,
-                   click.types):
+    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.termui, click.types):
         if hasattr(module, "_"):
             module._ = _gettext  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):

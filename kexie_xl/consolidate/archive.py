@@ -19,8 +19,31 @@ import shutil
 from pathlib import Path, PurePosixPath
 
 MARKER = ".kexie-archive"
-KNOWN_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et", ".ett", ".csv", ".zip", ".eml", ".msg",
-                  ".jpg", ".jpeg", ".png", ".gif", ".bmp", ".heic", ".webp", ".doc", ".docx", ".pdf", ".wps", ".txt")
+KNOWN_SUFFIXES = (
+    ".xlsx",
+    ".xlsm",
+    ".xls",
+    ".xlsb",
+    ".ods",
+    ".et",
+    ".ett",
+    ".csv",
+    ".zip",
+    ".eml",
+    ".msg",
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".gif",
+    ".bmp",
+    ".heic",
+    ".webp",
+    ".doc",
+    ".docx",
+    ".pdf",
+    ".wps",
+    ".txt",
+)
 
 
 def suffix_of(name: str) -> str:

@@ -130,8 +130,11 @@ class Collector:
             if not source.exists():
                 raise FileNotFoundError(source)
             if source.is_dir() and (source.resolve() == self.archive.root or is_archive(source)):
-                self._skip(source.name + "/", "文件夹", "kexie_xl 的归档目录，已跳过（其中的邮件和附件由 kexie-xl run "
-                                                       "按邮件处理，含发件人核对）")
+                self._skip(
+                    source.name + "/",
+                    "文件夹",
+                    "kexie_xl 的归档目录，已跳过（其中的邮件和附件由 kexie-xl run 按邮件处理，含发件人核对）",
+                )
             elif self.mail is not None and self.mail.is_mail(source):
                 self.mail.add_source(self, source)
             elif source.is_dir():
@@ -149,8 +152,11 @@ class Collector:
             if path.is_dir():
                 if path.resolve() == self.archive.root or is_archive(path):
                     skipped.append(path)
-                    self._skip(path.name + "/", label, "kexie_xl 的归档目录，已跳过（其中的邮件和附件由 kexie-xl run "
-                                                       "按邮件处理，含发件人核对）")
+                    self._skip(
+                        path.name + "/",
+                        label,
+                        "kexie_xl 的归档目录，已跳过（其中的邮件和附件由 kexie-xl run 按邮件处理，含发件人核对）",
+                    )
                 elif self.mail is not None and self.mail.is_mail(path):
                     skipped.append(path)
                     self.mail.add_source(self, path)
@@ -185,8 +191,9 @@ class Collector:
         else:
             self.add_kept(kept, name, source, received, digest, None)
 
-    def add_kept(self, kept: Path, name: str, source: str, received: Receipt, digest: str, sender: str | None,
-                 note: str = "") -> bool:
+    def add_kept(
+        self, kept: Path, name: str, source: str, received: Receipt, digest: str, sender: str | None, note: str = ""
+    ) -> bool:
         """Sort one archived file into the intake; True if it is a workbook."""
         suffix = PurePosixPath(name).suffix.lower()
         if suffix in WORKBOOK_SUFFIXES:
@@ -198,8 +205,7 @@ class Collector:
             self.intake.other.append(Other(name, source, "不是月报工作簿或图片", sender, received, digest))
         return False
 
-    def add_zip(self, kept: Path, name: str, source: str, received: Receipt | None, sender: str | None,
-                note: str = "") -> int:
+    def add_zip(self, kept: Path, name: str, source: str, received: Receipt | None, sender: str | None, note: str = "") -> int:
         """Take in the members of an archived .zip; returns how many workbooks it held."""
         source = f"{source} 压缩包 {name}" if source.startswith("邮件") else f"压缩包 {name}"
         workbooks = 0
@@ -215,8 +221,9 @@ class Collector:
             self.intake.other.append(Other(name, source, f"压缩包无法打开（{exc}）", sender, received))
         return workbooks
 
-    def _member(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, received: Receipt | None,
-                sender: str | None, note: str) -> int:
+    def _member(
+        self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, received: Receipt | None, sender: str | None, note: str
+    ) -> int:
         name = PurePosixPath(member_name(info).replace("\\", "/")).name or "未命名"
         if name.startswith(("~$", ".~")) or name in ("Thumbs.db", ".DS_Store"):
             return 0
@@ -235,8 +242,7 @@ class Collector:
         return int(self.add_kept(kept, name, source, when, digest, sender, note))
 
 
-def supply_evidence(intake: Intake, received_at: datetime | None = None,
-                    times: dict[str, datetime] | None = None) -> Intake:
+def supply_evidence(intake: Intake, received_at: datetime | None = None, times: dict[str, datetime] | None = None) -> Intake:
     """Give inputs that have only a file time the best evidence there is: the same content mailed in this intake
     (the message's time), a time listed for the file name or sha256 in `times`, or `received_at` for all."""
     mailed = {i.sha256: i.receipt for i in intake.inputs if i.receipt.evidence}

@@ -34,9 +34,15 @@ def unit_from_name(file_name: str, registry: Registry, year: int, month: int) ->
     return best[1] if best else None
 
 
-def decide(inputs: list[sqlite3.Row], submissions: dict[int, sqlite3.Row], month: str, due: set[str],
-           strict: bool, sender_unit: Callable[[str], tuple[str, str] | None] = lambda _s: None,
-           accept_unknown_senders: bool = True) -> list[Decision]:
+def decide(
+    inputs: list[sqlite3.Row],
+    submissions: dict[int, sqlite3.Row],
+    month: str,
+    due: set[str],
+    strict: bool,
+    sender_unit: Callable[[str], tuple[str, str] | None] = lambda _s: None,
+    accept_unknown_senders: bool = True,
+) -> list[Decision]:
     """Decisions for every input of `month` (inputs sorted by received time).
 
     A mailed workbook is also checked against its sender: an address no unit is registered with is 待确认
@@ -50,14 +56,22 @@ def decide(inputs: list[sqlite3.Row], submissions: dict[int, sqlite3.Row], month
         sub = submissions[row["submission_id"]]
         reason = _rejection(sub, month, due, strict)
         if reason is None and row["sender"] and "," in row["sender"]:
-            decisions.append(Decision(row["id"], QUARANTINED, f"发件人一栏有多个地址（{row['sender']}），无法确定是"
-                                                              "哪个单位发送的，请确认后再汇总"))
+            decisions.append(
+                Decision(
+                    row["id"], QUARANTINED, f"发件人一栏有多个地址（{row['sender']}），无法确定是哪个单位发送的，请确认后再汇总"
+                )
+            )
             continue
         if reason is None and row["sender"]:
             owner = sender_unit(row["sender"])
             if owner is None and not accept_unknown_senders:
-                decisions.append(Decision(row["id"], QUARANTINED, f"发件地址 {row['sender']} 未在单位名录登记，请确认后"
-                                                                  "登记该地址（或在配置中允许）再汇总"))
+                decisions.append(
+                    Decision(
+                        row["id"],
+                        QUARANTINED,
+                        f"发件地址 {row['sender']} 未在单位名录登记，请确认后登记该地址（或在配置中允许）再汇总",
+                    )
+                )
                 continue
             if owner is not None and sub["unit"] and owner[0] != sub["unit"]:
                 reason = f"发件地址 {row['sender']} 登记为「{owner[1]}」，但表内填报单位是「{sub['unit_name']}」"

@@ -72,28 +72,36 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
     for unit in units:
         row = adopted.get(unit.code)
         if row is None:  # nothing adopted: 退回 if the unit's own workbook was refused (e.g. --strict), else 未报
-            refused = [r for r in inputs if r["status"] == REJECTED and r["submission_id"] is not None
-                       and subs[r["submission_id"]]["unit"] == unit.code]
+            refused = [
+                r
+                for r in inputs
+                if r["status"] == REJECTED and r["submission_id"] is not None and subs[r["submission_id"]]["unit"] == unit.code
+            ]
             received = refused[0]["received"][:16].replace("T", " ") if refused else ""
             lines.append(UnitLine(unit, REJECTED if refused else MISSING, received, None))
             continue
         sid = row["submission_id"]
         status, decisive = deadline_status(reports[unit.code], deadline, settings.report.trust_file_times)
-        line = UnitLine(unit, status, decisive["received"][:16].replace("T", " "), sid,
-                        received_by=decisive["received_by"] or "")
+        line = UnitLine(unit, status, decisive["received"][:16].replace("T", " "), sid, received_by=decisive["received_by"] or "")
         this_month = [a for a in store.rows("activities", [sid], date_prefix=month) if _in_month(a.get("date"), year, mon)]
-        line.values = _numbers(store, sid, this_month, platforms, statuses, unit.code, ledgers.get(unit.code, []),
-                               as_of)
+        line.values = _numbers(store, sid, this_month, platforms, statuses, unit.code, ledgers.get(unit.code, []), as_of)
         lines.append(line)
         detail += [{**a, "unit": unit.name} for a in sorted(this_month, key=lambda a: (a["date"], a["row"]))]
-    by_month = Counter(f"{d.year}-{d.month:02d}" for acts in ledgers.values() for d, _teams in acts
-                       if d.year == year and d <= as_of)
+    by_month = Counter(
+        f"{d.year}-{d.month:02d}" for acts in ledgers.values() for d, _teams in acts if d.year == year and d <= as_of
+    )
     return CityMonth(
-        month=month, deadline=deadline, as_of=as_of, units=lines, detail=detail,
+        month=month,
+        deadline=deadline,
+        as_of=as_of,
+        units=lines,
+        detail=detail,
         quarterly=[s for s in statuses if s.status in (MISSED, PENDING)],
         experience=_rows_of(store, "experience", adopted, names),
         photos=_rows_of(store, "photos", adopted, names),
-        intake=_intake(subs, inputs), by_month=[(m, by_month.get(m, 0)) for m in months], names=names,
+        intake=_intake(subs, inputs),
+        by_month=[(m, by_month.get(m, 0)) for m in months],
+        names=names,
     )
 
 
@@ -104,6 +112,7 @@ def deadline_status(reports: list[Any], deadline: date, trust_file_times: bool =
     report with evidence on or before the deadline makes the unit 按时 — a later correction does not make it
     late; 逾期 needs evidence for every report; otherwise the time is 未核实 (a file time is no receipt).
     """
+
     def proven(r: Any) -> bool:
         return trust_file_times or (r["received_by"] or "") in EVIDENCE
 
@@ -128,23 +137,41 @@ def _year_ledgers(store: Store, history: dict[str, list[int]], month: str) -> di
     return {unit: list(acts.values()) for unit, acts in out.items()}
 
 
-def _quarterly(store: Store, settings: Settings, adopted: dict[str, Any], ledgers: dict[str, list[tuple[date, str]]],
-               as_of: date, year: int) -> list[QuarterStatus]:
+def _quarterly(
+    store: Store, settings: Settings, adopted: dict[str, Any], ledgers: dict[str, list[tuple[date, str]]], as_of: date, year: int
+) -> list[QuarterStatus]:
     teams, activities = [], []
     for unit, row in adopted.items():
         for t in store.rows("teams", [row["submission_id"]]):
             if not t.get("team_id"):
                 continue
             dissolved = t.get("dissolved") if t.get("status") == "撤销" else None
-            teams.append(TeamRow(t["team_id"], t.get("name") or "", t.get("level") or "", t.get("parent_id"),
-                                 t["founded"] if isinstance(t.get("founded"), date) else None,
-                                 dissolved if isinstance(dissolved, date) else None, unit, t.get("row")))
+            teams.append(
+                TeamRow(
+                    t["team_id"],
+                    t.get("name") or "",
+                    t.get("level") or "",
+                    t.get("parent_id"),
+                    t["founded"] if isinstance(t.get("founded"), date) else None,
+                    dissolved if isinstance(dissolved, date) else None,
+                    unit,
+                    t.get("row"),
+                )
+            )
         activities += [ActivityRow(day, tuple(split_multi(teams)), unit) for day, teams in ledgers.get(unit, [])]
     return quarterly_status(teams, activities, settings.quarterly, as_of, year)
 
 
-def _numbers(store: Store, sid: int, acts: list[dict[str, Any]], platforms: Any, statuses: list[QuarterStatus],
-             unit: str, ledger: list[tuple[date, str]], as_of: date) -> dict[str, float]:
+def _numbers(
+    store: Store,
+    sid: int,
+    acts: list[dict[str, Any]],
+    platforms: Any,
+    statuses: list[QuarterStatus],
+    unit: str,
+    ledger: list[tuple[date, str]],
+    as_of: date,
+) -> dict[str, float]:
     values: dict[str, float] = {}
     registration = store.rows("registration", [sid])
     for i, platform in enumerate(platforms):
@@ -185,11 +212,21 @@ def _intake(subs: dict[int, Any], inputs: list[Any]) -> list[dict[str, Any]]:
     out = []
     for r in inputs:
         sub = subs.get(r["submission_id"])
-        out.append({"file": r["name"], "source": r["source"], "unit": (sub and sub["unit_name"]) or "",
-                    "unit_code": sub and sub["unit"], "month": (sub and sub["month"]) or "",
-                    "received": r["received"][:16].replace("T", " "), "received_by": r["received_by"] or "",
-                    "status": r["status"],
-                    "reason": "；".join(x for x in (r["reason"], r["note"]) if x),
-                    "errors": sub["errors"] if sub else None, "warnings": sub["warnings"] if sub else None,
-                    "sha256": r["sha256"], "findings": json.loads(sub["findings"]) if sub else []})
+        out.append(
+            {
+                "file": r["name"],
+                "source": r["source"],
+                "unit": (sub and sub["unit_name"]) or "",
+                "unit_code": sub and sub["unit"],
+                "month": (sub and sub["month"]) or "",
+                "received": r["received"][:16].replace("T", " "),
+                "received_by": r["received_by"] or "",
+                "status": r["status"],
+                "reason": "；".join(x for x in (r["reason"], r["note"]) if x),
+                "errors": sub["errors"] if sub else None,
+                "warnings": sub["warnings"] if sub else None,
+                "sha256": r["sha256"],
+                "findings": json.loads(sub["findings"]) if sub else [],
+            }
+        )
     return out

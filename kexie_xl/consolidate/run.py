@@ -30,9 +30,16 @@ class RunCounts:
     by_status: dict[str, int] = field(default_factory=dict)
 
 
-def take_in(store: Store, intake: Intake, month: str, units: list[Unit], strict: bool, check_many: CheckMany,
-            sender_unit: Callable[[str], tuple[str, str] | None] = lambda _s: None,
-            accept_unknown: bool = True) -> RunCounts:
+def take_in(
+    store: Store,
+    intake: Intake,
+    month: str,
+    units: list[Unit],
+    strict: bool,
+    check_many: CheckMany,
+    sender_unit: Callable[[str], tuple[str, str] | None] = lambda _s: None,
+    accept_unknown: bool = True,
+) -> RunCounts:
     """Record every input of the month in the store, checking only content not seen before, then decide."""
     counts = RunCounts(received=len(intake.inputs) + len(intake.other))
     new: dict[str, Input] = {}
@@ -45,16 +52,32 @@ def take_in(store: Store, intake: Intake, month: str, units: list[Unit], strict:
             counts.checked += 1
         for item in intake.inputs:
             sid = store.submission_id(item.sha256)
-            store.record_input(month, item.name, item.source, item.received.isoformat(), item.sha256, item.sender, sid,
-                               item.note, item.receipt.by)
+            store.record_input(
+                month,
+                item.name,
+                item.source,
+                item.received.isoformat(),
+                item.sha256,
+                item.sender,
+                sid,
+                item.note,
+                item.receipt.by,
+            )
         for other in intake.other:
             received = other.receipt.at.isoformat() if other.receipt else ""
-            row_id = store.record_input(month, other.name, other.source, received, other.sha256, other.sender, None,
-                                        received_by=other.receipt.by if other.receipt else "")
+            row_id = store.record_input(
+                month,
+                other.name,
+                other.source,
+                received,
+                other.sha256,
+                other.sender,
+                None,
+                received_by=other.receipt.by if other.receipt else "",
+            )
             store.decide(row_id, UNIDENTIFIED, other.reason)
         inputs = store.inputs(month)
-        submissions = {r["submission_id"]: store.submission(r["submission_id"]) for r in inputs
-                       if r["submission_id"] is not None}
+        submissions = {r["submission_id"]: store.submission(r["submission_id"]) for r in inputs if r["submission_id"] is not None}
         for d in decide(inputs, submissions, month, {u.code for u in units}, strict, sender_unit, accept_unknown):
             store.decide(d.input_id, d.status, d.reason)
     for row in store.inputs(month):
@@ -73,10 +96,17 @@ def facts_of(name: str, report: Any, sub: Any, registry: Any, month: str) -> Fac
     elif unit_code:
         found = registry.by_code(unit_code)
         unit_name = found.name if found else unit_name
-    facts = {"unit": unit_code, "unit_name": unit_name, "month": report.month,
-             "report_date": sub.report_date.isoformat() if sub is not None and sub.report_date else None,
-             "template_version": report.template_version, "readable": report.readable, "errors": report.errors,
-             "warnings": report.warnings, "findings": [f.to_dict() for f in report.findings]}
+    facts = {
+        "unit": unit_code,
+        "unit_name": unit_name,
+        "month": report.month,
+        "report_date": sub.report_date.isoformat() if sub is not None and sub.report_date else None,
+        "template_version": report.template_version,
+        "readable": report.readable,
+        "errors": report.errors,
+        "warnings": report.warnings,
+        "findings": [f.to_dict() for f in report.findings],
+    }
     rows: dict[str, list[dict[str, Any]]] = {}
     if sub is not None:
         for table in ROW_TABLES:
@@ -107,8 +137,9 @@ def copy_photos(city: CityMonth, photos: dict[str, Path], output: Path) -> int:
                 shutil.copyfile(source, tmp)
                 os.replace(tmp, target)
         except OSError as exc:
-            raise OutputError(f"图片无法复制到「{target.parent}」（{exc.strerror or exc}）；请检查磁盘空间和写入权限，"
-                              "全市月报未改写。") from None
+            raise OutputError(
+                f"图片无法复制到「{target.parent}」（{exc.strerror or exc}）；请检查磁盘空间和写入权限，全市月报未改写。"
+            ) from None
         photo["link"] = relative.as_posix()
         copied += 1
     return copied

@@ -42,8 +42,7 @@ def _row_tables() -> dict[str, tuple[str, ...]]:
 @lru_cache(maxsize=1)
 def _date_columns() -> frozenset[str]:
     template = build_template(("平台",), ())
-    return frozenset(c.key for s in template.sheets if s.layout is Layout.TABLE for c in s.columns
-                     if c.kind is Kind.DATE)
+    return frozenset(c.key for s in template.sheets if s.layout is Layout.TABLE for c in s.columns if c.kind is Kind.DATE)
 
 
 ROW_TABLES = _row_tables()  # table sheet key → ("row", column keys…), from the schema
@@ -88,8 +87,10 @@ class Store:
         tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         version = self._version(tables)
         if version > SCHEMA_VERSION:
-            raise StoreError(f"汇总库「{self.path}」由更新版本的 kexie_xl 写入（库版本 {version}），本程序只支持到版本 "
-                             f"{SCHEMA_VERSION}；请升级 kexie_xl 后再使用，库中数据保持不变。")
+            raise StoreError(
+                f"汇总库「{self.path}」由更新版本的 kexie_xl 写入（库版本 {version}），本程序只支持到版本 "
+                f"{SCHEMA_VERSION}；请升级 kexie_xl 后再使用，库中数据保持不变。"
+            )
         if 0 < version < SCHEMA_VERSION:
             self._migrate(version, keep_file)
         with self.write():
@@ -106,8 +107,10 @@ class Store:
         if not tables:
             return 0
         if "meta" not in tables:
-            raise StoreError(f"「{self.path}」不是 kexie_xl 汇总库（是别的 SQLite 数据库）；请检查 --store 或配置 "
-                             "[paths] store，不要指向其他程序的数据库。")
+            raise StoreError(
+                f"「{self.path}」不是 kexie_xl 汇总库（是别的 SQLite 数据库）；请检查 --store 或配置 "
+                "[paths] store，不要指向其他程序的数据库。"
+            )
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         try:
             return int(row[0]) if row else 1
@@ -137,13 +140,16 @@ class Store:
         with self.write():
             self.db.execute("ALTER TABLE inputs RENAME TO inputs_v1")
             self.db.execute(next(s for s in _DDL.split(";") if "TABLE IF NOT EXISTS inputs" in s))
-            self.db.execute("INSERT INTO inputs (id, month, name, source, received, sha256, sender, submission_id, "
-                            "status, reason) SELECT id, month, name, source, received, sha256, sender, submission_id, "
-                            "status, reason FROM inputs_v1")
+            self.db.execute(
+                "INSERT INTO inputs (id, month, name, source, received, sha256, sender, submission_id, "
+                "status, reason) SELECT id, month, name, source, received, sha256, sender, submission_id, "
+                "status, reason FROM inputs_v1"
+            )
             self.db.execute("DROP TABLE inputs_v1")
             # what version 1 took a time from: a message's Date (else the server's time), or a file's own time
-            self.db.execute("UPDATE inputs SET received_by = CASE WHEN source LIKE '邮件%' THEN ? ELSE ? END",
-                            (BY_MAIL_DATE, BY_FILE_TIME))
+            self.db.execute(
+                "UPDATE inputs SET received_by = CASE WHEN source LIKE '邮件%' THEN ? ELSE ? END", (BY_MAIL_DATE, BY_FILE_TIME)
+            )
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('migrated_from', ?)", (str(version),))
 
@@ -180,9 +186,19 @@ class Store:
         cur = self.db.execute(
             "INSERT INTO submissions (sha256, unit, unit_name, month, report_date, template_version, readable, "
             "errors, warnings, findings) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (sha256, facts.get("unit"), facts.get("unit_name"), facts.get("month"), facts.get("report_date"),
-             facts.get("template_version"), int(facts["readable"]), facts["errors"], facts["warnings"],
-             json.dumps(facts["findings"], ensure_ascii=False)))
+            (
+                sha256,
+                facts.get("unit"),
+                facts.get("unit_name"),
+                facts.get("month"),
+                facts.get("report_date"),
+                facts.get("template_version"),
+                int(facts["readable"]),
+                facts["errors"],
+                facts["warnings"],
+                json.dumps(facts["findings"], ensure_ascii=False),
+            ),
+        )
         sid = int(cur.lastrowid or 0)
         for table, records in rows.items():
             columns = ROW_TABLES[table]
@@ -217,21 +233,36 @@ class Store:
         found = self.db.execute(
             "SELECT s.unit, coalesce(a.activity_id, 'row' || a.row), a.date, a.team_ids FROM activities a "
             f"JOIN submissions s ON s.id = a.submission_id WHERE a.submission_id IN ({marks}) "
-            "AND a.date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND a.team_ids IS NOT NULL", ids).fetchall()
+            "AND a.date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND a.team_ids IS NOT NULL",
+            ids,
+        ).fetchall()
         return [(u, k, date.fromisoformat(d), t) for u, k, d, t in found]
 
     # Inputs
 
-    def record_input(self, month: str, name: str, source: str, received: str, sha256: str, sender: str | None,
-                     submission_id: int | None, note: str = "", received_by: str = "") -> int:
+    def record_input(
+        self,
+        month: str,
+        name: str,
+        source: str,
+        received: str,
+        sha256: str,
+        sender: str | None,
+        submission_id: int | None,
+        note: str = "",
+        received_by: str = "",
+    ) -> int:
         """One input of the month (the same one again is the same row; its time and evidence are refreshed, so a
         time supplied on a later run — --received-at, a CSV — replaces a file time)."""
-        self.db.execute("INSERT INTO inputs (month, name, source, received, sha256, sender, submission_id, note, "
-                        "received_by) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (month, name, source, sha256) DO UPDATE "
-                        "SET received = excluded.received, received_by = excluded.received_by, note = excluded.note",
-                        (month, name, source, received, sha256, sender, submission_id, note, received_by))
-        row = self.db.execute("SELECT id FROM inputs WHERE month=? AND name=? AND source=? AND sha256=?",
-                              (month, name, source, sha256)).fetchone()
+        self.db.execute(
+            "INSERT INTO inputs (month, name, source, received, sha256, sender, submission_id, note, "
+            "received_by) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (month, name, source, sha256) DO UPDATE "
+            "SET received = excluded.received, received_by = excluded.received_by, note = excluded.note",
+            (month, name, source, received, sha256, sender, submission_id, note, received_by),
+        )
+        row = self.db.execute(
+            "SELECT id FROM inputs WHERE month=? AND name=? AND source=? AND sha256=?", (month, name, source, sha256)
+        ).fetchone()
         return int(row["id"])
 
     def inputs(self, month: str) -> list[sqlite3.Row]:
@@ -244,8 +275,9 @@ class Store:
         """Per month, the adopted submissions (one per unit)."""
         out: dict[str, list[int]] = {}
         for month in months:
-            found = self.db.execute("SELECT DISTINCT submission_id FROM inputs WHERE month = ? AND status = '采用'",
-                                    (month,)).fetchall()
+            found = self.db.execute(
+                "SELECT DISTINCT submission_id FROM inputs WHERE month = ? AND status = '采用'", (month,)
+            ).fetchall()
             out[month] = [r["submission_id"] for r in found]
         return out
 
@@ -258,8 +290,7 @@ class Store:
 
 
 @contextmanager
-def store_lock(store_path: Path, wait: float = LOCK_WAIT_SECONDS,
-               on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+def store_lock(store_path: Path, wait: float = LOCK_WAIT_SECONDS, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
     """One run per store at a time: an OS file lock beside the store, released when the process ends (also
     when it is killed). A second run waits up to `wait` seconds, saying so, then refuses."""
     from filelock import FileLock, Timeout
@@ -275,8 +306,10 @@ def store_lock(store_path: Path, wait: float = LOCK_WAIT_SECONDS,
                 on_wait(f"另一个 kexie-xl 正在使用汇总库「{store_path}」，等待它结束（最多 {wait:.0f} 秒）…")
             lock.acquire(timeout=wait)
     except Timeout:
-        raise Busy(f"另一个 kexie-xl 正在使用汇总库「{store_path}」（可能是另一次汇总或收取邮件），请等它结束后再运行；"
-                   "汇总库没有被改动。") from None
+        raise Busy(
+            f"另一个 kexie-xl 正在使用汇总库「{store_path}」（可能是另一次汇总或收取邮件），请等它结束后再运行；"
+            "汇总库没有被改动。"
+        ) from None
     except OSError as exc:
         raise StoreError(_explain(store_path, exc)) from None
     try:
@@ -311,12 +344,12 @@ def _explain(path: Path, exc: BaseException) -> str:
     if "not a database" in text or "file is encrypted" in text:
         return f"「{path}」不是 kexie_xl 汇总库（不是 SQLite 数据库文件）；请检查 --store 或配置 [paths] store。"
     if "malformed" in text or "corrupt" in text:
-        return (f"汇总库「{path}」已损坏；请用最近的备份替换它（或改用新的汇总库文件，重新汇总各月份），"
-                "原文件保持不变。")
-    if "readonly" in text or "read-only" in text or "permission" in text or "access" in text \
-            or "unable to open" in text:
-        return (f"无法写入汇总库「{path}」：文件或所在文件夹只读、没有权限，或路径不存在；"
-                "请换一个可写的位置（--store 或配置 [paths] store）。")
+        return f"汇总库「{path}」已损坏；请用最近的备份替换它（或改用新的汇总库文件，重新汇总各月份），原文件保持不变。"
+    if "readonly" in text or "read-only" in text or "permission" in text or "access" in text or "unable to open" in text:
+        return (
+            f"无法写入汇总库「{path}」：文件或所在文件夹只读、没有权限，或路径不存在；"
+            "请换一个可写的位置（--store 或配置 [paths] store）。"
+        )
     if "full" in text or "no space" in text:
         return f"磁盘空间不足，汇总库「{path}」没有写入（已回滚，原有数据不变）；请清理磁盘后重试。"
     if "locked" in text or "busy" in text:

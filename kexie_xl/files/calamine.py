@@ -24,12 +24,15 @@ from ..read.grid import Grid, SheetGrid
 # Error values python-calamine knows; any other (#SPILL!, #CALC!, …) fails the sheet, so it is masked before reading.
 KNOWN_ERRORS = (b"#REF!", b"#N/A", b"#VALUE!", b"#DIV/0!", b"#NAME?", b"#NULL!", b"#NUM!")
 _ERROR_CELL = re.compile(  # <c r="F12" t="e"><f>…</f><v>#REF!</v></c>, attributes in any order, prefix allowed
-    rb"""<(?:\w+:)?c\b(?=[^>]*\bt=["']e["'])[^>]*?\br=["']([A-Z]+)(\d+)["'][^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)""", re.S)
+    rb"""<(?:\w+:)?c\b(?=[^>]*\bt=["']e["'])[^>]*?\br=["']([A-Z]+)(\d+)["'][^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)""", re.S
+)
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _UNKNOWN_VALUE = re.compile(rb"(<(?:\w+:)?v>)(#[A-Z_/0-9!?]+)(</(?:\w+:)?v>)")
-_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-       "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
 
 
 class UnreadableWorkbook(Exception):
@@ -81,8 +84,9 @@ def _errors(path: Path, skipped: set[str]) -> dict[str, dict[tuple[int, int], by
                 data = zf.read(part)
                 if b'"e"' not in data and b"'e'" not in data:
                     continue  # the common case: no error cell, no regex
-                cells = {(int(m[2]), _column(m[1])): v[1] for m in _ERROR_CELL.finditer(data)
-                         if (v := _VALUE.search(m[3] or b""))}
+                cells = {
+                    (int(m[2]), _column(m[1])): v[1] for m in _ERROR_CELL.finditer(data) if (v := _VALUE.search(m[3] or b""))
+                }
                 if cells:
                     found[name] = cells
             return found

@@ -59,8 +59,7 @@ def _zip(path: Path, name: str) -> Finding | None:
                 return make("file.too-large", file=name, reason=f"压缩包内有 {len(infos)} 个部件，疑似压缩炸弹")
             total = sum(i.file_size for i in infos)
             if total > MAX_UNZIPPED_BYTES:
-                return make("file.too-large", file=name,
-                            reason=f"解压后有 {total / 1024 / 1024:.0f} MB，疑似压缩炸弹")
+                return make("file.too-large", file=name, reason=f"解压后有 {total / 1024 / 1024:.0f} MB，疑似压缩炸弹")
             for info in infos:
                 if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
                     return make("file.too-large", file=name, reason=f"部件 {info.filename} 压缩比异常，疑似压缩炸弹")
@@ -99,9 +98,12 @@ def _extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Finding | 
             tail = data[-256:]
     if last_row * max(last_col, 1) > MAX_AREA:
         letters = _column_letters(last_col)
-        return make("file.too-large", file=name,
-                    reason=f"工作表的数据区域延伸到 {letters}{last_row}（{last_row:,} 行 × {last_col:,} 列），"
-                           "远超月报所需；请在 Excel/WPS 中按 Ctrl+End 找到最后一个单元格，删除多余的行列后重新保存")
+        return make(
+            "file.too-large",
+            file=name,
+            reason=f"工作表的数据区域延伸到 {letters}{last_row}（{last_row:,} 行 × {last_col:,} 列），"
+            "远超月报所需；请在 Excel/WPS 中按 Ctrl+End 找到最后一个单元格，删除多余的行列后重新保存",
+        )
     return None
 
 

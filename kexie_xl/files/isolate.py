@@ -46,9 +46,14 @@ class Failed(Generic[J]):
     reason: str
 
 
-def run_isolated(func: Callable[[J], R], jobs: Sequence[J], *, limits: Limits = Limits(),
-                 initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
-                 ) -> Iterator[tuple[J, R | Failed[J]]]:
+def run_isolated(
+    func: Callable[[J], R],
+    jobs: Sequence[J],
+    *,
+    limits: Limits = Limits(),
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> Iterator[tuple[J, R | Failed[J]]]:
     """Run `func(job)` for every job in worker processes; yield (job, result or Failed) in input order.
 
     `func` and `initializer` must be module-level functions (they are pickled where processes are spawned).
@@ -67,8 +72,12 @@ def run_isolated(func: Callable[[J], R], jobs: Sequence[J], *, limits: Limits = 
     import multiprocessing
 
     context = multiprocessing.get_context(limits.start_method) if limits.start_method else multiprocessing
-    pool = ProcessPool(max_workers=workers, initializer=_init_worker,
-                       initargs=(os.getpid(), limits.memory_mb, initializer, initargs), context=context)
+    pool = ProcessPool(
+        max_workers=workers,
+        initializer=_init_worker,
+        initargs=(os.getpid(), limits.memory_mb, initializer, initargs),
+        context=context,
+    )
     try:
         pending = deque((job, pool.schedule(func, args=(job,), timeout=limits.seconds)) for job in jobs)
         while pending:
@@ -108,8 +117,7 @@ def _expired(exitcode: int | None, limits: Limits) -> str:
 # Worker side
 
 
-def _init_worker(parent: int, memory_mb: int, initializer: Callable[..., None] | None,
-                 initargs: tuple[Any, ...]) -> None:
+def _init_worker(parent: int, memory_mb: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
     _die_with_parent(parent)
     _limit_memory(memory_mb)
     _quiet_stderr()

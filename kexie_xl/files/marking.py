@@ -26,13 +26,16 @@ from ..schema.types import column_letter
 from ..write.marks import FILL, NOTE_AUTHOR, NOTE_PREFIX, RESTORE, TOOL_SHEETS, CellMark, Restore, ToolSheet, is_ours
 from .package import CT_COMMENTS, CT_VML, CT_WORKSHEET, NS, REL_COMMENTS, REL_VML, REL_WORKSHEET, Package, S, parse
 
-AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
-                "tableParts", "extLst")
+AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst")
 _CELL = re.compile(r"^([A-Z]+)(\d+)$")
-SHAPETYPE = ('<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
-             '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>')
-VML_NS = ('xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
-          'xmlns:x="urn:schemas-microsoft-com:office:excel"')
+SHAPETYPE = (
+    '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
+    '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
+)
+VML_NS = (
+    'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+    'xmlns:x="urn:schemas-microsoft-com:office:excel"'
+)
 
 
 def write_marked(source: Path, target: Path, marks: Sequence[CellMark], tool_sheets: Sequence[ToolSheet]) -> None:
@@ -136,14 +139,12 @@ class _Styles:
     def bold(self) -> int:
         """A cell format with a bold font (for the 校验结果 header)."""
         fonts = self.fonts.findall("s:font", NS)
-        font_id = next((i for i, f in enumerate(fonts) if f.find("s:b", NS) is not None
-                        and len(f) == 1), None)
+        font_id = next((i for i, f in enumerate(fonts) if f.find("s:b", NS) is not None and len(f) == 1), None)
         if font_id is None:
             font = etree.SubElement(self.fonts, f"{{{S}}}font")
             etree.SubElement(font, f"{{{S}}}b")
             font_id = self._count(self.fonts)
-        wanted = {"numFmtId": "0", "fontId": str(font_id), "fillId": "0", "borderId": "0", "xfId": "0",
-                  "applyFont": "1"}
+        wanted = {"numFmtId": "0", "fontId": str(font_id), "fillId": "0", "borderId": "0", "xfId": "0", "applyFont": "1"}
         for i, existing in enumerate(self._xfs()):
             if dict(existing.attrib) == wanted and len(existing) == 0:
                 return i
@@ -380,8 +381,7 @@ def _vml(pkg: Package, part: str, sheet: etree._Element, refs: list[str], ours: 
         sheet.append(node)
     pkg.default_type("vml", CT_VML)
     blocks = ",".join(str(block + k) for k in range(1 + len(refs) // 1000))
-    head = (f'<xml {VML_NS}><o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{blocks}"/></o:shapelayout>'
-            + SHAPETYPE)
+    head = f'<xml {VML_NS}><o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{blocks}"/></o:shapelayout>' + SHAPETYPE
     pkg.put_bytes(vml_part, (head + shapes + "</xml>").encode("utf-8"))
 
 
@@ -402,14 +402,16 @@ def _shape_cell(shape: str) -> str:
 def _shape(ref: str, shape_id: int) -> str:
     row, col = _split(ref)
     anchor = f"{col}, 15, {max(row - 2, 0)}, 10, {col + 3}, 15, {row + 3}, 4"
-    return (f'<v:shape id="_x0000_s{shape_id}" alt="{NOTE_AUTHOR}" type="#_x0000_t202" '
-            'style="position:absolute;margin-left:80pt;margin-top:2pt;width:220pt;height:90pt;z-index:1;'
-            'visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
-            '<v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
-            '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></v:textbox>'
-            '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
-            f"<x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>"
-            f"<x:Row>{row - 1}</x:Row><x:Column>{col - 1}</x:Column></x:ClientData></v:shape>")
+    return (
+        f'<v:shape id="_x0000_s{shape_id}" alt="{NOTE_AUTHOR}" type="#_x0000_t202" '
+        'style="position:absolute;margin-left:80pt;margin-top:2pt;width:220pt;height:90pt;z-index:1;'
+        'visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
+        '<v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
+        '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></v:textbox>'
+        '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+        f"<x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>"
+        f"<x:Row>{row - 1}</x:Row><x:Column>{col - 1}</x:Column></x:ClientData></v:shape>"
+    )
 
 
 # Undo earlier marks
@@ -444,8 +446,7 @@ def _unmark(pkg: Package, cells: _Cells, styles: _Styles) -> None:
 
 
 def _restore_entries(sheet: etree._Element) -> list[str]:
-    return [text for t in sheet.iterfind(".//s:sheetData/s:row/s:c/s:is/s:t", NS)
-            if (text := t.text or "").startswith(RESTORE)]
+    return [text for t in sheet.iterfind(".//s:sheetData/s:row/s:c/s:is/s:t", NS) if (text := t.text or "").startswith(RESTORE)]
 
 
 def _drop_notes(pkg: Package, sheet_part: str) -> None:
@@ -526,33 +527,43 @@ def _add_tool_sheet(pkg: Package, sheet: ToolSheet, restore: list[str], styles: 
     for r, text in enumerate(sheet.lines, start=1):
         rows.append(f'<row r="{r}">{_text_cell(f"A{r}", text, bold if r == 1 else None)}</row>')
     head = len(sheet.lines) + 2
-    rows.append(f'<row r="{head}">' + "".join(
-        _text_cell(f"{column_letter(i + 1)}{head}", label, bold) for i, label in enumerate(sheet.header)) + "</row>")
+    rows.append(
+        f'<row r="{head}">'
+        + "".join(_text_cell(f"{column_letter(i + 1)}{head}", label, bold) for i, label in enumerate(sheet.header))
+        + "</row>"
+    )
     hidden = len(sheet.header) + 1
     for i in range(max(len(sheet.rows), len(restore))):
         r = head + 1 + i
         cells = []
         if i < len(sheet.rows):
-            cells = [_text_cell(f"{column_letter(j + 1)}{r}", value, fills.get((i, j)))
-                     for j, value in enumerate(sheet.rows[i]) if value != ""]
+            cells = [
+                _text_cell(f"{column_letter(j + 1)}{r}", value, fills.get((i, j)))
+                for j, value in enumerate(sheet.rows[i])
+                if value != ""
+            ]
         if i < len(restore):
             cells.append(_text_cell(f"{column_letter(hidden)}{r}", restore[i]))
         rows.append(f'<row r="{r}">{"".join(cells)}</row>')
     links = "".join(
         f'<hyperlink ref="{column_letter(c + 1)}{head + 1 + r}" location="{escape(_quote(target), {chr(34): "&quot;"})}'
-        f'!{cell}" display="{cell}"/>' for r, c, target, cell in sheet.links)
+        f'!{cell}" display="{cell}"/>'
+        for r, c, target, cell in sheet.links
+    )
     cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w}" customWidth="1"/>' for i, w in enumerate(sheet.widths))
     cols += f'<col min="{hidden}" max="{hidden}" width="2" hidden="1" customWidth="1"/>'
     last = head + len(sheet.rows)
-    xml = (f'<worksheet xmlns="{S}" xmlns:r="{NS["r"]}">'
-           f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{head}" topLeftCell="A{head + 1}" '
-           'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
-           f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>'
-           + (f'<autoFilter ref="A{head}:{column_letter(len(sheet.header))}{last}"/>' if sheet.rows else "")
-           + (f"<hyperlinks>{links}</hyperlinks>" if links else "")
-           + '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-           + '<pageSetup orientation="landscape" paperSize="9" fitToWidth="1" fitToHeight="0"/>'
-           + "</worksheet>")
+    xml = (
+        f'<worksheet xmlns="{S}" xmlns:r="{NS["r"]}">'
+        f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{head}" topLeftCell="A{head + 1}" '
+        'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+        f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>'
+        + (f'<autoFilter ref="A{head}:{column_letter(len(sheet.header))}{last}"/>' if sheet.rows else "")
+        + (f"<hyperlinks>{links}</hyperlinks>" if links else "")
+        + '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        + '<pageSetup orientation="landscape" paperSize="9" fitToWidth="1" fitToHeight="0"/>'
+        + "</worksheet>"
+    )
     part = pkg.unused("xl/worksheets/sheet{}.xml")
     pkg.put_xml(part, parse(xml.encode("utf-8")))
     pkg.content_type(part, CT_WORKSHEET)
@@ -579,5 +590,3 @@ def _clean(text: str) -> str:
 
 def _quote(sheet: str) -> str:
     return "'" + sheet.replace("'", "''") + "'"
-
-

@@ -10,8 +10,14 @@ import ssl
 from ..config import MailServer
 from ..errors import ConfigError
 
-DEFAULT_PORTS = {("imap", "ssl"): 993, ("imap", "starttls"): 143, ("imap", "none"): 143,
-                 ("smtp", "ssl"): 465, ("smtp", "starttls"): 587, ("smtp", "none"): 25}
+DEFAULT_PORTS = {
+    ("imap", "ssl"): 993,
+    ("imap", "starttls"): 143,
+    ("imap", "none"): 143,
+    ("smtp", "ssl"): 465,
+    ("smtp", "starttls"): 587,
+    ("smtp", "none"): 25,
+}
 
 
 def password(server: MailServer) -> str:
@@ -32,7 +38,8 @@ def password(server: MailServer) -> str:
             return found
     raise ConfigError(
         f"没有找到邮箱 {server.user} 的密码（授权码）：请设置环境变量 {server.password_env}，"
-        f"或用 `keyring set {server.keyring_service} {server.user}` 存入系统钥匙串。")
+        f"或用 `keyring set {server.keyring_service} {server.user}` 存入系统钥匙串。"
+    )
 
 
 def tls(server: MailServer) -> ssl.SSLContext:
@@ -48,24 +55,26 @@ def open_imap(server: MailServer) -> imaplib.IMAP4:
     """A logged-in IMAP connection (SSL, STARTTLS or plain on loopback)."""
     try:
         if server.security == "ssl":
-            conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(server.host, port(server, "imap"), ssl_context=tls(server),
-                                                    timeout=server.timeout)
+            conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+                server.host, port(server, "imap"), ssl_context=tls(server), timeout=server.timeout
+            )
         else:
             conn = imaplib.IMAP4(server.host, port(server, "imap"), timeout=server.timeout)
             if server.security == "starttls":
                 conn.starttls(tls(server))
         conn.login(server.user, password(server))
     except (OSError, imaplib.IMAP4.error) as exc:
-        raise ConfigError(f"无法登录收件邮箱 {server.user}@{server.host}：{exc}。QQ 邮箱请使用授权码而不是 QQ 密码，"
-                          "并在邮箱设置中开启 IMAP 服务。") from None
+        raise ConfigError(
+            f"无法登录收件邮箱 {server.user}@{server.host}：{exc}。QQ 邮箱请使用授权码而不是 QQ 密码，"
+            "并在邮箱设置中开启 IMAP 服务。"
+        ) from None
     return conn
 
 
 def open_smtp(server: MailServer) -> smtplib.SMTP:
     try:
         if server.security == "ssl":
-            conn: smtplib.SMTP = smtplib.SMTP_SSL(server.host, port(server, "smtp"), timeout=server.timeout,
-                                                  context=tls(server))
+            conn: smtplib.SMTP = smtplib.SMTP_SSL(server.host, port(server, "smtp"), timeout=server.timeout, context=tls(server))
         else:
             conn = smtplib.SMTP(server.host, port(server, "smtp"), timeout=server.timeout)
             if server.security == "starttls":

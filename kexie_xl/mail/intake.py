@@ -108,8 +108,16 @@ class MailIntake:
                 reason = "邮件没有附件"
             intake.other.append(Other(raw_path.name, source, reason, sender, received, digest))
 
-    def _attachments(self, collector: Collector, message: MailMessage, source: str, received: Receipt,
-                     sender: str | None, note: str, depth: int) -> int:
+    def _attachments(
+        self,
+        collector: Collector,
+        message: MailMessage,
+        source: str,
+        received: Receipt,
+        sender: str | None,
+        note: str,
+        depth: int,
+    ) -> int:
         workbooks = 0
         for att in message.attachments:
             suffix = PurePosixPath(att.name.replace("\\", "/")).suffix.lower()
@@ -123,8 +131,17 @@ class MailIntake:
                 workbooks += collector.add_kept(kept, att.name, source, received, digest, sender, note)
         return workbooks
 
-    def _nested(self, collector: Collector, name: str, data: bytes, source: str, received: Receipt,
-                sender: str | None, note: str, depth: int) -> int:
+    def _nested(
+        self,
+        collector: Collector,
+        name: str,
+        data: bytes,
+        source: str,
+        received: Receipt,
+        sender: str | None,
+        note: str,
+        depth: int,
+    ) -> int:
         """A message attached to the message (forwarded as an attachment): its attachments count as sent by
         whoever mailed the outer message, at the outer message's time."""
         collector.archive.put_bytes(data, name)
@@ -152,8 +169,10 @@ class MailIntake:
                 return Receipt(datetime.now(zone), BY_MAIL_FILE), ""
             return Receipt(fallback.at.astimezone(zone), fallback.by), ""
         if fallback is not None and message.sent > fallback.at + CLOCK_SLACK:
-            note = (f"邮件日期 {message.sent.astimezone(zone):%Y-%m-%d %H:%M} 晚于收到时间 "
-                    f"{fallback.at.astimezone(zone):%Y-%m-%d %H:%M}，按收到时间计")
+            note = (
+                f"邮件日期 {message.sent.astimezone(zone):%Y-%m-%d %H:%M} 晚于收到时间 "
+                f"{fallback.at.astimezone(zone):%Y-%m-%d %H:%M}，按收到时间计"
+            )
             return Receipt(fallback.at.astimezone(zone), fallback.by), note
         return Receipt(message.sent.astimezone(zone), BY_MAIL_DATE), ""
 

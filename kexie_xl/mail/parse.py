@@ -21,9 +21,11 @@ from zoneinfo import ZoneInfo
 
 MAX_ATTACHMENT = 60 * 1024 * 1024
 # QQ Mail 超大附件 and 文件中转站 links, and other big-file link services seen in practice.
-LINK = re.compile(r"https?://(?:mail\.qq\.com/cgi-bin/ftnExs_download|wx\.mail\.qq\.com/ftn/download|"
-                  r"[a-z0-9.-]*ftn\.qq\.com|mail\.163\.com/large-attachment|pan\.baidu\.com/s/)[^\s\"'<>]*",
-                  re.IGNORECASE)
+LINK = re.compile(
+    r"https?://(?:mail\.qq\.com/cgi-bin/ftnExs_download|wx\.mail\.qq\.com/ftn/download|"
+    r"[a-z0-9.-]*ftn\.qq\.com|mail\.163\.com/large-attachment|pan\.baidu\.com/s/)[^\s\"'<>]*",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,15 @@ def parse_eml(raw: bytes) -> MailMessage:
             sent = sent.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
     except (TypeError, ValueError):
         sent = None
-    out = MailMessage(raw, address.strip().lower(), name, _text(msg.get("Subject", "")), sent,
-                      str(msg.get("Message-ID", "")).strip(), senders=senders or [address.strip().lower()])
+    out = MailMessage(
+        raw,
+        address.strip().lower(),
+        name,
+        _text(msg.get("Subject", "")),
+        sent,
+        str(msg.get("Message-ID", "")).strip(),
+        senders=senders or [address.strip().lower()],
+    )
     _collect(msg, out)
     out.links = list(dict.fromkeys(out.links))
     return out
@@ -74,8 +83,10 @@ def parse_eml(raw: bytes) -> MailMessage:
 def _collect(part: Message, out: MailMessage) -> None:
     """Attachments and links of a part and everything below it. A message attached as a base64-encoded
     message/rfc822 part (which the parser cannot open) becomes an .eml attachment, read in turn by the intake."""
-    if part.get_content_type() == "message/rfc822" and \
-            str(part.get("Content-Transfer-Encoding", "")).strip().lower() in ("base64", "quoted-printable"):
+    if part.get_content_type() == "message/rfc822" and str(part.get("Content-Transfer-Encoding", "")).strip().lower() in (
+        "base64",
+        "quoted-printable",
+    ):
         data = _encoded_message(part)
         name = attachment_name(part) or "附件邮件.eml"
         out.attachments.append(Attachment(name if name.lower().endswith((".eml", ".msg")) else f"{name}.eml", data))
@@ -169,8 +180,15 @@ def parse_msg(path: Path) -> MailMessage:
                 sent = parsedate_to_datetime(str(header_date))
             except (TypeError, ValueError):
                 sent = None
-        out = MailMessage(path.read_bytes(), address.lower(), name, item.subject or "", sent, item.messageId or "",
-                          senders=[address.lower()] if address else [])
+        out = MailMessage(
+            path.read_bytes(),
+            address.lower(),
+            name,
+            item.subject or "",
+            sent,
+            item.messageId or "",
+            senders=[address.lower()] if address else [],
+        )
         for att in item.attachments:
             data = getattr(att, "data", None)
             filename = getattr(att, "longFilename", None) or getattr(att, "shortFilename", None) or ""

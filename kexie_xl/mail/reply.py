@@ -42,15 +42,25 @@ def safe_address(address: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "@._-" else "_" for ch in address)
 
 
-def feedback_text(unit_name: str, month: str, received: Sequence[Received], findings: Sequence[dict[str, Any]],
-                  settings: Settings, attachment: str = "", deadline: tuple[str, str, str] | None = None) -> str:
+def feedback_text(
+    unit_name: str,
+    month: str,
+    received: Sequence[Received],
+    findings: Sequence[dict[str, Any]],
+    settings: Settings,
+    attachment: str = "",
+    deadline: tuple[str, str, str] | None = None,
+) -> str:
     """The reply's text: what was received and decided, the findings, and — only when a marked workbook is
     attached (`attachment`: its name) — how to read it. Every statement agrees with what is attached."""
     year, mon = month.split("-")
     errors = sum(1 for f in findings if f["severity"] == "错误")
     warnings = len(findings) - errors
-    lines = [f"{unit_name}：", "", f"    {settings.receiver.department}已收到你单位 {year} 年 {int(mon)} 月科技志愿服务月报"
-             "相关邮件/文件："]
+    lines = [
+        f"{unit_name}：",
+        "",
+        f"    {settings.receiver.department}已收到你单位 {year} 年 {int(mon)} 月科技志愿服务月报相关邮件/文件：",
+    ]
     for r in received:
         outcome = r.status + (f"（{r.reason}）" if r.reason else "")
         by = f"（{r.received_by}）" if r.received_by else ""
@@ -67,8 +77,10 @@ def feedback_text(unit_name: str, month: str, received: Sequence[Received], find
             lines.append(f"    {n}. 【{f['severity']}】{f['message']}。{f['fix']}")
     lines.append("")
     if attachment:
-        lines.append(f"    附件《{attachment}》是标注了问题的工作簿：问题单元格已标色（红色为错误、黄色为警告）并加了批注，"
-                     "全部问题见其中的「校验结果」工作表。")
+        lines.append(
+            f"    附件《{attachment}》是标注了问题的工作簿：问题单元格已标色（红色为错误、黄色为警告）并加了批注，"
+            "全部问题见其中的「校验结果」工作表。"
+        )
     elif findings:
         lines.append("    本邮件没有附带标注的工作簿（文件无法读取或不能直接标注），请按上述说明处理。")
     refused = [r for r in received if r.status in ("退回", "无法识别")]
@@ -76,7 +88,8 @@ def feedback_text(unit_name: str, month: str, received: Sequence[Received], find
         lines.append(f"    以上「{refused[0].status}」的文件未计入本月汇总，请按原因处理后重新报送。")
     lines += [
         f"    请修改「错误」后于每月 {settings.report.deadline_day} 日前重新报送；「警告」请核对，情况属实的可在备注中说明。"
-        if findings else f"    请于每月 {settings.report.deadline_day} 日前报送。",
+        if findings
+        else f"    请于每月 {settings.report.deadline_day} 日前报送。",
         "",
         settings.receiver.department,
         f"联系人：{settings.receiver.contact}　电话：{settings.receiver.phone}",
@@ -84,18 +97,36 @@ def feedback_text(unit_name: str, month: str, received: Sequence[Received], find
     return "\n".join(lines)
 
 
-def build_draft(*, unit: str, unit_name: str, to: str, month: str, received: Sequence[Received],
-                findings: Sequence[dict[str, Any]], attachment: Path | None, settings: Settings, sender: str,
-                in_reply_to: str, folder: Path, deadline: tuple[str, str, str] | None = None) -> Draft:
-    body = feedback_text(unit_name, month, received, findings, settings, attachment.name if attachment else "",
-                         deadline)
+def build_draft(
+    *,
+    unit: str,
+    unit_name: str,
+    to: str,
+    month: str,
+    received: Sequence[Received],
+    findings: Sequence[dict[str, Any]],
+    attachment: Path | None,
+    settings: Settings,
+    sender: str,
+    in_reply_to: str,
+    folder: Path,
+    deadline: tuple[str, str, str] | None = None,
+) -> Draft:
+    body = feedback_text(unit_name, month, received, findings, settings, attachment.name if attachment else "", deadline)
     subject = f"{unit_name} {month} 科技志愿服务月报校验结果"
     files = [Attachment(attachment.name, attachment.read_bytes())] if attachment else []
     stamp = datetime.now().astimezone().replace(microsecond=0)
     digest = hashlib.sha256(f"{unit}{month}{body}".encode()).hexdigest()[:16]
-    raw = compose(sender=(settings.receiver.department, sender), to=to, subject=subject, body=body, sent=stamp,
-                  message_id=f"<kexie-{digest}@{sender.split('@')[-1] or 'localhost'}>", attachments=files,
-                  in_reply_to=in_reply_to)
+    raw = compose(
+        sender=(settings.receiver.department, sender),
+        to=to,
+        subject=subject,
+        body=body,
+        sent=stamp,
+        message_id=f"<kexie-{digest}@{sender.split('@')[-1] or 'localhost'}>",
+        attachments=files,
+        in_reply_to=in_reply_to,
+    )
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / fit_bytes(f"{unit}_{unit_name}_{safe_address(to)}_反馈.eml", MAX_NAME_BYTES)
     tmp = path.with_name(f".~kexie-{os.getpid()}-{path.name}")

@@ -50,8 +50,9 @@ def _fill_right(values: list[object]) -> list[str]:
     return out
 
 
-def _match(labels: list[list[str]], lookup: dict[str, Column]) -> tuple[dict[str, int], list[tuple[int, str]],
-                                                                            list[tuple[int, str, Column]]]:
+def _match(
+    labels: list[list[str]], lookup: dict[str, Column]
+) -> tuple[dict[str, int], list[tuple[int, str]], list[tuple[int, str, Column]]]:
     """Map columns given, per grid column, the label candidates in order of preference."""
     columns: dict[str, int] = {}
     extra: list[tuple[int, str]] = []

@@ -28,9 +28,18 @@ from .headers import map_header
 REQUIRED_SHEETS = ("basic", "registration", "teams", "activities")
 
 NORMALISERS: dict[Kind, Callable[[Any, Any], Any]] = {
-    Kind.TEXT: cells.text, Kind.INT: cells.integer, Kind.DECIMAL: cells.decimal, Kind.DATE: cells.day,
-    Kind.MONTH: cells.month, Kind.PHONE: cells.phone, Kind.EMAIL: cells.email, Kind.URL: cells.text,
-    Kind.CODE: cells.code, Kind.CODES: cells.codes, Kind.REFS: cells.refs, Kind.YESNO: cells.yesno,
+    Kind.TEXT: cells.text,
+    Kind.INT: cells.integer,
+    Kind.DECIMAL: cells.decimal,
+    Kind.DATE: cells.day,
+    Kind.MONTH: cells.month,
+    Kind.PHONE: cells.phone,
+    Kind.EMAIL: cells.email,
+    Kind.URL: cells.text,
+    Kind.CODE: cells.code,
+    Kind.CODES: cells.codes,
+    Kind.REFS: cells.refs,
+    Kind.YESNO: cells.yesno,
 }
 # Columns whose text is an identifier: full-width characters and inner spaces are normalised.
 ID_COLUMNS = {"activity_id", "team_id"}
@@ -161,8 +170,15 @@ class _Reader:
             if column.key not in header.columns and column.required:
                 self.findings.append(make("header.missing", sheet=grid.name, label=column.label))
         for index, label in header.extra:
-            self.findings.append(make("header.extra", sheet=grid.name, row=header.rows[-1] if header.rows else 1,
-                                      column=column_letter(index), value=label))
+            self.findings.append(
+                make(
+                    "header.extra",
+                    sheet=grid.name,
+                    row=header.rows[-1] if header.rows else 1,
+                    column=column_letter(index),
+                    value=label,
+                )
+            )
         table = Table(sheet, grid.name)
         cols = {key: column_letter(i) for key, i in header.columns.items()}
         plan = [self._plan(sheet.column(key), index - 1) for key, index in header.columns.items()]
@@ -191,13 +207,21 @@ class _Reader:
         grid = self.grid.find(*self.template.sheet("meta").names)
         if grid is None:
             return {}
-        return {str(r[0]).strip(): cells.text(r[1]) for r in grid.rows if len(r) >= 2 and not is_blank(r[0])
-                and not is_blank(r[1])}
+        return {
+            str(r[0]).strip(): cells.text(r[1]) for r in grid.rows if len(r) >= 2 and not is_blank(r[0]) and not is_blank(r[1])
+        }
 
     # Cells
 
-    def _cell(self, sheet_name: str, record: Record, column: Column, raw: Any,
-              normalise: Callable[[Any, Any], Any] | None = None, extra: Any = None) -> None:
+    def _cell(
+        self,
+        sheet_name: str,
+        record: Record,
+        column: Column,
+        raw: Any,
+        normalise: Callable[[Any, Any], Any] | None = None,
+        extra: Any = None,
+    ) -> None:
         if raw is None or raw == "" or (isinstance(raw, str) and raw.isspace()):
             record.values[column.key] = None
             return
@@ -212,24 +236,34 @@ class _Reader:
             record.values[column.key] = None
             record.bad.add(column.key)
             fields = {"value": show(raw), **problem.fields}
-            self.findings.append(make(problem.code, sheet=sheet_name, row=record.row, column=record.cols[column.key],
-                                      label=column.label, **fields))
+            self.findings.append(
+                make(problem.code, sheet=sheet_name, row=record.row, column=record.cols[column.key], label=column.label, **fields)
+            )
             return
         record.values[column.key] = value
         if type(value) is str and len(value) > cells.EXCEL_CELL_MAX // 2:
             length = cells.excel_length(value)
             if length > cells.EXCEL_CELL_MAX:  # kept whole: the city workbook cuts it, visibly
-                self.findings.append(make("cell.text-too-long", sheet=sheet_name, row=record.row,
-                                          column=record.cols[column.key], label=column.label,
-                                          value=cells.preview(value), length=length))
+                self.findings.append(
+                    make(
+                        "cell.text-too-long",
+                        sheet=sheet_name,
+                        row=record.row,
+                        column=record.cols[column.key],
+                        label=column.label,
+                        value=cells.preview(value),
+                        length=length,
+                    )
+                )
         if value == raw or (column.kind is Kind.DATE and isinstance(raw, date)):
             return  # the common case: nothing was changed
         before, after = show(raw), show(value)
         if before != after:
             self.changes.append(Change(sheet_name, f"{record.cols[column.key]}{record.row}", column.label, before, after))
 
-    def _model(self, sheet: Sheet, sheet_name: str, record: Record, values: dict[str, Any], form: bool = False,
-               model: Any = None) -> None:
+    def _model(
+        self, sheet: Sheet, sheet_name: str, record: Record, values: dict[str, Any], form: bool = False, model: Any = None
+    ) -> None:
         model = model or row_model(self.template, sheet.key, lean=True)
         data = {k: v for k, v in values.items() if k not in record.bad} if record.bad else values
         try:
@@ -245,22 +279,26 @@ class _Reader:
                 record.bad.add(key)
                 self.findings.append(self._model_finding(err, sheet_name, record, column, values.get(key), form))
 
-    def _model_finding(self, err: Any, sheet_name: str, record: Record, column: Column, value: Any,
-                       form: bool) -> Finding:
+    def _model_finding(self, err: Any, sheet_name: str, record: Record, column: Column, value: Any, form: bool) -> Finding:
         address = record.cols[column.key]
         letters = address.rstrip("0123456789")
-        row = int(address[len(letters):]) if form else record.row
+        row = int(address[len(letters) :]) if form else record.row
         kind = err["type"]
         if kind == "missing" or value is None:
             return make("cell.required", sheet=sheet_name, row=row, column=letters, label=column.label)
         if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-            return make("cell.number-range", sheet=sheet_name, row=row, column=letters, label=column.label,
-                        value=show(value), bounds=_bounds(column))
+            return make(
+                "cell.number-range",
+                sheet=sheet_name,
+                row=row,
+                column=letters,
+                label=column.label,
+                value=show(value),
+                bounds=_bounds(column),
+            )
         if kind == "value_error":
-            return make("cell.code-list", sheet=sheet_name, row=row, column=letters, label=column.label,
-                        value=show(value))
-        return make("cell.not-integer", sheet=sheet_name, row=row, column=letters, label=column.label,
-                    value=show(value))
+            return make("cell.code-list", sheet=sheet_name, row=row, column=letters, label=column.label, value=show(value))
+        return make("cell.not-integer", sheet=sheet_name, row=row, column=letters, label=column.label, value=show(value))
 
 
 def _bounds(column: Column) -> str:
@@ -275,8 +313,7 @@ def at(record: Record, table: Table, key: str, code: str, **fields: object) -> F
     """A finding at `key`'s cell of `record`, and mark the cell so later checks do not pile onto it."""
     record.bad.add(key)
     column = table.sheet.column(key)
-    return make(code, sheet=table.name, row=record.row, column=record.cols.get(key, "A"), label=column.label,
-                **fields)
+    return make(code, sheet=table.name, row=record.row, column=record.cols.get(key, "A"), label=column.label, **fields)
 
 
 def read_submission(grid: Grid, template: Template) -> Submission:

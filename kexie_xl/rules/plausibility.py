@@ -31,8 +31,7 @@ def plausible_activities(sub: Submission, ctx: RuleContext) -> Iterator[Finding]
             if day.year != year:
                 yield at(record, table, "date", "cell.date-year", value=day.isoformat(), year=year)
             elif day > limit:
-                yield at(record, table, "date", "cell.date-future", value=day.isoformat(),
-                         report_date=limit.isoformat())
+                yield at(record, table, "date", "cell.date-future", value=day.isoformat(), report_date=limit.isoformat())
         hours = v.get("hours")
         if isinstance(hours, float | int) and "hours" not in record.bad and not 0 < hours <= max_hours:
             yield at(record, table, "hours", "cell.number-range", value=f"{hours:g}", bounds=f"大于 0、不超过 {max_hours:g}")

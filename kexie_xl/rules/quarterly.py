@@ -96,8 +96,14 @@ def check_parameters(rule: QuarterlyRule) -> list[str]:
     return [level for level in rule.levels if level not in TEAM_LEVEL.items]
 
 
-def quarterly_status(teams: Iterable[TeamRow], activities: Iterable[ActivityRow], rule: QuarterlyRule,
-                     as_of: date, year: int | None = None, quarters: Sequence[int] | None = None) -> list[QuarterStatus]:
+def quarterly_status(
+    teams: Iterable[TeamRow],
+    activities: Iterable[ActivityRow],
+    rule: QuarterlyRule,
+    as_of: date,
+    year: int | None = None,
+    quarters: Sequence[int] | None = None,
+) -> list[QuarterStatus]:
     """Every counted team's status in each quarter of `year` that has started by `as_of`."""
     year = year or as_of.year
     roster: dict[tuple[str, str], TeamRow] = {}
@@ -137,14 +143,27 @@ def _descendants(key: tuple[str, str], children: dict[tuple[str, str], list[str]
     return out
 
 
-def _judge(team: TeamRow, quarter: int, year: int, days: list[date], rule: QuarterlyRule,
-           as_of: date) -> QuarterStatus:
+def _judge(team: TeamRow, quarter: int, year: int, days: list[date], rule: QuarterlyRule, as_of: date) -> QuarterStatus:
     start, end = quarter_bounds(year, quarter)
     label = f"{year}Q{quarter}"
 
     def status(kind: str, count: int = 0, left: int | None = None, reason: str = "") -> QuarterStatus:
-        return QuarterStatus(team.unit, team.team_id, team.name, team.level, label, start, end, count,
-                             rule.minimum, kind, left, reason, as_of, team.row)
+        return QuarterStatus(
+            team.unit,
+            team.team_id,
+            team.name,
+            team.level,
+            label,
+            start,
+            end,
+            count,
+            rule.minimum,
+            kind,
+            left,
+            reason,
+            as_of,
+            team.row,
+        )
 
     if team.founded and team.founded > end:
         return status(EXEMPT, reason=f"{label} 时尚未成立（{team.founded.isoformat()} 成立）")
@@ -172,12 +191,23 @@ def submission_rows(sub: Submission, unit: str = "") -> tuple[list[TeamRow], lis
         if not v.get("team_id"):
             continue
         dissolved = v.get("dissolved") if v.get("status") == "撤销" else None
-        teams.append(TeamRow(v["team_id"], v.get("name") or "", v.get("level") or "", v.get("parent_id"),
-                             v.get("founded") if isinstance(v.get("founded"), date) else None,
-                             dissolved if isinstance(dissolved, date) else None, unit, record.row))
-    activities = [ActivityRow(r.values["date"], tuple(split_multi(r.values["team_ids"])), unit)
-                  for r in sub.rows("activities")
-                  if isinstance(r.values.get("date"), date) and r.values.get("team_ids")]
+        teams.append(
+            TeamRow(
+                v["team_id"],
+                v.get("name") or "",
+                v.get("level") or "",
+                v.get("parent_id"),
+                v.get("founded") if isinstance(v.get("founded"), date) else None,
+                dissolved if isinstance(dissolved, date) else None,
+                unit,
+                record.row,
+            )
+        )
+    activities = [
+        ActivityRow(r.values["date"], tuple(split_multi(r.values["team_ids"])), unit)
+        for r in sub.rows("activities")
+        if isinstance(r.values.get("date"), date) and r.values.get("team_ids")
+    ]
     return teams, activities
 
 
@@ -189,8 +219,7 @@ def judgement_day(sub: Submission, as_of: date) -> date:
 def quarterly_rule(sub: Submission, ctx: RuleContext) -> Iterator[Finding]:
     rule = ctx.settings.quarterly
     for level in check_parameters(rule):
-        yield make("config.rule-parameter", value=level, setting="quarterly.levels",
-                   allowed="、".join(TEAM_LEVEL.items))
+        yield make("config.rule-parameter", value=level, setting="quarterly.levels", allowed="、".join(TEAM_LEVEL.items))
     teams_table = sub.tables.get("teams")
     if teams_table is None or sub.month is None:
         return
@@ -202,6 +231,18 @@ def quarterly_rule(sub: Submission, ctx: RuleContext) -> Iterator[Finding]:
         if s.status not in (MISSED, PENDING):
             continue
         code = "rule.quarterly-minimum" if s.status == MISSED else "rule.quarterly-pending"
-        yield make(code, sheet=teams_table.name, row=s.row, column=letter, label=column.label, value=s.team_id,
-                   team=s.team_name, level=s.level, quarter=s.quarter, count=s.count, minimum=s.minimum,
-                   days=s.days_left, severity=severity)
+        yield make(
+            code,
+            sheet=teams_table.name,
+            row=s.row,
+            column=letter,
+            label=column.label,
+            value=s.team_id,
+            team=s.team_name,
+            level=s.level,
+            quarter=s.quarter,
+            count=s.count,
+            minimum=s.minimum,
+            days=s.days_left,
+            severity=severity,
+        )

@@ -26,13 +26,17 @@ def report_level(sub: Submission, ctx: RuleContext) -> Iterator[Finding]:
             yield _basic(sub, "no_activity", "report.no-activity", sheet, month=f"{month[0]}-{month[1]:02d}")
     version = sub.template_version
     if version and version not in sub.template.supported_versions:
-        yield make("file.template-version", sheet=sub.template.sheet("meta").name, value=version,
-                   supported="、".join(sub.template.supported_versions))
+        yield make(
+            "file.template-version",
+            sheet=sub.template.sheet("meta").name,
+            value=version,
+            supported="、".join(sub.template.supported_versions),
+        )
 
 
 def _basic(sub: Submission, key: str, code: str, sheet: str, **fields: object) -> Finding:
     address = sub.basic.cols.get(key, "")
     letters = address.rstrip("0123456789")
-    row = int(address[len(letters):]) if address else None
+    row = int(address[len(letters) :]) if address else None
     label = sub.template.sheet("basic").column(key).label
     return make(code, sheet=sheet, row=row, column=letters, label=label, **fields)

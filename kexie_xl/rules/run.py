@@ -35,8 +35,7 @@ def check_grid(grid: Grid, template: Template, rules: RuleContext, file: str = "
     unit = sub.basic.values.get("unit")
     found = rules.registry.lookup(unit, date(*sub.month, 1)) if unit and sub.month else None
     month = f"{sub.month[0]}-{sub.month[1]:02d}" if sub.month else None
-    report = Report(file, findings, sub.changes, True, unit, found.code if found else sub.unit_code, month,
-                    sub.template_version)
+    report = Report(file, findings, sub.changes, True, unit, found.code if found else sub.unit_code, month, sub.template_version)
     return report, sub
 
 

@@ -59,15 +59,17 @@ class DemoResult:
 
     def summary(self) -> str:
         r = self.roles
-        return "\n".join([
-            f"演示数据已生成：{self.out_dir}（{self.month}，种子 {self.seed}）",
-            f"  应报单位 {self.units} 个；报送文件 {self.files} 份，邮件 {self.messages} 封；预置问题 {self.planted} 处",
-            f"  未报：{r['missing']}；逾期：{'、'.join(r['late'])}；重报：{r['resubmit']}",
-            f"  模板：{self.out_dir / standard.TEMPLATE_FILENAME}",
-            f"  填报表：{self.out_dir / 'workbooks'}    邮件：{self.out_dir / 'mail'}",
-            f"  配置：{self.out_dir / 'config' / 'kexie.toml'}    清单：{self.manifest}",
-            *(f"  {line}" for line in self.steps),
-        ])
+        return "\n".join(
+            [
+                f"演示数据已生成：{self.out_dir}（{self.month}，种子 {self.seed}）",
+                f"  应报单位 {self.units} 个；报送文件 {self.files} 份，邮件 {self.messages} 封；预置问题 {self.planted} 处",
+                f"  未报：{r['missing']}；逾期：{'、'.join(r['late'])}；重报：{r['resubmit']}",
+                f"  模板：{self.out_dir / standard.TEMPLATE_FILENAME}",
+                f"  填报表：{self.out_dir / 'workbooks'}    邮件：{self.out_dir / 'mail'}",
+                f"  配置：{self.out_dir / 'config' / 'kexie.toml'}    清单：{self.manifest}",
+                *(f"  {line}" for line in self.steps),
+            ]
+        )
 
 
 def write_demo(out_dir: Path, ctx: Context, month: str, seed: int, progress: Progress | None = None) -> DemoResult:
@@ -94,8 +96,16 @@ def write_demo(out_dir: Path, ctx: Context, month: str, seed: int, progress: Pro
         if not received:
             continue
         report_date = max(received[0].date() - timedelta(days=rng.randint(0, 1)), date(year, mon, 1))
-        data = UnitGenerator(rng, ctx.settings, unit, year, mon, report_date, roles.team_plans.get(unit.code, {}),
-                             no_activity=unit.code == roles.no_activity).build()
+        data = UnitGenerator(
+            rng,
+            ctx.settings,
+            unit,
+            year,
+            mon,
+            report_date,
+            roles.team_plans.get(unit.code, {}),
+            no_activity=unit.code == roles.no_activity,
+        ).build()
         quarterly += _quarterly_cases(unit, data, year)
         for version, (got, planted, submitted) in enumerate(_versions(data, unit, roles, planter, received), 1):
             entry = _write_submission(out_dir, demo_ctx, unit, submitted, got, version, planted, month, len(files))
@@ -122,15 +132,15 @@ def write_demo(out_dir: Path, ctx: Context, month: str, seed: int, progress: Pro
     }
     (out_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     planted = sum(len(f["findings"]) for f in files)
-    return DemoResult(out_dir, month, seed, len(units), len(files), len(messages), planted,
-                      _roles_names(roles, registry))
+    return DemoResult(out_dir, month, seed, len(units), len(files), len(messages), planted, _roles_names(roles, registry))
 
 
 # Submissions
 
 
-def _versions(data: UnitMonth, unit: Unit, roles: Roles, planter: Planter,
-              received: list[datetime]) -> list[tuple[datetime, list[Planted], UnitMonth]]:
+def _versions(
+    data: UnitMonth, unit: Unit, roles: Roles, planter: Planter, received: list[datetime]
+) -> list[tuple[datetime, list[Planted], UnitMonth]]:
     """(received, planted findings, data) for each file the unit sends."""
     if unit.code == roles.resubmit:
         first = copy.deepcopy(data)
@@ -149,12 +159,22 @@ def _file_name(month: str, unit: Unit, version: int) -> str:
     return f"{month}_{unit.name}_科技志愿服务月报{suffix}.xlsx"
 
 
-def _write_submission(out_dir: Path, ctx: Context, unit: Unit, data: UnitMonth, received: datetime, version: int,
-                      planted: list[Planted], month: str, index: int) -> dict[str, Any]:
+def _write_submission(
+    out_dir: Path,
+    ctx: Context,
+    unit: Unit,
+    data: UnitMonth,
+    received: datetime,
+    version: int,
+    planted: list[Planted],
+    month: str,
+    index: int,
+) -> dict[str, Any]:
     name = _file_name(month, unit, version)
     path = out_dir / "workbooks" / name
-    filling = Filling(basic=data.basic, rows=data.rows(),
-                      meta={standard.META_UNIT_CODE: unit.code, standard.META_UNIT_NAME: unit.name})
+    filling = Filling(
+        basic=data.basic, rows=data.rows(), meta={standard.META_UNIT_CODE: unit.code, standard.META_UNIT_NAME: unit.name}
+    )
     write_template(path, ctx.template, ctx.contact, filling)
     stamp = received.timestamp()
     os.utime(path, (stamp, stamp))
@@ -178,8 +198,17 @@ def _write_submission(out_dir: Path, ctx: Context, unit: Unit, data: UnitMonth, 
     }
 
 
-def _write_message(out_dir: Path, ctx: Context, unit: Unit, entry: dict[str, Any], data: UnitMonth,
-                   received: datetime, index: int, seed: int, month: str) -> dict[str, Any]:
+def _write_message(
+    out_dir: Path,
+    ctx: Context,
+    unit: Unit,
+    entry: dict[str, Any],
+    data: UnitMonth,
+    received: datetime,
+    index: int,
+    seed: int,
+    month: str,
+) -> dict[str, Any]:
     style = "qq" if index % 3 == 0 else "rfc2231"
     workbook = out_dir / entry["path"]
     attachments = [Attachment(workbook.name, workbook.read_bytes())]
@@ -189,16 +218,32 @@ def _write_message(out_dir: Path, ctx: Context, unit: Unit, entry: dict[str, Any
     subject = f"{unit.name}{year}年{mon}月科技志愿服务工作情况报送"
     if entry["version"] > 1:
         subject = "【更正】" + subject
-    body = (f"{ctx.settings.receiver.department}：\n\n    附件为{unit.name}{year}年{mon}月科技志愿服务工作情况，"
-            f"含月报表 1 份、活动图片 {len(data.photos)} 张，请查收。\n\n{unit.name}\n{data.basic['reporter']}")
-    raw = compose(sender=(unit.name, sender), to=ctx.settings.receiver.mailbox, subject=subject, body=body,
-                  sent=received, message_id=f"<demo-{seed}-{month}-{entry['id']}@units.example>",
-                  attachments=attachments, name_style=style)
+    body = (
+        f"{ctx.settings.receiver.department}：\n\n    附件为{unit.name}{year}年{mon}月科技志愿服务工作情况，"
+        f"含月报表 1 份、活动图片 {len(data.photos)} 张，请查收。\n\n{unit.name}\n{data.basic['reporter']}"
+    )
+    raw = compose(
+        sender=(unit.name, sender),
+        to=ctx.settings.receiver.mailbox,
+        subject=subject,
+        body=body,
+        sent=received,
+        message_id=f"<demo-{seed}-{month}-{entry['id']}@units.example>",
+        attachments=attachments,
+        name_style=style,
+    )
     path = out_dir / "mail" / f"{index + 1:03d}_{unit.code}.eml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(raw)
-    return {"path": f"mail/{path.name}", "unit": unit.code, "from": sender, "received": received.isoformat(),
-            "file": entry["id"], "attachments": [a.name for a in attachments], "name_encoding": style}
+    return {
+        "path": f"mail/{path.name}",
+        "unit": unit.code,
+        "from": sender,
+        "received": received.isoformat(),
+        "file": entry["id"],
+        "attachments": [a.name for a in attachments],
+        "name_encoding": style,
+    }
 
 
 def _link_versions(files: list[dict[str, Any]]) -> None:
@@ -219,8 +264,16 @@ def _quarterly_cases(unit: Unit, data: UnitMonth, year: int) -> list[dict[str, A
     for team_id, plan in data.team_plans.items():
         for quarter, status in sorted(plan.expected.items()):
             team = next(t for t in data.teams if t["team_id"] == team_id)
-            out.append({"unit": unit.code, "team_id": team_id, "team_name": team["name"],
-                        "quarter": f"{year}Q{quarter}", "expected": status, "reason": plan.reason})
+            out.append(
+                {
+                    "unit": unit.code,
+                    "team_id": team_id,
+                    "team_name": team["name"],
+                    "quarter": f"{year}Q{quarter}",
+                    "expected": status,
+                    "reason": plan.reason,
+                }
+            )
     return out
 
 
@@ -231,14 +284,24 @@ def _unit_entry(unit: Unit, roles: Roles) -> dict[str, Any]:
         status = "逾期"
     else:
         status = "按时"
-    return {"code": unit.code, "name": unit.name, "type": unit.type, "expected_status": status,
-            "sender": unit.senders[0] if unit.senders else None}
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "type": unit.type,
+        "expected_status": status,
+        "sender": unit.senders[0] if unit.senders else None,
+    }
 
 
 def _roles_dict(roles: Roles, registry: Registry) -> dict[str, Any]:
-    return {"missing": roles.missing, "late": roles.late, "resubmit": roles.resubmit,
-            "deadline_exact": roles.deadline_exact, "no_activity": roles.no_activity,
-            "errors": {code: list(kinds) for code, kinds in roles.errors.items()}}
+    return {
+        "missing": roles.missing,
+        "late": roles.late,
+        "resubmit": roles.resubmit,
+        "deadline_exact": roles.deadline_exact,
+        "no_activity": roles.no_activity,
+        "errors": {code: list(kinds) for code, kinds in roles.errors.items()},
+    }
 
 
 def _roles_names(roles: Roles, registry: Registry) -> dict[str, Any]:

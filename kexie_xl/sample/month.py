@@ -78,8 +78,17 @@ class UnitMonth:
 class UnitGenerator:
     """Builds one UnitMonth; `plans` maps a 支队's position (1-based) to its planted behaviour."""
 
-    def __init__(self, rng: random.Random, settings: Settings, unit: Unit, year: int, month: int,
-                 report_date: date, plans: dict[int, TeamPlan], no_activity: bool = False):
+    def __init__(
+        self,
+        rng: random.Random,
+        settings: Settings,
+        unit: Unit,
+        year: int,
+        month: int,
+        report_date: date,
+        plans: dict[int, TeamPlan],
+        no_activity: bool = False,
+    ):
         self.rng, self.settings, self.unit = rng, settings, unit
         self.year, self.month, self.report_date = year, month, report_date
         self.plans, self.no_activity = plans, no_activity
@@ -93,9 +102,17 @@ class UnitGenerator:
         month_rows = [a for a in activities if a["date"] >= date(self.year, self.month, 1)]
         photos = self._photos(month_rows)
         return UnitMonth(
-            unit=self.unit, year=self.year, month=self.month, report_date=self.report_date,
-            basic=self._basic(), registration=self._registration(), teams=teams, activities=activities,
-            experience=self._experience(month_rows), photos=photos, team_plans=plans_by_id,
+            unit=self.unit,
+            year=self.year,
+            month=self.month,
+            report_date=self.report_date,
+            basic=self._basic(),
+            registration=self._registration(),
+            teams=teams,
+            activities=activities,
+            experience=self._experience(month_rows),
+            photos=photos,
+            team_plans=plans_by_id,
         )
 
     # Sheets
@@ -132,8 +149,7 @@ class UnitGenerator:
             field_name = people.FIELDS_BY_KIND[kind]
             plan = self.plans.get(i, TeamPlan())
             tid = f"T{i:02d}"
-            team = self._team(tid, f"{self.region}{field_name.split('/')[0]}科技志愿服务支队", "支队", "T00",
-                              field_name, plan)
+            team = self._team(tid, f"{self.region}{field_name.split('/')[0]}科技志愿服务支队", "支队", "T00", field_name, plan)
             team["_kind"] = kind
             teams.append(team)
             plans[tid] = plan
@@ -144,18 +160,27 @@ class UnitGenerator:
                 teams.append(child)
         return teams, plans
 
-    def _team(self, tid: str, name: str, level: str, parent: str | None, field_name: str,
-              plan: TeamPlan | None = None) -> dict[str, Any]:
+    def _team(
+        self, tid: str, name: str, level: str, parent: str | None, field_name: str, plan: TeamPlan | None = None
+    ) -> dict[str, Any]:
         rng = self.rng
-        founded = (plan and plan.founded) or date(rng.randint(2018, self.year - 1), rng.randint(1, 12),
-                                                   rng.randint(1, 28))
+        founded = (plan and plan.founded) or date(rng.randint(2018, self.year - 1), rng.randint(1, 12), rng.randint(1, 28))
         dissolved = plan.dissolved if plan else None
         role = rng.choice(["学校校长", "医院院长", "农技站站长", "科技工作者", "科协工作人员"])
         return {
-            "team_id": tid, "name": name, "level": level, "parent_id": parent,
-            "town": rng.choice(people.TOWNS), "leader": people.person(rng), "leader_role": role,
-            "phone": people.mobile(rng), "members": rng.randint(8, 60), "field": field_name,
-            "founded": founded, "status": "撤销" if dissolved else "在册", "dissolved": dissolved,
+            "team_id": tid,
+            "name": name,
+            "level": level,
+            "parent_id": parent,
+            "town": rng.choice(people.TOWNS),
+            "leader": people.person(rng),
+            "leader_role": role,
+            "phone": people.mobile(rng),
+            "members": rng.randint(8, 60),
+            "field": field_name,
+            "founded": founded,
+            "status": "撤销" if dissolved else "在册",
+            "dissolved": dissolved,
             "remark": None,
         }
 
@@ -181,8 +206,9 @@ class UnitGenerator:
                     drafts.append((lo + timedelta(days=rng.randint(0, (hi - lo).days)), team, team["_kind"]))
         if not self.no_activity and not any(d >= month_start for d, _, _ in drafts):
             branch = next(t for t in teams if t["level"] == "支队" and plans[t["team_id"]] == TeamPlan())
-            drafts.append((month_start + timedelta(days=rng.randint(0, (self.cutoff - month_start).days)),
-                           branch, branch["_kind"]))
+            drafts.append(
+                (month_start + timedelta(days=rng.randint(0, (self.cutoff - month_start).days)), branch, branch["_kind"])
+            )
         drafts.sort(key=lambda d: (d[0], d[1]["team_id"]))
         rows, seen = [], set()
         for n, (day, team, kind) in enumerate(drafts, start=1):
@@ -207,15 +233,25 @@ class UnitGenerator:
             name = name + "（第二场）"
         seen.add((team["team_id"], day, name))
         return {
-            "activity_id": f"A{self.year}-{n:03d}", "date": day, "team_ids": team["team_id"], "name": name,
-            "kind": kind, "form": form, "audience": audience, "venue": venue,
+            "activity_id": f"A{self.year}-{n:03d}",
+            "date": day,
+            "team_ids": team["team_id"],
+            "name": name,
+            "kind": kind,
+            "form": form,
+            "audience": audience,
+            "venue": venue,
             "place": f"{rng.choice(people.TOWNS)}·{rng.choice(people.COMMUNITIES)}",
             "delivery": rng.choice(["线下", "线下", "线下", "线上线下结合", "线上"]),
             "mode": rng.choice(["订单式服务", "需求式邀课", "自主开展"]),
             "key_event": self._key_event(day),
             "script_no": rng.randint(1, 60) if rng.random() < 0.3 else None,
-            "volunteers": rng.randint(3, 25), "hours": rng.choice([1, 1.5, 2, 2.5, 3, 4]),
-            "beneficiaries": rng.randint(20, 400), "photos": None, "report_url": None, "remark": None,
+            "volunteers": rng.randint(3, 25),
+            "hours": rng.choice([1, 1.5, 2, 2.5, 3, 4]),
+            "beneficiaries": rng.randint(20, 400),
+            "photos": None,
+            "report_url": None,
+            "remark": None,
         }
 
     def _key_event(self, day: date) -> str | None:
@@ -229,17 +265,18 @@ class UnitGenerator:
             return []
         kinds = [a["kind"] for a in month_rows]
         chosen = self.rng.sample(month_rows, k=min(2, len(month_rows)))
-        return [{
-            "title": self.rng.choice(people.EXPERIENCE_TITLES),
-            "text": people.experience_text(self.rng, self.region, kinds),
-            "activity_ids": "、".join(a["activity_id"] for a in chosen),
-        }]
+        return [
+            {
+                "title": self.rng.choice(people.EXPERIENCE_TITLES),
+                "text": people.experience_text(self.rng, self.region, kinds),
+                "activity_ids": "、".join(a["activity_id"] for a in chosen),
+            }
+        ]
 
     def _photos(self, month_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         photos = []
         for activity in month_rows[: self.rng.randint(1, 3)]:
             file = f"{self.unit.code}-{activity['activity_id']}-1.png"
             activity["photos"] = file
-            photos.append({"file": file, "activity_id": activity["activity_id"],
-                           "caption": f"{activity['name']}活动现场"})
+            photos.append({"file": file, "activity_id": activity["activity_id"], "caption": f"{activity['name']}活动现场"})
         return photos

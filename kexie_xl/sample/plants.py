@@ -51,8 +51,17 @@ class Planter:
         sheet = self.template.sheet(sheet_key)
         letter, row = sheet.address(column_key, index)
         entry = CATALOGUE[code]
-        return Planted(code, entry.severity.value, sheet.name, f"{letter}{row}", row, letter,
-                       sheet.column(column_key).label, "" if value is None else str(value), note)
+        return Planted(
+            code,
+            entry.severity.value,
+            sheet.name,
+            f"{letter}{row}",
+            row,
+            letter,
+            sheet.column(column_key).label,
+            "" if value is None else str(value),
+            note,
+        )
 
     def _clone(self, data: UnitMonth, rename: bool = True, **changes: Any) -> tuple[int, dict[str, Any]]:
         source = self.rng.choice(_clean(data))
@@ -112,8 +121,9 @@ def _duplicate_id(p: Planter, d: UnitMonth) -> Planted:
 
 def _duplicate_activity(p: Planter, d: UnitMonth) -> Planted:
     i, row = p._clone(d, rename=False)
-    return p._record("row.duplicate-activity", "activities", "activity_id", i, row["activity_id"],
-                     "与另一行服务队、日期、名称相同")
+    return p._record(
+        "row.duplicate-activity", "activities", "activity_id", i, row["activity_id"], "与另一行服务队、日期、名称相同"
+    )
 
 
 def _outlier(p: Planter, d: UnitMonth) -> Planted:
@@ -157,8 +167,9 @@ def quarterly_findings(p: Planter, d: UnitMonth) -> list[Planted]:
         index = next(i for i, t in enumerate(d.teams) if t["team_id"] == team_id)
         for quarter, status in sorted(plan.expected.items()):
             if status in codes:
-                out.append(p._record(codes[status], "teams", "team_id", index, team_id,
-                                     f"{d.year}Q{quarter} {status}：{plan.reason}"))
+                out.append(
+                    p._record(codes[status], "teams", "team_id", index, team_id, f"{d.year}Q{quarter} {status}：{plan.reason}")
+                )
     return out
 
 

@@ -61,27 +61,35 @@ def _team_plans(rng: random.Random, candidates: list[str], year: int, month: int
     current = quarter_of(date(year, month, 1))
     plans: dict[str, dict[int, TeamPlan]] = {}
     picks = iter(rng.sample(candidates, k=5))
-    plans[next(picks)] = {2: TeamPlan(skip_quarters={current}, expected={current: "待开展"},
-                                      reason="本季度尚未开展活动")}
-    plans[next(picks)] = {1: TeamPlan(child_only_quarter=current, expected={current: "达标"},
-                                      reason="本季度只有下属分队开展了活动，计入支队")}
+    plans[next(picks)] = {2: TeamPlan(skip_quarters={current}, expected={current: "待开展"}, reason="本季度尚未开展活动")}
+    plans[next(picks)] = {
+        1: TeamPlan(child_only_quarter=current, expected={current: "达标"}, reason="本季度只有下属分队开展了活动，计入支队")
+    }
     if current > 1:
         prev = current - 1
         prev_start, prev_end = quarter_span(year, prev)
-        plans[next(picks)] = {2: TeamPlan(skip_quarters={prev}, expected={prev: "未达标", current: "达标"},
-                                          reason="上季度没有开展活动")}
+        plans[next(picks)] = {
+            2: TeamPlan(skip_quarters={prev}, expected={prev: "未达标", current: "达标"}, reason="上季度没有开展活动")
+        }
         late_found = date(prev_end.year, prev_end.month, 10)
-        plans[next(picks)] = {1: TeamPlan(founded=late_found, skip_quarters={prev},
-                                          expected={prev: "豁免", current: "达标"},
-                                          reason="上季度最后一个月成立，当季豁免")}
+        plans[next(picks)] = {
+            1: TeamPlan(
+                founded=late_found,
+                skip_quarters={prev},
+                expected={prev: "豁免", current: "达标"},
+                reason="上季度最后一个月成立，当季豁免",
+            )
+        }
         dissolved = prev_start + timedelta(days=14)
-        plans[next(picks)] = {2: TeamPlan(dissolved=dissolved, expected={prev: "达标", current: "豁免"},
-                                          reason="上季度已撤销，此后豁免")}
+        plans[next(picks)] = {
+            2: TeamPlan(dissolved=dissolved, expected={prev: "达标", current: "豁免"}, reason="上季度已撤销，此后豁免")
+        }
     return plans
 
 
-def _received(rng: random.Random, roles: Roles, codes: list[str], year: int, month: int, deadline_day: int,
-              tz: ZoneInfo) -> dict[str, list[datetime]]:
+def _received(
+    rng: random.Random, roles: Roles, codes: list[str], year: int, month: int, deadline_day: int, tz: ZoneInfo
+) -> dict[str, list[datetime]]:
     deadline = date(year, month, deadline_day)
 
     def at(day: date, hour: int | None = None, minute: int | None = None) -> datetime:

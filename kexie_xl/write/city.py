@@ -21,9 +21,19 @@ from ..read.cells import EXCEL_CELL_MAX, excel_length
 from ..schema import city as C
 from .save import save_atomic
 
-STATUS_COLOURS = {C.ON_TIME: "#C6EFCE", C.LATE: "#FFEB9C", C.MISSING: "#FFC7CE", "未达标": "#FFC7CE",
-                  "待开展": "#FFEB9C", C.ADOPTED: "#C6EFCE", C.SUPERSEDED: "#D9D9D9", C.REJECTED: "#FFC7CE",
-                  C.UNIDENTIFIED: "#FFEB9C", C.QUARANTINED: "#FFEB9C", C.UNVERIFIED: "#DDEBF7"}
+STATUS_COLOURS = {
+    C.ON_TIME: "#C6EFCE",
+    C.LATE: "#FFEB9C",
+    C.MISSING: "#FFC7CE",
+    "未达标": "#FFC7CE",
+    "待开展": "#FFEB9C",
+    C.ADOPTED: "#C6EFCE",
+    C.SUPERSEDED: "#D9D9D9",
+    C.REJECTED: "#FFC7CE",
+    C.UNIDENTIFIED: "#FFEB9C",
+    C.QUARANTINED: "#FFEB9C",
+    C.UNVERIFIED: "#DDEBF7",
+}
 HEADER_ROW = 3  # 0-based: title, summary line, blank, header
 CLIPPED = "…（原文 {length:,} 字，超过 Excel 单元格上限，已截断，全文见原件）"
 
@@ -36,7 +46,7 @@ def clip(text: str) -> str:
     budget = EXCEL_CELL_MAX - excel_length(note)
     head = text[:budget]
     while (over := excel_length(head) - budget) > 0:  # characters beyond U+FFFF count twice
-        head = head[:len(head) - over]
+        head = head[: len(head) - over]
     return head + note
 
 
@@ -51,8 +61,9 @@ class _Book:
         self.wb.set_properties({"title": f"{C.CITY_TITLE} {city.month}", "author": "kexie_xl", "created": stamp})
         add = self.wb.add_format
         self.title = add({"bold": True, "font_size": 14})
-        self.header = add({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "align": "center",
-                           "valign": "vcenter"})
+        self.header = add(
+            {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "align": "center", "valign": "vcenter"}
+        )
         self.text = add({"border": 1, "valign": "top"})
         self.wrap = add({"border": 1, "valign": "top", "text_wrap": True})
         self.int = add({"border": 1, "num_format": "0"})
@@ -95,31 +106,52 @@ def _build(path: Path, city: CityMonth, settings: Settings) -> None:
     columns = C.summary_columns(tuple(p.label for p in settings.platforms))
     total_row = _summary(book, city, columns)
     _table(book, C.DETAIL, C.DETAIL_COLUMNS, city.detail, wrap=("name",))
-    _table(book, C.QUARTERLY, C.QUARTERLY_COLUMNS, [_status_row(s, city) for s in city.quarterly],
-           status_key="status", wrap=("reason",))
+    _table(
+        book,
+        C.QUARTERLY,
+        C.QUARTERLY_COLUMNS,
+        [_status_row(s, city) for s in city.quarterly],
+        status_key="status",
+        wrap=("reason",),
+    )
     _table(book, C.EXPERIENCE, C.EXPERIENCE_COLUMNS, city.experience, wrap=("text",))
     _photos(book, city)
-    _table(book, C.INTAKE, C.INTAKE_COLUMNS, [{**r, "seq": i} for i, r in enumerate(city.intake, 1)],
-           status_key="status", wrap=("reason", "file"))
+    _table(
+        book,
+        C.INTAKE,
+        C.INTAKE_COLUMNS,
+        [{**r, "seq": i} for i, r in enumerate(city.intake, 1)],
+        status_key="status",
+        wrap=("reason", "file"),
+    )
     _charts(book, city, columns, total_row)
     book.wb.close()
 
 
 def _summary(book: _Book, city: CityMonth, columns: tuple[C.CityColumn, ...]) -> int:
     ws = book.sheet(C.SUMMARY, columns, HEADER_ROW)
-    counts = {s: sum(1 for u in city.units if u.status == s)
-              for s in (C.ON_TIME, C.LATE, C.UNVERIFIED, C.REJECTED, C.MISSING)}
-    unverified = (f"、报送时间未核实 {counts[C.UNVERIFIED]}（只有文件修改时间，不计逾期）" if counts[C.UNVERIFIED] else "")
+    counts = {s: sum(1 for u in city.units if u.status == s) for s in (C.ON_TIME, C.LATE, C.UNVERIFIED, C.REJECTED, C.MISSING)}
+    unverified = f"、报送时间未核实 {counts[C.UNVERIFIED]}（只有文件修改时间，不计逾期）" if counts[C.UNVERIFIED] else ""
     unverified += f"、退回 {counts[C.REJECTED]}" if counts[C.REJECTED] else ""
     ws.write_string(0, 0, f"{C.CITY_TITLE}（{city.month[:4]}年{int(city.month[5:])}月）", book.title)
-    ws.write_string(1, 0, f"报送截止 {city.deadline.isoformat()}；应报 {len(city.units)} 个单位：按时 {counts[C.ON_TIME]}、"
-                          f"逾期 {counts[C.LATE]}{unverified}、未报 {counts[C.MISSING]}。活动数据为各单位采用的报表；"
-                          "合计行为公式。")
+    ws.write_string(
+        1,
+        0,
+        f"报送截止 {city.deadline.isoformat()}；应报 {len(city.units)} 个单位：按时 {counts[C.ON_TIME]}、"
+        f"逾期 {counts[C.LATE]}{unverified}、未报 {counts[C.MISSING]}。活动数据为各单位采用的报表；"
+        "合计行为公式。",
+    )
     first = HEADER_ROW + 1
     for n, line in enumerate(city.units):
         r = first + n
-        fixed = {"seq": n + 1, "code": line.unit.code, "unit": line.unit.name, "type": line.unit.type,
-                 "status": line.status, "received": line.received}
+        fixed = {
+            "seq": n + 1,
+            "code": line.unit.code,
+            "unit": line.unit.name,
+            "type": line.unit.type,
+            "status": line.status,
+            "received": line.received,
+        }
         for c, col in enumerate(columns):
             if col.key == "status":
                 ws.write_string(r, c, line.status, book.status[line.status])
@@ -140,8 +172,15 @@ def _summary(book: _Book, city: CityMonth, columns: tuple[C.CityColumn, ...]) ->
     return total
 
 
-def _table(book: _Book, name: str, columns: tuple[C.CityColumn, ...], rows: list[dict[str, Any]], *,
-           status_key: str | None = None, wrap: tuple[str, ...] = ()) -> Any:
+def _table(
+    book: _Book,
+    name: str,
+    columns: tuple[C.CityColumn, ...],
+    rows: list[dict[str, Any]],
+    *,
+    status_key: str | None = None,
+    wrap: tuple[str, ...] = (),
+) -> Any:
     ws = book.sheet(name, columns)
     plan = [(c, col.key, book.wrap if col.key in wrap else None) for c, col in enumerate(columns)]
     write_string, status = ws.write_string, book.status
@@ -161,8 +200,17 @@ def _table(book: _Book, name: str, columns: tuple[C.CityColumn, ...], rows: list
 
 
 def _status_row(s: Any, city: CityMonth) -> dict[str, Any]:
-    return {"unit": city.names.get(s.unit, s.unit), "team_id": s.team_id, "team_name": s.team_name, "level": s.level,
-            "quarter": s.quarter, "count": s.count, "status": s.status, "days_left": s.days_left, "reason": s.reason}
+    return {
+        "unit": city.names.get(s.unit, s.unit),
+        "team_id": s.team_id,
+        "team_name": s.team_name,
+        "level": s.level,
+        "quarter": s.quarter,
+        "count": s.count,
+        "status": s.status,
+        "days_left": s.days_left,
+        "reason": s.reason,
+    }
 
 
 def _photos(book: _Book, city: CityMonth) -> None:
@@ -185,8 +233,14 @@ def _charts(book: _Book, city: CityMonth, columns: tuple[C.CityColumn, ...], tot
     first, last = HEADER_ROW + 1, total_row - 1
     unit_col, act_col = keys.index("unit"), keys.index("activities")
     by_unit = book.wb.add_chart({"type": "bar"})
-    by_unit.add_series({"name": "本月活动（场）", "categories": [C.SUMMARY, first, unit_col, last, unit_col],
-                        "values": [C.SUMMARY, first, act_col, last, act_col], "fill": {"color": "#4472C4"}})
+    by_unit.add_series(
+        {
+            "name": "本月活动（场）",
+            "categories": [C.SUMMARY, first, unit_col, last, unit_col],
+            "values": [C.SUMMARY, first, act_col, last, act_col],
+            "fill": {"color": "#4472C4"},
+        }
+    )
     by_unit.set_title({"name": "各单位本月活动场次"})
     by_unit.set_legend({"none": True})
     by_unit.set_y_axis({"reverse": True})
@@ -194,9 +248,14 @@ def _charts(book: _Book, city: CityMonth, columns: tuple[C.CityColumn, ...], tot
     ws.insert_chart(2, 0, by_unit)
     kind_cols = [i for i, k in enumerate(keys) if k.startswith("kind_")]
     by_kind = book.wb.add_chart({"type": "column"})
-    by_kind.add_series({"name": "活动类别", "categories": [C.SUMMARY, HEADER_ROW, kind_cols[0], HEADER_ROW, kind_cols[-1]],
-                        "values": [C.SUMMARY, total_row, kind_cols[0], total_row, kind_cols[-1]],
-                        "fill": {"color": "#ED7D31"}})
+    by_kind.add_series(
+        {
+            "name": "活动类别",
+            "categories": [C.SUMMARY, HEADER_ROW, kind_cols[0], HEADER_ROW, kind_cols[-1]],
+            "values": [C.SUMMARY, total_row, kind_cols[0], total_row, kind_cols[-1]],
+            "fill": {"color": "#ED7D31"},
+        }
+    )
     by_kind.set_title({"name": "本月活动类别"})
     by_kind.set_legend({"none": True})
     ws.insert_chart(2, 12, by_kind)
@@ -208,8 +267,14 @@ def _charts(book: _Book, city: CityMonth, columns: tuple[C.CityColumn, ...], tot
         ws.write_number(i, table_col + 1, n, book.int)
     trend = book.wb.add_chart({"type": "line"})
     end = 1 + len(city.by_month)
-    trend.add_series({"name": "各月活动场次", "categories": [C.CHARTS, 2, table_col, end, table_col],
-                      "values": [C.CHARTS, 2, table_col + 1, end, table_col + 1], "marker": {"type": "circle"}})
+    trend.add_series(
+        {
+            "name": "各月活动场次",
+            "categories": [C.CHARTS, 2, table_col, end, table_col],
+            "values": [C.CHARTS, 2, table_col + 1, end, table_col + 1],
+            "marker": {"type": "circle"},
+        }
+    )
     trend.set_title({"name": "各月活动场次（本年）"})
     trend.set_legend({"none": True})
     ws.insert_chart(22, 12, trend)

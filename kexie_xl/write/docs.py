@@ -6,9 +6,18 @@ from ..findings import CATALOGUE
 from ..schema.types import Kind, Layout, Template
 
 KIND_LABELS = {
-    Kind.TEXT: "文本", Kind.INT: "整数", Kind.DECIMAL: "数值", Kind.DATE: "日期", Kind.MONTH: "月份 YYYY-MM",
-    Kind.PHONE: "电话", Kind.EMAIL: "邮箱", Kind.URL: "网址", Kind.CODE: "下拉单选", Kind.CODES: "下拉多选",
-    Kind.REFS: "编号引用", Kind.YESNO: "是/否",
+    Kind.TEXT: "文本",
+    Kind.INT: "整数",
+    Kind.DECIMAL: "数值",
+    Kind.DATE: "日期",
+    Kind.MONTH: "月份 YYYY-MM",
+    Kind.PHONE: "电话",
+    Kind.EMAIL: "邮箱",
+    Kind.URL: "网址",
+    Kind.CODE: "下拉单选",
+    Kind.CODES: "下拉多选",
+    Kind.REFS: "编号引用",
+    Kind.YESNO: "是/否",
 }
 
 
@@ -35,8 +44,9 @@ def template_markdown(template: Template) -> str:
             bounds = [f"≥ {col.min:g}" if col.min is not None else "", f"≤ {col.max:g}" if col.max is not None else ""]
             if any(bounds):
                 kind += "，" + " ".join(b for b in bounds if b)
-            out.append(f"| {col.label} | {kind} | {'是' if col.required else ''} | {_cell(col.help)} | "
-                       f"{'、'.join(col.aliases)} |")
+            out.append(
+                f"| {col.label} | {kind} | {'是' if col.required else ''} | {_cell(col.help)} | {'、'.join(col.aliases)} |"
+            )
         out.append("")
     out += ["## 下拉选项 · Code lists", ""]
     for code_list in template.code_lists:

@@ -48,7 +48,7 @@ class Restore:
     def parse(cls, text: object) -> Restore | None:
         if not isinstance(text, str) or not text.startswith(RESTORE):
             return None
-        target, _, value = text[len(RESTORE):].rpartition("=")
+        target, _, value = text[len(RESTORE) :].rpartition("=")
         sheet, _, cell = target.rpartition("!")
         if not sheet or not _CELL.fullmatch(cell):
             return None
@@ -101,7 +101,7 @@ def short_message(message: str) -> str:
     leading 「工作表「…」F12 」 of the message."""
     if message.startswith("工作表「"):
         end = message.find("」")
-        rest = message[end + 1:]
+        rest = message[end + 1 :]
         head, _, tail = rest.partition(" ")
         return tail if head and head[0].isalpha() and head[-1].isdigit() else rest.lstrip()
     return message
@@ -123,15 +123,27 @@ class ToolSheet:
 def result_sheet(report: Report, as_of: str) -> ToolSheet:
     """校验结果: every finding, with a link to its cell."""
     links = tuple((i, 3, f.sheet, f.cell) for i, f in enumerate(report.findings) if f.sheet and f.cell)
-    return ToolSheet(RESULT_SHEET, tuple(summary_lines(report, as_of)), RESULT_HEADER,
-                     tuple(result_rows(report)), (6, 6, 10, 8, 14, 16, 60, 40, 24), links)
+    return ToolSheet(
+        RESULT_SHEET,
+        tuple(summary_lines(report, as_of)),
+        RESULT_HEADER,
+        tuple(result_rows(report)),
+        (6, 6, 10, 8, 14, 16, 60, 40, 24),
+        links,
+    )
 
 
 def quarterly_sheet(statuses: Sequence[Any], teams_sheet: str, id_letter: str = "A") -> ToolSheet:
     """季度达标: one row per counted team — activities and status per quarter, days left, reasons."""
     quarters = sorted({s.quarter for s in statuses})
-    header = ("队伍编号", "队伍名称", "层级", *(f"{q} {part}" for q in quarters for part in ("次数", "状态")),
-              "本季度剩余天数", "说明")
+    header = (
+        "队伍编号",
+        "队伍名称",
+        "层级",
+        *(f"{q} {part}" for q in quarters for part in ("次数", "状态")),
+        "本季度剩余天数",
+        "说明",
+    )
     teams: dict[str, list[Any]] = {}
     for s in statuses:
         teams.setdefault(s.team_id, []).append(s)
@@ -152,9 +164,11 @@ def quarterly_sheet(statuses: Sequence[Any], teams_sheet: str, id_letter: str = 
     missed = sum(1 for s in statuses if s.status == "未达标")
     pending = sum(1 for s in statuses if s.status == "待开展")
     as_of = statuses[0].as_of.isoformat() if statuses else ""
-    lines = (f"季度达标　原则上各科技志愿服务支队每季度服务活动不少于 1 次　统计截至 {as_of}",
-             f"计入考核的队伍 {len(teams)} 支；未达标 {missed} 个队·季度，待开展 {pending} 个队·季度。",
-             "绿色=达标，红色=未达标（季度已结束），黄色=待开展（季度未结束），灰色=豁免；点队伍编号可跳到「服务队」。")
+    lines = (
+        f"季度达标　原则上各科技志愿服务支队每季度服务活动不少于 1 次　统计截至 {as_of}",
+        f"计入考核的队伍 {len(teams)} 支；未达标 {missed} 个队·季度，待开展 {pending} 个队·季度。",
+        "绿色=达标，红色=未达标（季度已结束），黄色=待开展（季度未结束），灰色=豁免；点队伍编号可跳到「服务队」。",
+    )
     widths = (10, 30, 6, *([8, 8] * len(quarters)), 12, 60)
     return ToolSheet(QUARTERLY_SHEET, lines, header, tuple(rows), widths, tuple(links), tuple(fills))
 

@@ -78,8 +78,7 @@ def _make_temp(target: Path) -> Path:
     folder = target.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-{_host_tag()}-", suffix=target.suffix,
-                                    dir=folder)
+        fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-{_host_tag()}-", suffix=target.suffix, dir=folder)
     except OSError as exc:
         raise _output_error(exc, target) from exc
     os.close(fd)

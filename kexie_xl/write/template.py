@@ -272,13 +272,24 @@ def _validation(column: Column, template: Template) -> DataValidation | None:
     prompt = _column_help(column, template)[:MAX_PROMPT]
     title = column.label[:MAX_PROMPT_TITLE]
     kind = column.kind
-    common: dict[str, Any] = {"allow_blank": True, "showInputMessage": bool(prompt), "promptTitle": title,
-                              "prompt": prompt or None}
+    common: dict[str, Any] = {
+        "allow_blank": True,
+        "showInputMessage": bool(prompt),
+        "promptTitle": title,
+        "prompt": prompt or None,
+    }
     if column.codes:
         name = template.code_list(column.codes).defined_name
         strict = kind is not Kind.CODES
-        return DataValidation(type="list", formula1=name, showErrorMessage=strict, errorStyle="stop",
-                              errorTitle=title, error=f"请从下拉列表中选择「{column.label}」。", **common)
+        return DataValidation(
+            type="list",
+            formula1=name,
+            showErrorMessage=strict,
+            errorStyle="stop",
+            errorTitle=title,
+            error=f"请从下拉列表中选择「{column.label}」。",
+            **common,
+        )
     if kind is Kind.REFS and column.refs:
         name = REF_NAME.format(column.refs)
         return DataValidation(type="list", formula1=name, showErrorMessage=False, **common)
@@ -291,12 +302,21 @@ def _validation(column: Column, template: Template) -> DataValidation | None:
         else:
             bounds = {"operator": "greaterThanOrEqual", "formula1": _num(low)}
             error = f"请填写不小于 {_num(low)} 的{'整数' if kind is Kind.INT else '数'}。"
-        return DataValidation(type=dv_type, showErrorMessage=True, errorStyle="stop", errorTitle=title,
-                              error=error, **bounds, **common)
+        return DataValidation(
+            type=dv_type, showErrorMessage=True, errorStyle="stop", errorTitle=title, error=error, **bounds, **common
+        )
     if kind is Kind.DATE:
-        return DataValidation(type="date", operator="between", formula1=str(DATE_MIN), formula2=str(DATE_MAX),
-                              showErrorMessage=True, errorStyle="stop", errorTitle=title,
-                              error="请填写日期，如 2026-11-05。", **common)
+        return DataValidation(
+            type="date",
+            operator="between",
+            formula1=str(DATE_MIN),
+            formula2=str(DATE_MAX),
+            showErrorMessage=True,
+            errorStyle="stop",
+            errorTitle=title,
+            error="请填写日期，如 2026-11-05。",
+            **common,
+        )
     if prompt:
         return DataValidation(type=None, showErrorMessage=False, **common)
     return None
@@ -326,8 +346,16 @@ def _finish(ws: Worksheet, sheet: Sheet, print_area: str) -> None:
     prot = ws.protection
     prot.sheet = True
     # False = the clerk MAY do it on the protected sheet (OOXML semantics); only the header stays locked.
-    for attr in ("formatCells", "formatColumns", "formatRows", "insertRows", "deleteRows", "insertHyperlinks",
-                 "sort", "autoFilter"):
+    for attr in (
+        "formatCells",
+        "formatColumns",
+        "formatRows",
+        "insertRows",
+        "deleteRows",
+        "insertHyperlinks",
+        "sort",
+        "autoFilter",
+    ):
         setattr(prot, attr, False)
     _print_setup(ws, print_area, title_rows="1:1")
 
@@ -343,4 +371,3 @@ def _print_setup(ws: Worksheet, area: str, title_rows: str | None) -> None:
         ws.print_title_rows = title_rows
     ws.oddHeader.left.text = "&A"
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-

@@ -57,8 +57,7 @@ def _check(book: Any) -> tuple[Any, Any, Any, date]:
 
     ctx = _context(book)
     day = today(ctx)
-    report, sub = check_grid(live.read_grid(book), ctx.template, RuleContext(ctx.settings, ctx.registry, day),
-                             book.name)
+    report, sub = check_grid(live.read_grid(book), ctx.template, RuleContext(ctx.settings, ctx.registry, day), book.name)
     return ctx, report, sub, day
 
 
@@ -73,8 +72,7 @@ def validate_book(book: Any) -> None:
         statuses = team_quarters(sub, ctx, day)
         status("kexie_xl：正在标注…")
         teams = ctx.template.sheet("teams").name
-        live.replace_marks(book, cell_marks(report), [result_sheet(report, day.isoformat()),
-                                                      quarterly_sheet(statuses, teams)])
+        live.replace_marks(book, cell_marks(report), [result_sheet(report, day.isoformat()), quarterly_sheet(statuses, teams)])
     verdict = "没有错误，可以生成报送件。" if report.ok else "请按「校验结果」表修改标红的单元格后重新校验。"
     alert(book, f"校验完成：错误 {report.errors} 处，警告 {report.warnings} 处。{verdict}")
 
@@ -169,8 +167,14 @@ def merge_folder(book: Any) -> None:
     day = today(ctx)
     month = f"{day.year}-{day.month:02d}"
     with busy(book, "kexie_xl：正在汇总…") as status:
-        result = consolidate_month([source], ctx, month, output=source / f"重庆市科技志愿服务月报_{month}.xlsx",
-                                   force=True, progress=lambda n, total, name: status(f"kexie_xl：{n}/{total} {name}"))
+        result = consolidate_month(
+            [source],
+            ctx,
+            month,
+            output=source / f"重庆市科技志愿服务月报_{month}.xlsx",
+            force=True,
+            progress=lambda n, total, name: status(f"kexie_xl：{n}/{total} {name}"),
+        )
     alert(book, result.summary())
 
 
@@ -208,8 +212,11 @@ def doctor(book: Any) -> None:
     from ..config import find_config_file
 
     config = config_for(book) or find_config_file() or "（无，使用内置默认值）"
-    alert(book, f"Python：{sys.executable}（{sys.version.split()[0]}）\nxlwings：{xlwings.__version__}\n"
-                f"配置文件：{config}\n日志：{Path(__import__('tempfile').gettempdir()) / 'kexie_xl.log'}")
+    alert(
+        book,
+        f"Python：{sys.executable}（{sys.version.split()[0]}）\nxlwings：{xlwings.__version__}\n"
+        f"配置文件：{config}\n日志：{Path(__import__('tempfile').gettempdir()) / 'kexie_xl.log'}",
+    )
 
 
 BUTTONS: dict[str, Callable[[Any], None]] = {

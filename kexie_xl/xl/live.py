@@ -85,7 +85,7 @@ def _add_tool_sheets(book: Any, sheets: list[ToolSheet], restore: list[str]) -> 
         width = max(len(r) for r in rows)
         extra = restore if n == 0 else []
         table = [r + [""] * (width - len(r)) + [extra[i] if i < len(extra) else ""] for i, r in enumerate(rows)]
-        table += [[""] * width + [value] for value in extra[len(rows):]]
+        table += [[""] * width + [value] for value in extra[len(rows) :]]
         sheet = book.sheets.add(tool.name, after=book.sheets[-1])
         sheet.range("A1").value = table  # one bulk write
         head = len(tool.lines) + 2
