@@ -6,6 +6,7 @@ Importing the package is cheap (no pandas, openpyxl or xlwings): a ribbon click 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from ._version import __version__
 
@@ -15,7 +16,7 @@ logging.getLogger("kexie_xl").addHandler(logging.NullHandler())
 __all__ = ["__version__", "validate"]
 
 
-def validate(path, ctx=None, *, as_of=None):  # type: ignore[no-untyped-def]
+def validate(path: Any, ctx: Any = None, *, as_of: Any = None) -> Any:
     """Check one workbook and return its Report — see kexie_xl.api.validate (imported lazily)."""
     from .api import validate as _validate
 

@@ -357,7 +357,7 @@ def consolidate_month(
     _writable(output.parent, "全市月报")
     with store_lock(store_path, LOCK_WAIT_SECONDS if lock_wait is None else lock_wait, on_wait=on_wait):
         archive = _open_archive(ctx, store_path, output)
-        store = Store(store_path, keep_file=lambda path: archive.put_file(path))
+        store = Store(store_path, keep_file=lambda path: _keep(archive, path))
         try:
             evidence = (received_at, received_times)
             return _consolidate(sources, ctx, month, archive, store, output, strict, force, progress, evidence)
@@ -478,6 +478,10 @@ def _open_archive(ctx: Context, store_path: Path, output: Path) -> Archive:
             "（配置 [paths] archive），或请管理员开放权限。"
         ) from None
     return archive
+
+
+def _keep(archive: Archive, path: Path) -> None:
+    archive.put_file(path)
 
 
 def _writable(folder: Path, what: str) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from .api import Consolidation, Progress, check_workbook, consolidate_month, mark_workbook, team_quarters
 from .context import Context
@@ -171,7 +172,7 @@ class _Plan:
     unit: str
     unit_name: str
     items: list  # (input row, submission row or None)
-    chosen: object | None  # the submission whose findings the reply lists (adopted, else the latest workbook)
+    chosen: Any  # (input row, submission row) whose findings the reply lists (adopted, else the latest workbook)
     findings: list[dict]
 
 

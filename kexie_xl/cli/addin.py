@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -43,7 +44,7 @@ def build(macros: Path, out: Path) -> None:
     click.echo(f"已生成加载项：{path}")
 
 
-def _where():  # type: ignore[no-untyped-def]
+def _where() -> Any:
     from ..addin.install import place
 
     return place()

@@ -6,8 +6,12 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from ..api import Context
 
 Step = Callable[[int, int, str], None]
 
@@ -41,14 +45,14 @@ def evidence_options(command: Callable) -> Callable:
     )(command)
 
 
-def evidence(ctx: object, received_at: str | None, received_times: Path | None) -> dict:
+def evidence(ctx: Context, received_at: str | None, received_times: Path | None) -> dict[str, Any]:
     """The keyword arguments of consolidate_month/run_month for the two options above."""
     from ..api import parse_received_at, read_received_times
 
     return {
-        "received_at": parse_received_at(received_at, ctx) if received_at else None,  # type: ignore[arg-type]
+        "received_at": parse_received_at(received_at, ctx) if received_at else None,
         "received_times": read_received_times(received_times, ctx) if received_times else None,
-    }  # type: ignore[arg-type]
+    }
 
 
 @contextmanager

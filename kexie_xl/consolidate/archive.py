@@ -16,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 MARKER = ".kexie-archive"
 KNOWN_SUFFIXES = (
@@ -110,7 +112,7 @@ class Archive:
     def _object(self, digest: str, suffix: str) -> Path:
         return self.objects / digest[:2] / f"{digest}{suffix}"
 
-    def _write(self, target: Path, fill) -> None:  # type: ignore[no-untyped-def]
+    def _write(self, target: Path, fill: Callable[[BinaryIO], object]) -> None:
         self.tmp.mkdir(parents=True, exist_ok=True)
         tmp = self.tmp / f"{target.name}.{os.getpid()}.part"
         try:

@@ -107,7 +107,7 @@ def facts_of(name: str, report: Any, sub: Any, registry: Any, month: str) -> Fac
         "warnings": report.warnings,
         "findings": [f.to_dict() for f in report.findings],
     }
-    rows: dict[str, list[dict[str, Any]]] = {}
+    rows: dict[str, list[tuple[Any, ...]]] = {}
     if sub is not None:
         for table in ROW_TABLES:
             rows[table] = [store_row(r.values, r.row, table) for r in sub.rows(table)]

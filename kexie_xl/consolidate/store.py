@@ -216,7 +216,7 @@ class Store:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        where, args = f"submission_id IN ({marks})", list(ids)
+        where, args = f"submission_id IN ({marks})", list[object](ids)
         if date_prefix is not None:
             where += " AND date LIKE ?"
             args.append(date_prefix + "%")

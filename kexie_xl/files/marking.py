@@ -221,6 +221,7 @@ class _SheetIndex:
         return index.node(ref, col_no) if index is not None else _scan_cells(row, ref, col_no)
 
     def _row(self, row_no: int) -> etree._Element:
+        assert self.numbers is not None  # node() takes this path only for rows in ascending order
         pos = bisect_left(self.numbers, row_no)
         if pos < len(self.rows) and self.numbers[pos] == row_no:
             return self.rows[pos]

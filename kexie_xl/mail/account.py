@@ -28,7 +28,7 @@ def password(server: MailServer) -> str:
     try:
         import keyring  # optional: only needed when the password is kept in the OS keyring
     except ImportError:
-        keyring = None
+        keyring = None  # type: ignore[assignment]
     if keyring is not None:
         try:
             found = keyring.get_password(server.keyring_service, server.user)

@@ -52,7 +52,7 @@ def compose(
     msg = MIMEMultipart()
     msg["From"] = formataddr(sender, charset="utf-8")
     msg["To"] = to
-    msg["Subject"] = Header(subject, "utf-8")
+    msg["Subject"] = Header(subject, "utf-8").encode()
     msg["Date"] = format_datetime(sent)
     msg["Message-ID"] = message_id
     if in_reply_to:
@@ -79,6 +79,6 @@ def _part(item: Attachment, name_style: str) -> MIMEBase:
         part.set_param("name", word)
         part["Content-Disposition"] = f'attachment; filename="{word}"'
     else:
-        part.set_param("name", ("utf-8", "", item.name))
+        part.set_param("name", ("utf-8", "", item.name))  # type: ignore[arg-type]  # RFC 2231 triple, as documented
         part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", item.name))
     return part

@@ -51,7 +51,7 @@ def fetch_month(server: MailServer, mailbox: str, month: str, folder: Path, chec
         uidvalidity = int((conn.response("UIDVALIDITY")[1] or [b"0"])[0])
         mark = state.get(key, {})
         last = mark.get("last_uid", 0) if mark.get("uidvalidity") == uidvalidity else 0
-        _typ, data = conn.uid("SEARCH", None, "SINCE", imap_date(since), "BEFORE", imap_date(before))
+        _typ, data = conn.uid("SEARCH", "SINCE", imap_date(since), "BEFORE", imap_date(before))
         uids = sorted(int(u) for u in (data[0] or b"").split())
         new = [u for u in uids if u > last]
         folder.mkdir(parents=True, exist_ok=True)

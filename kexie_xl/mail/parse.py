@@ -17,6 +17,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 MAX_ATTACHMENT = 60 * 1024 * 1024
@@ -98,7 +99,7 @@ def _collect(part: Message, out: MailMessage) -> None:
         return
     filename = attachment_name(part)
     if filename:
-        data = part.get_payload(decode=True) or b""
+        data = _bytes(part.get_payload(decode=True))
         if len(data) > MAX_ATTACHMENT:
             out.oversized.append(filename)
         else:
@@ -112,7 +113,7 @@ def _encoded_message(part: Message) -> bytes:
     import quopri
 
     inner = part.get_payload()
-    text = inner[0].as_string() if isinstance(inner, list) and inner else str(inner)
+    text = inner[0].as_string() if isinstance(inner, list) and inner and isinstance(inner[0], Message) else str(inner)
     if str(part.get("Content-Transfer-Encoding", "")).strip().lower() == "base64":
         return base64.b64decode("".join(text.split()), validate=False)
     return quopri.decodestring(text.encode("ascii", "replace"))
@@ -158,8 +159,13 @@ def _text(value: object) -> str:
         return str(value)
 
 
+def _bytes(payload: object) -> bytes:
+    """A decoded payload: bytes for a leaf part (a multipart part has none)."""
+    return payload if isinstance(payload, bytes) else b""
+
+
 def _body(part: Message) -> str:
-    payload = part.get_payload(decode=True) or b""
+    payload = _bytes(part.get_payload(decode=True))
     try:
         return payload.decode(part.get_content_charset() or "utf-8")
     except (LookupError, UnicodeDecodeError):
@@ -170,7 +176,7 @@ def parse_msg(path: Path) -> MailMessage:
     """An Outlook .msg file (extract-msg), turned into the same MailMessage."""
     import extract_msg
 
-    item = extract_msg.openMsg(str(path))
+    item: Any = extract_msg.openMsg(str(path))  # a Message (its properties are not in the library's types)
     try:
         name, address = parseaddr(item.sender or "")
         sent = item.date if isinstance(item.date, datetime) else None

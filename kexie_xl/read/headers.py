@@ -7,8 +7,10 @@ extra columns (reported, not fatal).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from ..schema.types import Column, Sheet
 from .cells import is_blank, label_key
@@ -40,7 +42,7 @@ def _lookup(sheet: Sheet) -> dict[str, Column]:
     return table
 
 
-def _fill_right(values: list[object]) -> list[str]:
+def _fill_right(values: Sequence[object]) -> list[str]:
     """A merged group label sits in its first cell only: carry it right until the next label."""
     out, current = [], ""
     for value in values:
@@ -77,7 +79,7 @@ def map_header(grid: SheetGrid, sheet: Sheet) -> HeaderMap:
     for r in range(1, min(SCAN_ROWS, len(grid.rows)) + 1):
         row = [str(v).strip() if not is_blank(v) else "" for v in grid.rows[r - 1]]
         single = _match([[v] for v in row], lookup)
-        candidates = [(single, (r,))]
+        candidates: list[tuple[Any, tuple[int, ...]]] = [(single, (r,))]
         if r < len(grid.rows):
             below = [str(v).strip() if not is_blank(v) else "" for v in grid.rows[r]]
             width = max(len(row), len(below))

@@ -309,7 +309,7 @@ def _bounds(column: Column) -> str:
     return f"不大于 {column.max:g}"
 
 
-def at(record: Record, table: Table, key: str, code: str, **fields: object) -> Finding:
+def at(record: Record, table: Table, key: str, code: str, **fields: Any) -> Finding:
     """A finding at `key`'s cell of `record`, and mark the cell so later checks do not pile onto it."""
     record.bad.add(key)
     column = table.sheet.column(key)

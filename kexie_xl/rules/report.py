@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 from ..findings import Finding, make
 from ..read.submission import Submission
@@ -34,7 +35,7 @@ def report_level(sub: Submission, ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-def _basic(sub: Submission, key: str, code: str, sheet: str, **fields: object) -> Finding:
+def _basic(sub: Submission, key: str, code: str, sheet: str, **fields: Any) -> Finding:
     address = sub.basic.cols.get(key, "")
     letters = address.rstrip("0123456789")
     row = int(address[len(letters) :]) if address else None

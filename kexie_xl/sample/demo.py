@@ -131,8 +131,8 @@ def write_demo(out_dir: Path, ctx: Context, month: str, seed: int, progress: Pro
         "roles": _roles_dict(roles, registry),
     }
     (out_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    planted = sum(len(f["findings"]) for f in files)
-    return DemoResult(out_dir, month, seed, len(units), len(files), len(messages), planted, _roles_names(roles, registry))
+    count = sum(len(f["findings"]) for f in files)
+    return DemoResult(out_dir, month, seed, len(units), len(files), len(messages), count, _roles_names(roles, registry))
 
 
 # Submissions

@@ -210,7 +210,8 @@ class UnitGenerator:
                 (month_start + timedelta(days=rng.randint(0, (self.cutoff - month_start).days)), branch, branch["_kind"])
             )
         drafts.sort(key=lambda d: (d[0], d[1]["team_id"]))
-        rows, seen = [], set()
+        rows: list[dict[str, Any]] = []
+        seen: set[tuple[str, date, str]] = set()
         for n, (day, team, kind) in enumerate(drafts, start=1):
             rows.append(self._activity(n, day, team, kind, seen))
         return rows

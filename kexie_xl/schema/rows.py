@@ -57,9 +57,9 @@ def _python_type(column: Column, template: Template, lean: bool) -> Any:
     kind = column.kind
     bounds = {k: v for k, v in (("ge", column.min), ("le", column.max)) if v is not None}
     if kind is Kind.INT:
-        return Annotated[int, Field(strict=False, **bounds)]
+        return Annotated[int, Field(strict=False, **bounds)]  # type: ignore[call-overload]
     if kind is Kind.DECIMAL:
-        return Annotated[float, Field(**bounds)]
+        return Annotated[float, Field(**bounds)]  # type: ignore[call-overload]
     if kind is Kind.DATE:
         return date
     if lean:
@@ -71,7 +71,7 @@ def _python_type(column: Column, template: Template, lean: bool) -> Any:
 
 
 def _field(column: Column, template: Template, lean: bool) -> tuple[Any, Any]:
-    base = _python_type(column, template, lean)
+    base: Any = _python_type(column, template, lean)  # a type built at run time from the schema
     alias = AliasChoices(column.key, *column.labels)
     if lean:  # values arrive keyed by column key, blanks already None: no Python-level validators at all
         if column.required:
@@ -97,4 +97,4 @@ def row_model(template: Template, sheet_key: str, lean: bool = False) -> type[Ba
     fields = {col.key: _field(col, template, lean) for col in sheet.columns}
     config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
     name = "".join(part.title() for part in sheet.key.split("_")) + ("LeanRow" if lean else "Row")
-    return create_model(name, __config__=config, **fields)  # type: ignore[call-overload,no-any-return]
+    return create_model(name, __config__=config, **fields)  # type: ignore[call-overload]

@@ -183,7 +183,7 @@ def summary_lines(report: Report, as_of: str) -> list[str]:
 
 
 def result_rows(report: Report) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for n, f in enumerate(report.findings, start=1):
         rows.append((str(n), f.severity.value, f.sheet, f.cell, f.label, f.value, f.message, f.fix, f.code))
     return rows

@@ -99,7 +99,7 @@ def write_template(
 
 def build_workbook(template: Template, contact: Contact, filling: Filling) -> Workbook:
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.active)
     for sheet in template.sheets:
         ws = wb.create_sheet(sheet.name)
         if sheet.layout is Layout.TEXT:

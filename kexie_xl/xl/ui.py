@@ -6,7 +6,7 @@ import functools
 import logging
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ def alert(book: Any, text: str, title: str = "科技志愿服务") -> None:
 
 
 @contextmanager
-def busy(book: Any, message: str):  # type: ignore[no-untyped-def]
+def busy(book: Any, message: str) -> Iterator[Callable[[str], None]]:
     """Screen updating off and a status-bar message while Python works; both restored whatever happens."""
     app = book.app
     app.screen_updating = False
