@@ -20,6 +20,7 @@ from python_calamine import CalamineWorkbook
 
 from ..read.cells import label_key
 from ..read.grid import Grid, SheetGrid
+from ..schema.types import column_number
 
 # Error values python-calamine knows; any other (#SPILL!, #CALC!, …) fails the sheet, so it is masked before reading.
 KNOWN_ERRORS = (b"#REF!", b"#N/A", b"#VALUE!", b"#DIV/0!", b"#NAME?", b"#NULL!", b"#NUM!")
@@ -85,7 +86,9 @@ def _errors(path: Path, skipped: set[str]) -> dict[str, dict[tuple[int, int], by
                 if b'"e"' not in data and b"'e'" not in data:
                     continue  # the common case: no error cell, no regex
                 cells = {
-                    (int(m[2]), _column(m[1])): v[1] for m in _ERROR_CELL.finditer(data) if (v := _VALUE.search(m[3] or b""))
+                    (int(m[2]), column_number(m[1])): v[1]
+                    for m in _ERROR_CELL.finditer(data)
+                    if (v := _VALUE.search(m[3] or b""))
                 }
                 if cells:
                     found[name] = cells
@@ -106,13 +109,6 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
         if part in zf.NameToInfo:
             parts[sheet.get("name", "")] = part
     return parts
-
-
-def _column(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
 
 
 def _masked(path: Path) -> bytes:

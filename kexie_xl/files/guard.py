@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 from ..findings import Finding, make
+from ..schema.types import column_letter, column_number
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 400 * 1024 * 1024
@@ -94,10 +95,10 @@ def _extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Finding | 
             for col, row in _REF.findall(data):
                 last_row = max(last_row, int(row))
                 if col:
-                    last_col = max(last_col, _column_number(col))
+                    last_col = max(last_col, column_number(col))
             tail = data[-256:]
     if last_row * max(last_col, 1) > MAX_AREA:
-        letters = _column_letters(last_col)
+        letters = column_letter(max(last_col, 1))
         return make(
             "file.too-large",
             file=name,
@@ -105,18 +106,3 @@ def _extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Finding | 
             "远超月报所需；请在 Excel/WPS 中按 Ctrl+End 找到最后一个单元格，删除多余的行列后重新保存",
         )
     return None
-
-
-def _column_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
-
-
-def _column_letters(n: int) -> str:
-    out = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out or "A"

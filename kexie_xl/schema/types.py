@@ -9,6 +9,14 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 
+def column_number(letters: str | bytes) -> int:
+    """'A' → 1, 'AA' → 27, b'XFD' → 16384 (the inverse of column_letter; bytes as read from sheet XML)."""
+    n = 0
+    for ch in letters.encode("ascii") if isinstance(letters, str) else letters:
+        n = n * 26 + ch - 64
+    return n
+
+
 def column_letter(index: int) -> str:
     """1 → 'A', 27 → 'AA' (Excel column letters)."""
     letters = ""
