@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,9 +20,11 @@ if TYPE_CHECKING:
     from .consolidate.merge import CityMonth
     from .consolidate.run import Facts, RunCounts
     from .consolidate.store import Store
+    from .read.grid import Grid
     from .read.submission import Submission
     from .rules.quarterly import QuarterStatus
     from .sample import DemoResult
+    from .write.marks import CellMark, ToolSheet
 
 log = logging.getLogger("kexie_xl")
 Progress = Callable[[int, int, str], None]
@@ -139,6 +141,7 @@ class Checked:
     submission: Submission | None = None
     marked: Path | None = None
     note: str = ""  # why no marked copy was written, when one was asked for
+    statuses: list[QuarterStatus] = field(default_factory=list)  # the counted teams' quarters (check_book)
 
 
 @dataclass(frozen=True)
@@ -234,19 +237,11 @@ def mark_workbook(
     `name` is the file's name as received, when `path` is an archived copy (the marked copy is named after it).
     """
     import shutil
-    from dataclasses import replace
 
     from .files.marking import write_marked
-    from .write.marks import cell_marks, quarterly_sheet, result_sheet
     from .write.save import save_atomic
 
-    if quarterly_only:
-        report = replace(report, findings=[f for f in report.findings if f.code.startswith("rule.quarterly")])
-    day = as_of.isoformat()
-    sheets = [] if quarterly_only else [result_sheet(report, day)]
-    if statuses:
-        teams = next((f.sheet for f in report.findings if f.code.startswith("rule.quarterly")), "服务队")
-        sheets.append(quarterly_sheet(statuses, teams))
+    marks = marks_for(report, statuses, as_of, quarterly_only=quarterly_only)
     suffix = QUARTERLY_SUFFIX if quarterly_only else MARKED_SUFFIX
 
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
@@ -268,9 +263,94 @@ def mark_workbook(
         target = folder / safe_name(f"{stem}{path.suffix}")
         if target.resolve() == path.resolve():
             raise KexieError(f"「{path.name}」已是标注副本；请用 --in-place 在它上面重新标注，或用 --out 指定目录。")
-    marks = cell_marks(report)
-    save_atomic(target, lambda tmp: write_marked(path, tmp, marks, sheets), overwrite=True)
+    save_atomic(target, lambda tmp: write_marked(path, tmp, marks.cells, marks.sheets), overwrite=True)
     return target
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What to write into a checked workbook: fills and notes on cells, and the tool's sheets."""
+
+    cells: list[CellMark]
+    sheets: list[ToolSheet]
+
+
+def marks_for(report: Report, statuses: Sequence[QuarterStatus], as_of: date, *, quarterly_only: bool = False) -> Marks:
+    """The one place that turns a check into marks — for a file copy (mark_workbook) and for the open book
+    (the ribbon): every finding (or only the quarterly ones) on its cell, 校验结果, 季度达标."""
+    from dataclasses import replace
+
+    from .schema.standard import TEAMS
+    from .write.marks import cell_marks, quarterly_sheet, result_sheet
+
+    if quarterly_only:
+        report = replace(report, findings=[f for f in report.findings if f.code.startswith("rule.quarterly")])
+    sheets = [] if quarterly_only else [result_sheet(report, as_of.isoformat())]
+    if statuses:
+        teams = next((f.sheet for f in report.findings if f.code.startswith("rule.quarterly")), TEAMS.name)
+        sheets.append(quarterly_sheet(statuses, teams))
+    return Marks(cell_marks(report), sheets)
+
+
+def check_book(grid: Grid, ctx: Context, name: str, *, as_of: date | None = None) -> Checked:
+    """A workbook that is already open (the ribbon; later the WPS add-in): the same template check, rules and
+    quarter statuses as a file — only the file guard does not apply (Excel has parsed it)."""
+    from .findings import make
+    from .rules import RuleContext
+    from .rules.run import check_grid
+
+    day = as_of or today(ctx)
+    if not grid.find(*ctx.template.sheet("activities").names) and not grid.find(*ctx.template.sheet("basic").names):
+        reason = "找不到「基本信息」和「活动台账」工作表"
+        return Checked(Report(name, [make("file.not-template", file=name, reason=reason)], [], readable=False))
+    report, sub = check_grid(grid, ctx.template, RuleContext(ctx.settings, ctx.registry, day), name)
+    return Checked(report, sub, statuses=team_quarters(sub, ctx, day))
+
+
+SUBMISSION_NAME = "{month}_{unit}_科技志愿服务月报.xlsx"  # the name the template asks a month's book to have
+SUBMITTED_NAME = "{month}_{unit}_科技志愿服务月报（报送件）{suffix}"  # 生成报送件: never the open book's own name
+
+
+def submission_copy(copy: Path, report: Report, folder: Path) -> Path:
+    """生成报送件: a clean copy of the open book (saved by Excel to `copy`) beside it, under a name of its own."""
+    from .consolidate.intake import safe_name
+
+    suffix = copy.suffix.lower() if copy.suffix.lower() in (".xlsx", ".xlsm") else ".xlsx"
+    unit = report.unit or "未填单位"
+    name = safe_name(SUBMITTED_NAME.format(month=report.month or "未填月份", unit=unit, suffix=suffix))
+    return clean_copy(copy, folder / name)
+
+
+def next_month_workbook(sub: Submission, ctx: Context, folder: Path) -> tuple[str, Path]:
+    """新建下月台账: next month's workbook beside this one, carrying the roster, the year's ledger (not across a
+    new year) and the registration totals with 本月新增 cleared. Never overwrites: an existing one is an error."""
+    from .write.template import Filling, write_template
+
+    if sub.month is None:
+        raise KexieError("请先在「基本信息」填写报送月份（如 2026-11），再新建下月台账。")
+    year, month = sub.month
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    new_month = f"{year}-{month:02d}"
+    basic = {k: sub.basic.values.get(k) for k in ("unit", "reporter", "phone", "email")}
+    basic["report_month"] = new_month
+    rows = {
+        "teams": [r.values for r in sub.rows("teams")],
+        "activities": [] if month == 1 else [r.values for r in sub.rows("activities")],  # a new year, a new ledger
+        "registration": [{**r.values, "new": 0} for r in sub.rows("registration")],
+    }
+    target = folder / SUBMISSION_NAME.format(month=new_month, unit=basic["unit"] or "本单位")
+    if target.exists():
+        raise KexieError(f"「{target.name}」已经存在，没有覆盖。")
+    write_template(target, ctx.template, ctx.contact, Filling(basic=basic, rows=rows))
+    return new_month, target
+
+
+def clean_copy(source: Path, target: Path) -> Path:
+    """What the city receives: `source` without any mark, note or tool sheet of kexie_xl, written atomically."""
+    from .files.marking import write_marked
+    from .write.save import save_atomic
+
+    return save_atomic(target, lambda out: write_marked(source, out, [], []), overwrite=True)
 
 
 SUMMARY_FILES = 10  # refused / unidentified / held files named in the summary, per status

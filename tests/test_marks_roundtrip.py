@@ -116,3 +116,15 @@ def test_submitting_never_writes_over_the_open_book(ctx, tmp_path: Path) -> None
     submitted = tmp_path / "2026-11_万州区科协_科技志愿服务月报（报送件）.xlsx"
     assert submitted.is_file() and str(submitted) in book.app.alerts[-1]
     assert not list(tmp_path.glob(".~kexie-*"))
+
+
+def test_the_ribbon_runs_the_same_template_check_as_a_file(tmp_path: Path) -> None:
+    other = tmp_path / "别的表.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "与月报无关的表"
+    wb.save(other)
+    book = Book(other)
+    buttons.dispatch("kx_validate", book)
+    (said,) = book.app.alerts
+    assert said.startswith("错误：") and "不是科技志愿服务月报模板" in said and "意外" not in said
+    assert [s.name for s in book.sheets] == ["Sheet"]  # nothing written into a book that is not a report

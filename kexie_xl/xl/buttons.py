@@ -12,9 +12,6 @@ from typing import Any
 from . import live
 from .ui import alert, busy, config_for, ribbon_action
 
-SUBMISSION_NAME = "{month}_{unit}_科技志愿服务月报.xlsx"  # the name the template asks a month's book to have
-SUBMITTED_NAME = "{month}_{unit}_科技志愿服务月报（报送件）{suffix}"  # 生成报送件: never the open book's own name
-
 
 def _caller() -> Any:
     import xlwings as xw  # the one import of xlwings in kexie_xl
@@ -50,29 +47,31 @@ def _context(book: Any) -> Any:
     return Context(ctx.settings.model_copy(update={"paths": rebased}), ctx.registry)
 
 
-def _check(book: Any) -> tuple[Any, Any, Any, date]:
-    from ..api import today
-    from ..rules.context import RuleContext
-    from ..rules.run import check_grid
+def _check(book: Any) -> tuple[Any, Any, date]:
+    """The open book checked by the same verb as a file (template check, rules, quarter statuses)."""
+    from ..api import check_book, today
 
     ctx = _context(book)
     day = today(ctx)
-    report, sub = check_grid(live.read_grid(book), ctx.template, RuleContext(ctx.settings, ctx.registry, day), book.name)
-    return ctx, report, sub, day
+    checked = check_book(live.read_grid(book), ctx, book.name, as_of=day)
+    if checked.submission is None:
+        from ..errors import KexieError
+
+        raise KexieError(f"{checked.report.findings[0].message}。请先打开本单位的月报工作簿，再点功能区按钮。")
+    return ctx, checked, day
 
 
 @ribbon_action
 def validate_book(book: Any) -> None:
     """校验本表: mark every problem in place, add 校验结果 and 季度达标."""
-    from ..api import team_quarters
-    from ..write.marks import cell_marks, quarterly_sheet, result_sheet
+    from ..api import marks_for
 
     with busy(book, "kexie_xl：正在校验…") as status:
-        ctx, report, sub, day = _check(book)
-        statuses = team_quarters(sub, ctx, day)
+        _ctx, checked, day = _check(book)
+        report = checked.report
         status("kexie_xl：正在标注…")
-        teams = ctx.template.sheet("teams").name
-        live.replace_marks(book, cell_marks(report), [result_sheet(report, day.isoformat()), quarterly_sheet(statuses, teams)])
+        marks = marks_for(report, checked.statuses, day)
+        live.replace_marks(book, marks.cells, marks.sheets)
     verdict = "没有错误，可以生成报送件。" if report.ok else "请按「校验结果」表修改标红的单元格后重新校验。"
     alert(book, f"校验完成：错误 {report.errors} 处，警告 {report.warnings} 处。{verdict}")
 
@@ -80,16 +79,13 @@ def validate_book(book: Any) -> None:
 @ribbon_action
 def quarterly_book(book: Any) -> None:
     """季度达标: the 季度达标 sheet and the marked team rows only."""
-    from dataclasses import replace
-
-    from ..api import team_quarters
-    from ..write.marks import cell_marks, quarterly_sheet
+    from ..api import marks_for
 
     with busy(book, "kexie_xl：正在统计季度活动…"):
-        ctx, report, sub, day = _check(book)
-        statuses = team_quarters(sub, ctx, day)
-        quarterly = replace(report, findings=[f for f in report.findings if f.code.startswith("rule.quarterly")])
-        live.replace_marks(book, cell_marks(quarterly), [quarterly_sheet(statuses, ctx.template.sheet("teams").name)])
+        _ctx, checked, day = _check(book)
+        statuses = checked.statuses
+        marks = marks_for(checked.report, statuses, day, quarterly_only=True)
+        live.replace_marks(book, marks.cells, marks.sheets)
     missed = sum(1 for s in statuses if s.status == "未达标")
     pending = sum(1 for s in statuses if s.status == "待开展")
     alert(book, f"季度达标：未达标 {missed} 个队·季度，待开展 {pending} 个队·季度。详见「季度达标」表。")
@@ -100,57 +96,32 @@ def submit_book(book: Any) -> None:
     """生成报送件: refuse while 错误 remain; else a clean copy (no tool sheets, no marks) beside the workbook."""
     import tempfile
 
-    from ..files.marking import write_marked
+    from ..api import submission_copy
 
     with busy(book, "kexie_xl：正在检查…"):
-        ctx, report, _sub, _day = _check(book)
+        ctx, checked, _day = _check(book)
+    report = checked.report
     if not report.ok:
         alert(book, f"还有 {report.errors} 处错误，不能生成报送件。请先点「校验本表」并按「校验结果」修改。")
         return
     if not getattr(book, "fullname", "") or not Path(book.fullname).parent.is_dir():
         alert(book, "请先把本工作簿保存到电脑上，再生成报送件。")
         return
-    from ..consolidate.intake import safe_name
-    from ..write.save import save_atomic
-
-    unit = report.unit or "未填单位"
-    suffix = Path(book.fullname).suffix.lower() if Path(book.fullname).suffix.lower() in (".xlsx", ".xlsm") else ".xlsx"
-    name = safe_name(SUBMITTED_NAME.format(month=report.month or "未填月份", unit=unit, suffix=suffix))
-    target = Path(book.fullname).parent / name
     with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / f"copy{suffix}"
+        copy = Path(tmp) / f"copy{Path(book.fullname).suffix.lower() or '.xlsx'}"
         book.api.SaveCopyAs(str(copy))  # Excel writes a copy of the open book; the clerk's file is untouched
-        # no marks, no tool sheets: what the city receives; written beside the book under its own name, atomically
-        save_atomic(target, lambda out: write_marked(copy, out, [], []), overwrite=True)
+        target = submission_copy(copy, report, Path(book.fullname).parent)
     alert(book, f"已生成报送件：{target}\n请把它作为邮件附件，于每月 {ctx.settings.report.deadline_day} 日前报送。")
 
 
 @ribbon_action
 def next_month_book(book: Any) -> None:
     """新建下月台账: next month's workbook, carrying the roster, the year's ledger and the registration totals."""
-    from ..write.template import Filling, write_template
+    from ..api import next_month_workbook
 
-    ctx = _context(book)
     with busy(book, "kexie_xl：正在新建下月台账…"):
-        _ctx, _report, sub, _day = _check(book)
-    if sub.month is None:
-        alert(book, "请先在「基本信息」填写报送月份（如 2026-11），再新建下月台账。")
-        return
-    year, month = sub.month
-    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    new_month = f"{year}-{month:02d}"
-    basic = {k: sub.basic.values.get(k) for k in ("unit", "reporter", "phone", "email")}
-    basic["report_month"] = new_month
-    rows = {
-        "teams": [r.values for r in sub.rows("teams")],
-        "activities": [] if month == 1 else [r.values for r in sub.rows("activities")],  # a new year, a new ledger
-        "registration": [{**r.values, "new": 0} for r in sub.rows("registration")],
-    }
-    target = Path(book.fullname).parent / SUBMISSION_NAME.format(month=new_month, unit=basic["unit"] or "本单位")
-    if target.exists():
-        alert(book, f"「{target.name}」已经存在，没有覆盖。")
-        return
-    write_template(target, ctx.template, ctx.contact, Filling(basic=basic, rows=rows))
+        ctx, checked, _day = _check(book)
+        new_month, target = next_month_workbook(checked.submission, ctx, Path(book.fullname).parent)
     alert(book, f"已新建 {new_month} 的月报：{target}\n名册、全年台账和注册累计数已带入，本月新增数已清零。")
 
 
