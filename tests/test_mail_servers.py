@@ -12,9 +12,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kexie_xl.api import consolidate_month, load_context
+from kexie_xl.api import consolidate_month, load_context, run_month
 from kexie_xl.consolidate.store import Store
-from kexie_xl.runs import run_month
 from kexie_xl.schema import city as C
 
 from .mailservers import dovecot, smtp_server

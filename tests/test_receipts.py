@@ -11,9 +11,8 @@ from pathlib import Path
 
 import openpyxl
 
-from kexie_xl.api import Context, consolidate_month, read_received_times
+from kexie_xl.api import Context, consolidate_month, read_received_times, run_month
 from kexie_xl.mail.compose import Attachment
-from kexie_xl.runs import run_month
 from kexie_xl.schema import city as C
 
 from .test_mail_intake import registry_ctx

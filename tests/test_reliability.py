@@ -17,12 +17,11 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from kexie_xl.api import consolidate_month, validate
+from kexie_xl.api import consolidate_month, run_month, validate
 from kexie_xl.consolidate.archive import Archive
 from kexie_xl.consolidate.store import Store, store_lock
 from kexie_xl.errors import Busy, ConfigError, StoreError
 from kexie_xl.mail.compose import Attachment, compose
-from kexie_xl.runs import run_month
 from kexie_xl.schema import city as C
 
 from .builders import changed, clean_filling, write
@@ -491,7 +490,9 @@ def test_cli_batches_survive_a_crashing_file_and_say_why_a_store_is_unusable(tmp
 
 def test_workers_started_as_on_windows_give_the_same_report(demo) -> None:
     """Windows and macOS spawn their workers: the context and the job must travel by pickle."""
-    from kexie_xl.api import _check_job, _init_worker, check_workbook, load_context
+    from kexie_xl.api import check_workbook, load_context
+    from kexie_xl.api.checking import _check_job
+    from kexie_xl.api.workers import _init_worker
     from kexie_xl.files.isolate import Limits, run_isolated
 
     out, manifest = demo

@@ -32,8 +32,7 @@ def demo(obj: dict, out: Path, month: str, seed: int) -> None:
       kexie-xl demo
       kexie-xl demo --out /tmp/demo --month 2026-10 --seed 7
     """
-    from ..api import load_context
-    from ..runs import demo_month
+    from ..api import demo_month, load_context
 
     ctx = load_context(obj["config"])
     with progress_bar("演示") as step:

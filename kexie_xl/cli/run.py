@@ -42,8 +42,7 @@ def run(
       kexie-xl run --month 2026-11 --send
       kexie-xl run --month 2026-11 --no-fetch 补报/
     """
-    from ..api import load_context
-    from ..runs import run_month
+    from ..api import load_context, run_month
 
     ctx = load_context(obj["config"])
     times = evidence(ctx, received_at, received_times)

@@ -152,8 +152,7 @@ def merge_folder(book: Any) -> None:
 @ribbon_action
 def fetch_mail(book: Any) -> None:
     """收取邮件并汇总…: the whole month from the configured mailbox (see the README's mail settings)."""
-    from ..api import today
-    from ..runs import run_month
+    from ..api import run_month, today
 
     ctx = _context(book)
     day = today(ctx)

@@ -1,7 +1,4 @@
-"""The month as one run: fetch the mailbox → archive → validate → consolidate → feedback drafts → summary.
-
-Verbs on top of api.py (the CLI's `kexie-xl run` and the ribbon's 收取邮件并汇总 call them).
-"""
+"""Verbs: the month as one run — fetch the mailbox → archive → validate → consolidate → feedback drafts → summary."""
 
 from __future__ import annotations
 
@@ -10,12 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .api import Consolidation, Progress, check_workbook, consolidate_month, mark_workbook, team_quarters
-from .context import Context
-from .errors import KexieError
-from .sample import DemoResult
+from ..context import Context
+from ..errors import KexieError
+from .checking import Progress, check_workbook, mark_workbook, team_quarters, today
+from .consolidation import Consolidation, consolidate_month
+from .workers import _init_worker, worker_context
+
+if TYPE_CHECKING:
+    pass
 
 CHECKPOINTS = "imap-checkpoints.json"
 
@@ -48,28 +49,6 @@ class MonthRun:
         return "\n".join(lines)
 
 
-def demo_month(out: Path, ctx: Context, month: str, seed: int, progress: Progress | None = None) -> DemoResult:
-    """The demo: generate the month and validate it (api.make_demo), then run the month on its .eml messages."""
-    import json
-
-    from .api import load_context, make_demo
-    from .schema.city import CITY_FILENAME
-
-    result = make_demo(out, ctx, month, seed, progress=progress)
-    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
-    demo_ctx = load_context(out / manifest["config"])
-    run = run_month(
-        demo_ctx,
-        manifest["month"],
-        sources=[out / "mail"],
-        fetch=False,
-        output=out / CITY_FILENAME.format(month=manifest["month"]),
-        force=True,
-    )
-    result.steps += run.summary().splitlines()
-    return result
-
-
 def mail_folder(ctx: Context, month: str, store_path: Path | None = None) -> Path:
     """Where a month's messages are archived (and read from)."""
     return ctx.settings.paths.archive_root(store_path) / month / "邮件"
@@ -90,7 +69,7 @@ def run_month(
     received_at: datetime | None = None,
     received_times: dict[str, datetime] | None = None,
 ) -> MonthRun:
-    from .errors import ConfigError
+    from ..errors import ConfigError
 
     store_path = Path(os.path.abspath(store_path or ctx.settings.paths.store))
     archive_root = ctx.settings.paths.archive_root(store_path)
@@ -103,7 +82,7 @@ def run_month(
             "请加 --no-fetch 并给出来源。"
         )
     if fetch and ctx.settings.mail.imap is not None:
-        from .mail.imap import fetch_month
+        from ..mail.imap import fetch_month
 
         result = fetch_month(
             ctx.settings.mail.imap,
@@ -150,8 +129,8 @@ def draft_feedback(
     Senders held as 待确认 (an address no unit is registered with) get no automatic reply: the office confirms
     them first; a folder file is answered at the unit's registered address.
     """
-    from .consolidate.store import Store
-    from .mail.reply import send as send_all
+    from ..consolidate.store import Store
+    from ..mail.reply import send as send_all
 
     store = Store(store_path)
     try:
@@ -177,7 +156,7 @@ class _Plan:
 
 
 def _feedback_groups(ctx: Context, store, month: str) -> dict[tuple[str, str], list]:
-    from .schema.city import QUARANTINED
+    from ..schema.city import QUARANTINED
 
     year, mon = (int(p) for p in month.split("-"))
     first_day = date(year, mon, 1)
@@ -203,7 +182,7 @@ def _plan(ctx: Context, unit: str, items: list) -> _Plan | None:
     """Whether this address needs a reply, and what it says; None when everything it sent was adopted cleanly."""
     import json
 
-    from .schema.city import ADOPTED
+    from ..schema.city import ADOPTED
 
     adopted = [(r, s) for r, s in items if r["status"] == ADOPTED]
     workbooks = [(r, s) for r, s in items if s is not None]
@@ -233,9 +212,9 @@ def _write_drafts(
     deadline: dict[str, tuple[str, str, str]],
 ) -> list:
     """Build the marked copies (each in a worker process, from the archived file), then the drafts."""
-    from .consolidate.archive import Archive
-    from .files.isolate import Failed, run_isolated
-    from .mail.reply import Received, build_draft
+    from ..consolidate.archive import Archive
+    from ..files.isolate import Failed, run_isolated
+    from ..mail.reply import Received, build_draft
 
     archive = Archive(archive_root)
     jobs = []
@@ -248,7 +227,6 @@ def _write_drafts(
             else None
         )
     real = [job for job in jobs if job is not None]
-    from .api import _init_worker
 
     marked = dict(run_isolated(_feedback_job, real, initializer=_init_worker, initargs=(ctx,))) if real else {}
     drafts = []
@@ -291,12 +269,9 @@ def _write_drafts(
 
 def _feedback_job(job: tuple[Path, str, str, Path]) -> tuple[Path | None, list[dict]]:
     """In a worker: check the archived file again and write its marked copy (named after the received name)."""
-    from . import api
-
-    assert api._WORKER_CTX is not None
-    ctx = api._WORKER_CTX
+    ctx = worker_context()
     kept, name, day_text, out_dir = job
-    day = date.fromisoformat(day_text) if day_text else api.today(ctx)
+    day = date.fromisoformat(day_text) if day_text else today(ctx)
     report, sub = check_workbook(kept, ctx, as_of=day, name=name)
     findings = [f.to_dict() for f in report.findings]
     if sub is None:
