@@ -38,14 +38,14 @@ def build(macros: Path, out: Path) -> None:
       kexie-xl addin build
       kexie-xl addin build -o dist/kexie_xl.xlam
     """
-    from ..addin.build import build_addin
+    from ..api import build_addin
 
     path = build_addin(macros, out)
     click.echo(f"已生成加载项：{path}")
 
 
 def _where() -> Any:
-    from ..addin.install import place
+    from ..api import place
 
     return place()
 
@@ -67,7 +67,7 @@ def install_cmd(addin: Path) -> None:
       kexie-xl addin install
       kexie-xl addin install --addin D:\\下载\\kexie_xl.xlam
     """
-    from ..addin.install import install
+    from ..api import install
 
     for line in install(addin, _where()):
         click.echo(line)
@@ -81,7 +81,7 @@ def status_cmd() -> None:
     示例：
       kexie-xl addin status
     """
-    from ..addin.install import diagnose
+    from ..api import diagnose
 
     for ok, message in diagnose(_where())[:4]:
         click.echo(("✓ " if ok else "✗ ") + message)
@@ -95,7 +95,7 @@ def uninstall_cmd() -> None:
     示例：
       kexie-xl addin uninstall
     """
-    from ..addin.install import uninstall
+    from ..api import uninstall
 
     for line in uninstall(_where()):
         click.echo(line)
@@ -109,7 +109,7 @@ def doctor() -> None:
     示例：
       kexie-xl doctor
     """
-    from ..addin.install import diagnose
+    from ..api import diagnose
 
     problems = 0
     for ok, message in diagnose(_where()):

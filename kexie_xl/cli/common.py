@@ -20,7 +20,7 @@ def check_month(_ctx: click.Context, _param: click.Parameter, value: str | None)
     """A click callback for --month: YYYY-MM, explained in Chinese when it is not."""
     if value is None:
         return None
-    from ..config import parse_month
+    from ..api import parse_month
 
     try:
         year, month = parse_month(value)

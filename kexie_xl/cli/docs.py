@@ -21,8 +21,7 @@ def docs(obj: dict, out: Path, check: bool) -> None:
       kexie-xl docs
       kexie-xl docs --check
     """
-    from ..api import load_context
-    from ..write.docs import findings_markdown, template_markdown
+    from ..api import findings_markdown, load_context, template_markdown
 
     ctx = load_context(obj["config"])
     wanted = {"template.md": template_markdown(ctx.template), "findings.md": findings_markdown(), "cli.md": cli_markdown()}

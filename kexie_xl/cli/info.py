@@ -66,7 +66,7 @@ def config_show(obj: dict) -> None:
       kexie-xl config show
       kexie-xl --config 我的配置.toml config show
     """
-    from ..config import find_config_file, load_settings
+    from ..api import find_config_file, load_settings
 
     settings = load_settings(obj["config"])
     source = find_config_file(obj["config"])

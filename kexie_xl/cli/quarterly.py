@@ -37,8 +37,7 @@ def quarterly(
       kexie-xl quarterly 收件/*.xlsx --quarter 2026Q3 --format json
       kexie-xl quarterly 本单位月报.xlsx --as-of 2026-12-31 --out 季度达标
     """
-    from ..api import load_context, mark_workbook, team_quarters, today, validate_many, workbook_files
-    from ..rules.quarterly import MISSED, parse_quarter
+    from ..api import MISSED, load_context, mark_workbook, parse_quarter, team_quarters, today, validate_many, workbook_files
 
     quarters = None
     year = None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..schema.standard import TEMPLATE_FILENAME
+from ..api import TEMPLATE_FILENAME
 
 
 @click.command()

@@ -80,7 +80,7 @@ def _print(reports: list[Report], marked: dict[str, Path], show_changes: bool, n
     from rich.console import Console
     from rich.table import Table
 
-    from ..write.marks import short_message
+    from ..api import short_message
 
     console = Console(highlight=False, soft_wrap=True)
     for report in reports:

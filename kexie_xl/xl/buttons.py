@@ -179,7 +179,7 @@ def doctor(book: Any) -> None:
 
     import xlwings
 
-    from ..config import find_config_file
+    from ..api import find_config_file
 
     config = config_for(book) or find_config_file() or "（无，使用内置默认值）"
     alert(

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..read.grid import Grid, SheetGrid
-from ..write.marks import FILL, NOTE_PREFIX, TOOL_SHEETS, CellMark, Restore, ToolSheet, is_ours
+from ..api import FILL, NOTE_PREFIX, TOOL_SHEETS, CellMark, Grid, Restore, SheetGrid, ToolSheet, is_ours
 
 
 def read_grid(book: Any) -> Grid:
