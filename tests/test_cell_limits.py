@@ -13,10 +13,10 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from kexie_xl.api import consolidate_month, validate
+from kexie_xl.checks import check_grid
 from kexie_xl.files.calamine import read_grid
 from kexie_xl.read.cells import EXCEL_CELL_MAX, EXCEL_ERRORS, excel_error, excel_length
 from kexie_xl.rules import RuleContext
-from kexie_xl.rules.run import check_grid
 from kexie_xl.schema import city as C
 from kexie_xl.write.city import clip
 

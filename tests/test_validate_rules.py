@@ -126,3 +126,19 @@ def test_submission_carries_typed_rows(clean: Path, ctx) -> None:
     assert first.values["date"] == date(2026, 2, 10) and first.values["volunteers"] == 8
     assert first.values["hours"] == 2.5 and first.cell("kind") == "E2"
     assert sub.month == (2026, 11) and sub.report_date == date(2026, 11, 20)
+
+
+def test_the_order_of_the_checks_does_not_matter(demo, monkeypatch) -> None:
+    """Checks return findings and change nothing: run backwards, the demo month's findings are the same."""
+    import kexie_xl.checks.pipeline as pipeline
+    from kexie_xl.api import load_context
+
+    out, manifest = demo
+    ctx = load_context(out / manifest["config"])
+    paths = [out / f["path"] for f in manifest["files"] if f["findings"]]
+    forward = [validate(p, ctx, as_of=AS_OF).flatten(("code", "sheet", "cell", "message")) for p in paths]
+    monkeypatch.setattr(pipeline, "RULES", tuple(reversed(pipeline.RULES)))
+    sheets = pipeline.check_sheets
+    monkeypatch.setattr(pipeline, "check_sheets", lambda sub: list(reversed(list(sheets(sub)))))
+    backward = [validate(p, ctx, as_of=AS_OF).flatten(("code", "sheet", "cell", "message")) for p in paths]
+    assert backward == forward and any(forward)

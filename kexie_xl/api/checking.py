@@ -58,11 +58,11 @@ def check_workbook(
 
     `name` is the file's name as received, when `path` is an archived copy.
     """
+    from ..checks import check_grid
     from ..files.calamine import UnreadableWorkbook, read_grid
     from ..files.guard import inspect
     from ..findings import make
     from ..rules import RuleContext
-    from ..rules.run import check_grid
 
     name = name or path.name
     problem = inspect(path, name)
@@ -277,9 +277,9 @@ def marks_for(report: Report, statuses: Sequence[QuarterStatus], as_of: date, *,
 def check_book(grid: Grid, ctx: Context, name: str, *, as_of: date | None = None) -> Checked:
     """A workbook that is already open (the ribbon; later the WPS add-in): the same template check, rules and
     quarter statuses as a file — only the file guard does not apply (Excel has parsed it)."""
+    from ..checks import check_grid
     from ..findings import make
     from ..rules import RuleContext
-    from ..rules.run import check_grid
 
     day = as_of or today(ctx)
     if not grid.find(*ctx.template.sheet("activities").names) and not grid.find(*ctx.template.sheet("basic").names):

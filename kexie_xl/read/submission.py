@@ -310,8 +310,8 @@ def _bounds(column: Column) -> str:
 
 
 def at(record: Record, table: Table, key: str, code: str, **fields: Any) -> Finding:
-    """A finding at `key`'s cell of `record`, and mark the cell so later checks do not pile onto it."""
-    record.bad.add(key)
+    """A finding at `key`'s cell of `record` (pure: checks never change the submission; the cells reading found
+    bad are in `record.bad`, which checks consult so they do not pile onto a value that could not be read)."""
     column = table.sheet.column(key)
     return make(code, sheet=table.name, row=record.row, column=record.cols.get(key, "A"), label=column.label, **fields)
 

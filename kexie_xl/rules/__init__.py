@@ -1,7 +1,7 @@
 """Stage ④: business rules with their parameters from configuration.
 
-RULES is the ordered tuple the validator runs after the sheet checks; each rule takes the submission and a
-RuleContext and yields findings.
+RULES is the tuple the validator (kexie_xl.checks) runs with the sheet checks, in any order: each rule takes the
+submission and a RuleContext and yields findings, changing nothing.
 """
 
 from __future__ import annotations

@@ -1,17 +1,17 @@
-"""Stage ④: check one grid — read it as a submission, run the sheet checks and the rules, return a Report."""
+"""Stages ③–④: check one grid — read it as a submission, run the sheet checks and the rules, return a Report."""
 
 from __future__ import annotations
 
 import gc
 from datetime import date
 
-from ..check.sheets import check_sheets
 from ..findings import Finding, Report
 from ..read.grid import Grid
 from ..read.submission import Submission, read_submission
+from ..rules import RULES
+from ..rules.context import RuleContext
 from ..schema.types import Template
-from . import RULES
-from .context import RuleContext
+from .sheets import check_sheets
 
 SHEET_ORDER_FALLBACK = 99
 
