@@ -188,17 +188,10 @@ def team_quarters(
     *,
     on_report_date: bool = True,
 ) -> list[QuarterStatus]:
-    """The quarterly status of every counted team of one submission.
+    """The quarterly status of every counted team of one submission (rules.quarterly.submission_statuses)."""
+    from ..rules.quarterly import submission_statuses
 
-    Validation judges a report as of the day it was filled in (`on_report_date`), so its findings do not change
-    with the calendar; `kexie-xl quarterly --as-of` judges exactly as of the date asked.
-    """
-    from ..rules.quarterly import judgement_day, quarterly_status, submission_rows
-
-    teams, activities = submission_rows(sub, sub.unit_code or "")
-    day = judgement_day(sub, as_of) if on_report_date else as_of
-    year = year or (sub.month[0] if sub.month else day.year)
-    return quarterly_status(teams, activities, ctx.settings.quarterly, day, year, quarters)
+    return submission_statuses(sub, ctx.settings.quarterly, as_of, quarters, year, on_report_date=on_report_date)
 
 
 def mark_workbook(

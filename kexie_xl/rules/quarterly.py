@@ -211,6 +211,24 @@ def submission_rows(sub: Submission, unit: str = "") -> tuple[list[TeamRow], lis
     return teams, activities
 
 
+def submission_statuses(
+    sub: Submission,
+    rule: QuarterlyRule,
+    as_of: date,
+    quarters: Sequence[int] | None = None,
+    year: int | None = None,
+    *,
+    on_report_date: bool = True,
+) -> list[QuarterStatus]:
+    """The one place a workbook's quarter statuses are built — for its findings, its 季度达标 sheet and
+    `kexie-xl quarterly`. Judged as of the report's own date (`on_report_date`), so a report's findings do not
+    change with the calendar; `kexie-xl quarterly --as-of` judges exactly as of the date asked."""
+    teams, activities = submission_rows(sub, sub.unit_code or "")
+    day = judgement_day(sub, as_of) if on_report_date else as_of
+    year = year or (sub.month[0] if sub.month else day.year)
+    return quarterly_status(teams, activities, rule, day, year, quarters)
+
+
 def judgement_day(sub: Submission, as_of: date) -> date:
     """A report is judged as of the day it was filled in, so its findings do not change with the calendar."""
     return min(sub.report_date, as_of) if sub.report_date else as_of
@@ -223,11 +241,10 @@ def quarterly_rule(sub: Submission, ctx: RuleContext) -> Iterator[Finding]:
     teams_table = sub.tables.get("teams")
     if teams_table is None or sub.month is None:
         return
-    teams, activities = submission_rows(sub)
     severity = Severity.ERROR if rule.severity == "错误" else Severity.WARNING
     column = teams_table.sheet.column("team_id")
     letter = sub.rows("teams")[0].cols.get("team_id", "A") if sub.rows("teams") else "A"
-    for s in quarterly_status(teams, activities, rule, judgement_day(sub, ctx.as_of), sub.month[0]):
+    for s in submission_statuses(sub, rule, ctx.as_of):
         if s.status not in (MISSED, PENDING):
             continue
         code = "rule.quarterly-minimum" if s.status == MISSED else "rule.quarterly-pending"
