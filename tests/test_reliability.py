@@ -504,3 +504,13 @@ def test_workers_started_as_on_windows_give_the_same_report(demo) -> None:
     )
     report, _sub = check_workbook(path, ctx, as_of=day)
     assert checked.report.flatten(("code", "sheet", "cell")) == report.flatten(("code", "sheet", "cell")) != []
+
+
+def test_reply_subjects_read_back_exactly(tmp_path: Path) -> None:
+    from kexie_xl.mail.compose import compose
+
+    subject = "大渡口区科协 2026-11 科技志愿服务月报校验结果"
+    raw = compose(
+        sender=("宣传文化部", "kx@example.cn"), to="a@b.c", subject=subject, body="正文", sent=DAY, message_id="<x@example.cn>"
+    )
+    assert email.message_from_bytes(raw, policy=policy.default)["Subject"] == subject

@@ -52,7 +52,7 @@ def compose(
     msg = MIMEMultipart()
     msg["From"] = formataddr(sender, charset="utf-8")
     msg["To"] = to
-    msg["Subject"] = Header(subject, "utf-8").encode()
+    msg["Subject"] = Header(subject, "utf-8")  # type: ignore[assignment]  # compat32 folds a Header object cleanly
     msg["Date"] = format_datetime(sent)
     msg["Message-ID"] = message_id
     if in_reply_to:
