@@ -35,6 +35,13 @@ CATALOGUE: dict[str, Code] = {
     for c in (
         # file
         Code(
+            "file.format",
+            _E,
+            "文件格式不对",
+            "文件「{file}」：{reason}",
+            "请另存为 Excel 工作簿（*.xlsx）后重新报送。",
+        ),
+        Code(
             "file.unreadable",
             _E,
             "文件无法读取",

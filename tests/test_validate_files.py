@@ -162,7 +162,7 @@ def _not_template(target: Path) -> Path:
 
 
 HOSTILE = {
-    "not-a-workbook.xlsx": (lambda c, p: (p.write_text("这不是表格", encoding="utf-8"), p)[1], "file.unreadable"),
+    "not-a-workbook.xlsx": (lambda c, p: (p.write_text("这不是表格", encoding="utf-8"), p)[1], "file.format"),
     "empty.xlsx": (lambda c, p: (p.write_bytes(b""), p)[1], "file.unreadable"),
     "encrypted.xlsx": (_encrypted, "file.encrypted"),
     "zip-bomb.xlsx": (
@@ -170,7 +170,7 @@ HOSTILE = {
         "file.too-large",
     ),
     "entity-bomb.xlsx": (_entity_bomb, "file.unsafe"),
-    "word-document.xlsx": (lambda c, p: _zip(p, {"word/document.xml": b"<w:document/>"}), "file.unreadable"),
+    "word-document.xlsx": (lambda c, p: _zip(p, {"word/document.xml": b"<w:document/>"}), "file.format"),
     "truncated.xlsx": (lambda c, p: (p.write_bytes(c.read_bytes()[:3000]), p)[1], "file.unreadable"),
     "not-our-template.xlsx": (lambda c, p: _not_template(p), "file.not-template"),
 }

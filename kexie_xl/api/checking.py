@@ -99,7 +99,7 @@ def validate_many(
 def workbook_files(paths: Iterable[Path]) -> list[Path]:
     """The workbooks named, a folder standing for every workbook in it (sub-folders too), kexie_xl's own marked
     copies, backups and Excel's lock files left out. A folder without any workbook is an error (exit 2)."""
-    from ..consolidate.intake import WORKBOOK_SUFFIXES, own_output
+    from ..consolidate.intake import SPREADSHEET_SUFFIXES, own_output
     from ..errors import InputMissing
 
     out: list[Path] = []
@@ -108,7 +108,7 @@ def workbook_files(paths: Iterable[Path]) -> list[Path]:
             out.append(path)  # a missing file is that file's finding
             continue
         found = [
-            f for f in sorted(path.rglob("*")) if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES and not own_output(f)
+            f for f in sorted(path.rglob("*")) if f.is_file() and f.suffix.lower() in SPREADSHEET_SUFFIXES and not own_output(f)
         ]
         if not found:
             raise InputMissing(f"文件夹「{path}」里没有工作簿（.xlsx/.xlsm/.xls）。")
@@ -175,8 +175,16 @@ def _check_job(job: tuple[Path, date, MarkRequest | None]) -> Checked:
         )
     except KexieError as exc:
         return Checked(report, note=str(exc))
-    note = "" if marked is not None else "旧版 .xls 文件不能直接标注；请另存为 .xlsx 后再校验以得到标注副本"
+    note = "" if marked is not None else unmarkable_note(path)
     return Checked(report, marked=marked, note=note)
+
+
+def unmarkable_note(path: Path) -> str:
+    """Why a checked file gets findings but no marked copy (.xls, .xlsb, .ods: marks cannot be written into them
+    without losing the clerk's content), and how to get one."""
+    from ..formats import sniff
+
+    return f"{sniff(path).label}不能直接标注（问题已全部列出）；请另存为 Excel 工作簿（*.xlsx）后再校验，即可得到标注副本"
 
 
 def team_quarters(

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from ..formats import sniff
+
 MARKER = ".kexie-archive"
 KNOWN_SUFFIXES = (
     ".xlsx",
@@ -94,9 +96,7 @@ class Archive:
         found = self.find(digest)
         if found is not None:
             return digest, found
-        target = self._object(digest, suffix_of(name))
-        self._write(target, lambda fh: fh.write(data))
-        return digest, target
+        return digest, self._write(digest, name, lambda fh: fh.write(data))
 
     def put_file(self, source: Path, name: str | None = None) -> tuple[str, Path]:
         """Keep a copy of a file on disk (the source is only read)."""
@@ -104,22 +104,25 @@ class Archive:
         found = self.find(digest)
         if found is not None:
             return digest, found
-        target = self._object(digest, suffix_of(name or source.name))
         with source.open("rb") as src:
-            self._write(target, lambda fh: shutil.copyfileobj(src, fh, 1 << 20))
-        return digest, target
+            return digest, self._write(digest, name or source.name, lambda fh: shutil.copyfileobj(src, fh, 1 << 20))
 
     def _object(self, digest: str, suffix: str) -> Path:
         return self.objects / digest[:2] / f"{digest}{suffix}"
 
-    def _write(self, target: Path, fill: Callable[[BinaryIO], object]) -> None:
+    def _write(self, digest: str, name: str, fill: Callable[[BinaryIO], object]) -> Path:
+        """Write to a temporary file, then move it to its object path. A spreadsheet is named by what its content
+        is (an .ods that arrived as 「x.xlsx」 is kept as .ods), so the reader always gets the right format."""
         self.tmp.mkdir(parents=True, exist_ok=True)
-        tmp = self.tmp / f"{target.name}.{os.getpid()}.part"
+        tmp = self.tmp / f"{digest}.{os.getpid()}.part"
         try:
             with tmp.open("wb") as fh:
                 fill(fh)
+            found = sniff(tmp)
+            target = self._object(digest, found.suffix if found.readable else suffix_of(name))
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, target)
+            return target
         finally:
             if tmp.exists():
                 tmp.unlink()

@@ -18,10 +18,12 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from ..formats import mismatch, sniff
 from ..schema.city import BY_FILE_TIME, BY_GIVEN, BY_ZIP_TIME, EVIDENCE
 from .archive import Archive, is_archive, sha256_of
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")  # checked like .xlsx
+SPREADSHEET_SUFFIXES = (*WORKBOOK_SUFFIXES, ".et", ".ett", ".numbers", ".csv")  # taken in: the check says why not
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".heic", ".webp")
 MAX_MEMBER_BYTES = 60 * 1024 * 1024
 MAX_ZIP_TOTAL = 2 * 1024 * 1024 * 1024
@@ -196,7 +198,11 @@ class Collector:
     ) -> bool:
         """Sort one archived file into the intake; True if it is a workbook."""
         suffix = PurePosixPath(name).suffix.lower()
-        if suffix in WORKBOOK_SUFFIXES:
+        renamed = mismatch(kept, name, sniff(kept)) if suffix in SPREADSHEET_SUFFIXES else ""
+        if renamed:  # decided here, by name and content: a check is kept by content and must not depend on the name
+            self.intake.other.append(Other(name, source, renamed, sender, received, digest))
+            return False
+        if suffix in SPREADSHEET_SUFFIXES:
             self.intake.inputs.append(Input(name, source, kept, received, digest, sender, note))
             return True
         if suffix in PHOTO_SUFFIXES:
@@ -310,6 +316,7 @@ def _is_city_workbook(path: Path) -> bool:
 __all__ = [
     "MAX_NAME_BYTES",
     "PHOTO_SUFFIXES",
+    "SPREADSHEET_SUFFIXES",
     "WORKBOOK_SUFFIXES",
     "Collector",
     "Input",

@@ -1,7 +1,8 @@
 """Edge adapter (files): safety checks before any parser sees a file → one clear file-level finding, or None.
 
-Catches: not a workbook, empty, encrypted (an OLE container holding EncryptionInfo), zip bombs (total size,
-member count, compression ratio), XML with DOCTYPE/ENTITY declarations (entity bombs; Excel never writes them).
+Catches: a format the reader cannot check or a file renamed to another format (formats.py), empty, encrypted (an
+OLE container holding EncryptionInfo), zip bombs (total size, member count, compression ratio), XML with
+DOCTYPE/ENTITY declarations (entity bombs; Excel never writes them), a sheet whose real extent is absurd.
 Macros in .xlsm are never executed by kexie_xl; they are left alone.
 """
 
@@ -12,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 from ..findings import Finding, make
+from ..formats import OLE_MAGIC, ZIP_MAGIC, mismatch, refusal, sniff
 from ..schema.types import column_letter, column_number
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -20,8 +22,6 @@ MAX_MEMBERS = 5000
 MAX_RATIO = 200  # uncompressed / compressed, for members above 1 MB
 MAX_AREA = 25_000_000  # cells between A1 and a sheet's last cell: the reader builds a dense grid of that size
 _REF = re.compile(rb'<(?:c|row)\b[^>]*?\br="([A-Z]{0,3})([0-9]{1,7})"')
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def inspect(path: Path, name: str | None = None) -> Finding | None:
@@ -37,11 +37,19 @@ def inspect(path: Path, name: str | None = None) -> Finding | None:
         return make("file.unreadable", file=name, reason="文件是空的（0 字节）")
     if size > MAX_FILE_BYTES:
         return make("file.too-large", file=name, reason=f"文件有 {size / 1024 / 1024:.0f} MB，超过 50 MB")
-    if head.startswith(OLE_MAGIC):
+    if head.startswith(OLE_MAGIC) and _ole(path, name) is not None:
         return _ole(path, name)
-    if not head.startswith(ZIP_MAGIC):
-        return make("file.unreadable", file=name, reason="不是 Excel 工作簿（.xlsx/.xlsm/.xls）")
-    return _zip(path, name)
+    if head.startswith(ZIP_MAGIC):
+        damaged = _zip(path, name)  # a damaged package or a bomb says so before its format is looked at
+        if damaged is not None:
+            return damaged
+    found = sniff(path)
+    if not found.readable:
+        return make("file.format", file=name, reason=refusal(found, name))
+    renamed = mismatch(path, name, found)
+    if renamed:
+        return make("file.format", file=name, reason=renamed)
+    return None
 
 
 def _ole(path: Path, name: str) -> Finding | None:
@@ -64,9 +72,6 @@ def _zip(path: Path, name: str) -> Finding | None:
             for info in infos:
                 if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
                     return make("file.too-large", file=name, reason=f"部件 {info.filename} 压缩比异常，疑似压缩炸弹")
-            names = {i.filename for i in infos}
-            if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-                return make("file.unreadable", file=name, reason="压缩包里没有 Excel 工作簿（可能是 Word 或其他文件）")
             for info in infos:
                 if info.filename.endswith((".xml", ".rels", ".vml")):
                     with zf.open(info) as member:

@@ -1,0 +1,122 @@
+"""Which spreadsheet format a received file really is — from its content, not its name (pure; used by the intake
+and by the file guard).
+
+Clerks save from Excel (.xlsx/.xlsm/.xls/.xlsb), LibreOffice (.ods) and WPS (.et); files get renamed on the way.
+`sniff` reads the first bytes and, for a zip package, its member names. The reader (python-calamine) reads .xlsx,
+.xlsm, .xlsb, .xls and .ods; everything else gets a message that names the format and the one action that fixes it.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+SAVE_AS = "请用 Excel 或 WPS 打开它，「另存为」Excel 工作簿（*.xlsx）后再报送"
+
+
+@dataclass(frozen=True)
+class Format:
+    key: str
+    label: str  # what the clerk calls it
+    suffix: str
+    readable: bool = False  # checked like .xlsx
+    markable: bool = False  # a marked copy can be written into it
+
+
+FORMATS = {
+    f.key: f
+    for f in (
+        Format("xlsx", "Excel 工作簿", ".xlsx", True, True),
+        Format("xlsm", "Excel 启用宏的工作簿", ".xlsm", True, True),
+        Format("xlsb", "Excel 二进制工作簿", ".xlsb", True),
+        Format("xls", "Excel 97-2003 工作簿", ".xls", True),
+        Format("ods", "OpenDocument 电子表格", ".ods", True),
+        Format("et", "WPS 表格文件", ".et"),
+        Format("numbers", "Apple Numbers 表格", ".numbers"),
+        Format("csv", "CSV 文本文件", ".csv"),
+        Format("odf", "OpenDocument 文档（不是电子表格）", ".odt"),
+        Format("docx", "Word 文档", ".docx"),
+        Format("pptx", "PowerPoint 演示文稿", ".pptx"),
+        Format("unknown", "无法识别的文件", ""),
+    )
+}
+BY_SUFFIX = {f.suffix: f for f in FORMATS.values() if f.suffix} | {".ett": FORMATS["et"], ".xlt": FORMATS["xls"]}
+
+
+def sniff(path: Path) -> Format:
+    """The format `path` really has (an OLE file is taken as .xls unless its name says WPS .et)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return FORMATS["unknown"]
+    if head.startswith(OLE_MAGIC):
+        return FORMATS["et"] if _suffix(path) in (".et", ".ett") else FORMATS["xls"]
+    if head.startswith(ZIP_MAGIC):
+        return _package(path)
+    if _suffix(path) == ".csv" or _looks_like_csv(path):
+        return FORMATS["csv"]
+    return FORMATS["unknown"]
+
+
+def by_name(name: str) -> Format | None:
+    return BY_SUFFIX.get(_suffix(Path(name)))
+
+
+def mismatch(path: Path, name: str, found: Format) -> str:
+    """A reason when a readable format arrived under another format's name (an .ods renamed to .xlsx), else ''."""
+    named = by_name(name)
+    if named is None or named.key == found.key or {named.key, found.key} <= {"xlsx", "xlsm"}:
+        return ""
+    return f"这是 {found.label}（{found.suffix}），文件名却是 {PurePosixPath(name).suffix}；{SAVE_AS}"
+
+
+def refusal(found: Format, name: str) -> str:
+    """The message for a format the reader cannot check."""
+    if found.key == "et":
+        return "这是 WPS 表格的 .et 格式，请在 WPS 中「另存为」Excel 工作簿（*.xlsx）后再报送"
+    if found.key == "csv":
+        return "这是 CSV 文本文件，不是月报工作簿（没有各个工作表）；请使用标准模板填报，保存为 .xlsx 后报送"
+    if found.key in ("numbers", "odf", "docx", "pptx"):
+        return f"这是 {found.label}，不是 Excel 工作簿；{SAVE_AS}"
+    return f"不是 Excel 工作簿（.xlsx/.xlsm/.xls/.xlsb/.ods）；{SAVE_AS}"
+
+
+def _package(path: Path) -> Format:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            mimetype = zf.read("mimetype")[:80] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError):
+        return FORMATS["unknown"]
+    if "xl/workbook.bin" in names:
+        return FORMATS["xlsb"]
+    if "xl/workbook.xml" in names:
+        return FORMATS["xlsm"] if "xl/vbaProject.bin" in names else FORMATS["xlsx"]
+    if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+        return FORMATS["ods"]
+    if mimetype.startswith(b"application/vnd.oasis.opendocument"):
+        return FORMATS["odf"]
+    if "Index/Document.iwa" in names or any(n.startswith("Index/") and n.endswith(".iwa") for n in names):
+        return FORMATS["numbers"]
+    if "word/document.xml" in names:
+        return FORMATS["docx"]
+    if "ppt/presentation.xml" in names:
+        return FORMATS["pptx"]
+    return FORMATS["unknown"]
+
+
+def _suffix(path: Path) -> str:
+    return path.suffix.lower()
+
+
+def _looks_like_csv(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(2048)
+    except OSError:
+        return False
+    return b"\0" not in head and head.count(b",") >= 3 and b"\n" in head

@@ -1,0 +1,107 @@
+"""What clerks' office suites save: .ods and .xls are checked exactly like .xlsx; other formats get a message that
+names the format (issue #14). LibreOffice (the independent client) writes the files from the same workbook."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from kexie_xl.api import MarkRequest, check_files, consolidate_month, load_context, validate
+from kexie_xl.schema import city as C
+
+from .conftest import convert
+
+
+@pytest.fixture(scope="module")
+def saved(demo, soffice: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One demo workbook with planted problems, saved by LibreOffice as .xlsx, .ods and .xls."""
+    out, manifest = demo
+    source = out / next(f["path"] for f in manifest["files"] if len(f["findings"]) >= 2)
+    folder = tmp_path_factory.mktemp("formats")
+    return {fmt: convert(soffice, source, folder / fmt, fmt) for fmt in ("xlsx", "ods", "xls")}
+
+
+@pytest.mark.libreoffice
+def test_ods_and_xls_are_checked_like_xlsx_cell_by_cell(demo, saved: dict[str, Path]) -> None:
+    out, manifest = demo
+    ctx = load_context(out / manifest["config"])
+    found = {fmt: validate(path, ctx).flatten(("code", "sheet", "cell", "value")) for fmt, path in saved.items()}
+    assert found["xlsx"] and found["ods"] == found["xlsx"] and found["xls"] == found["xlsx"]
+
+
+@pytest.mark.libreoffice
+def test_an_ods_gets_findings_and_says_how_to_get_a_marked_copy(demo, saved: dict[str, Path], tmp_path: Path) -> None:
+    out, manifest = demo
+    ctx = load_context(out / manifest["config"])
+    ((_path, checked),) = check_files([saved["ods"]], ctx, mark=MarkRequest(tmp_path))
+    assert checked.report.findings and checked.marked is None
+    assert "OpenDocument 电子表格不能直接标注" in checked.note and "*.xlsx" in checked.note
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.libreoffice
+def test_consolidation_adopts_an_ods_and_refuses_a_renamed_one(demo, saved: dict[str, Path], tmp_path: Path) -> None:
+    out, manifest = demo
+    ctx = load_context(out / manifest["config"])
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    (folder / saved["ods"].name).write_bytes(saved["ods"].read_bytes())
+    (folder / "改了扩展名.xlsx").write_bytes(saved["ods"].read_bytes())
+    consolidate_month([folder], ctx, manifest["month"], output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")
+    import openpyxl
+
+    rows = list(openpyxl.load_workbook(tmp_path / "c.xlsx", data_only=True)[C.INTAKE].iter_rows(values_only=True))
+    fates = {r[1]: (r[7], r[8]) for r in rows[1:]}
+    assert fates[saved["ods"].name][0] == C.ADOPTED
+    status, reason = fates["改了扩展名.xlsx"]  # the same content under another name: decided by the intake
+    assert status == C.UNIDENTIFIED and "OpenDocument 电子表格（.ods），文件名却是 .xlsx" in reason
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("表.et", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2000, "WPS 表格的 .et 格式"),
+        ("表.csv", "活动编号,活动日期,服务队编号,活动名称\nA1,2026-11-05,T01,科普\n".encode(), "CSV 文本文件"),
+        ("表.numbers", {"Index/Document.iwa": b"\0" * 10}, "Apple Numbers 表格"),
+        ("说明.docx", {"word/document.xml": b"<w:document/>"}, "Word 文档"),
+        ("说明.odt", {"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<x/>"}, "OpenDocument 文档"),
+        ("表.xlsx", b"just some text that is not a workbook at all", "不是 Excel 工作簿"),
+    ],
+)
+def test_other_formats_get_a_message_that_names_them(ctx, tmp_path: Path, name: str, content, says: str) -> None:
+    path = tmp_path / name
+    if isinstance(content, dict):
+        _zip(path, content)
+    else:
+        path.write_bytes(content)
+    report = validate(path, ctx)
+    assert not report.readable and report.exit_code == 2
+    (finding,) = report.findings
+    assert finding.code == "file.format" and says in finding.message and "xlsx" in finding.message
+
+
+@pytest.mark.libreoffice
+def test_the_archive_names_content_by_what_it_is(demo, saved: dict[str, Path], tmp_path: Path) -> None:
+    """The same .ods first arrives renamed to .xlsx, then properly: it is kept once, as .ods, and read."""
+    out, manifest = demo
+    ctx = load_context(out / manifest["config"])
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    (first / "改了扩展名.xlsx").write_bytes(saved["ods"].read_bytes())
+    (second / saved["ods"].name).write_bytes(saved["ods"].read_bytes())
+    consolidate_month([first], ctx, manifest["month"], output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")
+    result = consolidate_month(
+        [second], ctx, manifest["month"], output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db", force=True
+    )
+    assert result.counts.by_status.get(C.ADOPTED) == 1
+    assert [p.suffix for p in (tmp_path / "archive" / "objects").glob("*/*") if p.is_file()] == [".ods"]
