@@ -105,3 +105,35 @@ def test_the_archive_names_content_by_what_it_is(demo, saved: dict[str, Path], t
     )
     assert result.counts.by_status.get(C.ADOPTED) == 1
     assert [p.suffix for p in (tmp_path / "archive" / "objects").glob("*/*") if p.is_file()] == [".ods"]
+
+
+@pytest.mark.libreoffice
+def test_the_ledger_and_the_feedback_say_which_format_arrived(demo, saved: dict[str, Path], tmp_path: Path) -> None:
+    import email
+    from email import policy
+
+    import openpyxl
+
+    from kexie_xl.api import run_month
+
+    out, manifest = demo
+    ctx = load_context(out / manifest["config"])
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    (folder / saved["ods"].name).write_bytes(saved["ods"].read_bytes())
+    run = run_month(
+        ctx,
+        manifest["month"],
+        sources=[folder],
+        fetch=False,
+        output=tmp_path / "c.xlsx",
+        store_path=tmp_path / "s.db",
+        received_at=None,
+    )
+    ws = openpyxl.load_workbook(tmp_path / "c.xlsx", data_only=True)[C.INTAKE]
+    header = [c.value for c in ws[1]]
+    row = dict(zip(header, next(ws.iter_rows(min_row=2, values_only=True)), strict=True))
+    assert row["格式"] == "OpenDocument 电子表格"
+    (draft,) = run.drafts  # the workbook has problems: its unit is answered
+    body = email.message_from_bytes(draft.raw, policy=policy.default).get_body(("plain",)).get_content()
+    assert f"《{saved['ods'].name}》（OpenDocument 电子表格）" in body

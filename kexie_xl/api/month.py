@@ -213,6 +213,7 @@ def _write_drafts(
 ) -> list:
     """Build the marked copies (each in a worker process, from the archived file), then the drafts."""
     from ..consolidate.archive import Archive
+    from ..consolidate.merge import format_label
     from ..files.isolate import Failed, run_isolated
     from ..mail.reply import Received, build_draft
 
@@ -244,6 +245,7 @@ def _write_drafts(
                 r["status"] or "",
                 r["reason"] or "",
                 r["received_by"] or "",
+                format_label(r["name"]),
             )
             for r, _s in plan.items
         ]

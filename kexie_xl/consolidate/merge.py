@@ -208,6 +208,15 @@ def _rows_of(store: Store, table: str, adopted: dict[str, Any], names: dict[str,
     return out
 
 
+def format_label(name: str) -> str:
+    """What a received file is, as the ledger and the feedback say it (by its name; a file whose content is
+    another format is refused with a reason that says so)."""
+    from ..formats import by_name
+
+    found = by_name(name)
+    return found.label if found else ""
+
+
 def _intake(subs: dict[int, Any], inputs: list[Any]) -> list[dict[str, Any]]:
     out = []
     for r in inputs:
@@ -226,6 +235,7 @@ def _intake(subs: dict[int, Any], inputs: list[Any]) -> list[dict[str, Any]]:
                 "errors": sub["errors"] if sub else None,
                 "warnings": sub["warnings"] if sub else None,
                 "sha256": r["sha256"],
+                "format": format_label(r["name"]),
                 "findings": json.loads(sub["findings"]) if sub else [],
             }
         )

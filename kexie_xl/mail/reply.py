@@ -26,6 +26,7 @@ class Received:
     status: str
     reason: str
     received_by: str = ""  # what the time rests on (邮件日期, 服务器收到时间, 文件修改时间, …)
+    format: str = ""  # what the file is (Excel 工作簿, OpenDocument 电子表格, …)
 
 
 @dataclass
@@ -64,7 +65,8 @@ def feedback_text(
     for r in received:
         outcome = r.status + (f"（{r.reason}）" if r.reason else "")
         by = f"（{r.received_by}）" if r.received_by else ""
-        lines.append(f"    ·《{r.name}》，收到时间 {r.received or '—'}{by}，处理结果：{outcome}")
+        kind = f"（{r.format}）" if r.format else ""
+        lines.append(f"    ·《{r.name}》{kind}，收到时间 {r.received or '—'}{by}，处理结果：{outcome}")
     if deadline is not None and deadline[0] != "未报":
         status, when, by = deadline
         basis = f"依据{by} {when}" if by else f"依据 {when}"

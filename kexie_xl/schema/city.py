@@ -144,4 +144,5 @@ INTAKE_COLUMNS = (
     CityColumn("errors", "错误", 6),
     CityColumn("warnings", "警告", 6),
     CityColumn("sha256", "SHA-256", 20),
+    CityColumn("format", "格式", 16),
 )
