@@ -196,9 +196,9 @@ class _BookApi:
 class Book:
     """A workbook as Excel would hold it after opening `path` (values only)."""
 
-    def __init__(self, path: Path):
-        self.fullname = str(path)
-        self.name = path.name
+    def __init__(self, path: Path, *, saved: bool = True):
+        self.fullname = str(path) if saved else "工作簿1"  # Excel's fullname of a book never saved: no folder
+        self.name = path.name if saved else "工作簿1"
         self.app = App()
         self.sheets = Sheets(self)
         self.active = ""

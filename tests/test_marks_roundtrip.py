@@ -128,3 +128,16 @@ def test_the_ribbon_runs_the_same_template_check_as_a_file(tmp_path: Path) -> No
     (said,) = book.app.alerts
     assert said.startswith("错误：") and "不是科技志愿服务月报模板" in said and "意外" not in said
     assert [s.name for s in book.sheets] == ["Sheet"]  # nothing written into a book that is not a report
+
+
+def test_an_unsaved_book_is_checked_but_nothing_is_written_beside_it(ctx, tmp_path: Path, monkeypatch) -> None:
+    work = tmp_path / "python 的工作目录"
+    work.mkdir()
+    monkeypatch.chdir(work)  # where Excel's Python runs: nothing may land here
+    book = Book(_warnings_only_workbook(ctx, tmp_path / "模板.xlsx"), saved=False)
+    buttons.dispatch("kx_validate", book)
+    assert book.app.alerts[-1].startswith("校验完成")
+    for button in ("kx_submit", "kx_next_month"):
+        buttons.dispatch(button, book)
+        assert "请先把本工作簿保存到电脑上" in book.app.alerts[-1], button
+    assert not list(work.iterdir())

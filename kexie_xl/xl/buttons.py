@@ -32,16 +32,29 @@ def dispatch(button_id: str, book: Any = None) -> None:
 # Checking the open workbook
 
 
-def _context(book: Any) -> Any:
+def saved_folder(book: Any) -> Path:
+    """The folder the open book is saved in. An unsaved book (Excel's fullname is then just 「工作簿1」/「Book1」)
+    has none: anything written "beside it" would land in the interpreter's working folder."""
+    from ..errors import KexieError
+
+    full = Path(getattr(book, "fullname", "") or "")
+    if not full.is_absolute() or not full.parent.is_dir():
+        raise KexieError("请先把本工作簿保存到电脑上（文件 → 另存为），再点这个按钮。")
+    return full.parent
+
+
+def _context(book: Any, *, needs_folder: bool = False) -> Any:
     """The settings for this workbook; without a kexie.toml, the store and archive go beside the workbook
     (Excel's working directory is no place for them)."""
     from ..api import Context, load_context
 
     config = config_for(book)
     ctx = load_context(config)
-    if config is not None or not getattr(book, "fullname", ""):
+    if config is not None:
         return ctx
-    folder = Path(book.fullname).parent
+    if not needs_folder and not Path(getattr(book, "fullname", "") or "").is_absolute():
+        return ctx  # checking an unsaved book needs no store; the buttons that write beside it ask for a save
+    folder = saved_folder(book)
     paths = ctx.settings.paths
     rebased = paths.model_copy(update={"store": folder / paths.store})  # the archive follows the store
     return Context(ctx.settings.model_copy(update={"paths": rebased}), ctx.registry)
@@ -104,13 +117,11 @@ def submit_book(book: Any) -> None:
     if not report.ok:
         alert(book, f"还有 {report.errors} 处错误，不能生成报送件。请先点「校验本表」并按「校验结果」修改。")
         return
-    if not getattr(book, "fullname", "") or not Path(book.fullname).parent.is_dir():
-        alert(book, "请先把本工作簿保存到电脑上，再生成报送件。")
-        return
+    folder = saved_folder(book)
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / f"copy{Path(book.fullname).suffix.lower() or '.xlsx'}"
         book.api.SaveCopyAs(str(copy))  # Excel writes a copy of the open book; the clerk's file is untouched
-        target = submission_copy(copy, report, Path(book.fullname).parent)
+        target = submission_copy(copy, report, folder)
     alert(book, f"已生成报送件：{target}\n请把它作为邮件附件，于每月 {ctx.settings.report.deadline_day} 日前报送。")
 
 
@@ -121,7 +132,7 @@ def next_month_book(book: Any) -> None:
 
     with busy(book, "kexie_xl：正在新建下月台账…"):
         ctx, checked, _day = _check(book)
-        new_month, target = next_month_workbook(checked.submission, ctx, Path(book.fullname).parent)
+        new_month, target = next_month_workbook(checked.submission, ctx, saved_folder(book))
     alert(book, f"已新建 {new_month} 的月报：{target}\n名册、全年台账和注册累计数已带入，本月新增数已清零。")
 
 
@@ -134,7 +145,7 @@ def merge_folder(book: Any) -> None:
     if not folder.Show():
         return
     source = Path(folder.SelectedItems(1))
-    ctx = _context(book)
+    ctx = _context(book, needs_folder=True)
     day = today(ctx)
     month = f"{day.year}-{day.month:02d}"
     with busy(book, "kexie_xl：正在汇总…") as status:
@@ -154,7 +165,7 @@ def fetch_mail(book: Any) -> None:
     """收取邮件并汇总…: the whole month from the configured mailbox (see the README's mail settings)."""
     from ..api import run_month, today
 
-    ctx = _context(book)
+    ctx = _context(book, needs_folder=True)
     day = today(ctx)
     month = f"{day.year}-{day.month:02d}"
     with busy(book, "kexie_xl：正在收取邮件并汇总…"):

@@ -55,7 +55,8 @@ def config_for(book: Any) -> str | None:
     """The kexie.toml that applies to this workbook: $KEXIE_XL_CONFIG, else one beside it, else the defaults."""
     if os.environ.get("KEXIE_XL_CONFIG"):
         return os.environ["KEXIE_XL_CONFIG"]
-    folder = Path(book.fullname).parent if getattr(book, "fullname", None) else None
+    full = Path(getattr(book, "fullname", "") or "")
+    folder = full.parent if full.is_absolute() else None  # an unsaved book has no folder
     if folder is not None and (folder / "kexie.toml").is_file():
         return str(folder / "kexie.toml")
     return None
