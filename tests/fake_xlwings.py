@@ -17,6 +17,20 @@ _CELL = re.compile(r"^([A-Z]+)(\d+)$")
 WINDOWS_USER = "张丽"  # Excel's AddComment writes the Windows user as the author, not kexie_xl
 
 
+class Formula(str):
+    """A string Excel took for a formula."""
+
+
+def _as_excel_parses(text: str) -> Any:
+    import datetime
+
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text.strip()):
+        return datetime.datetime.strptime(text.strip(), "%Y-%m-%d")
+    if len(text) > 1 and text[0] in "=+":
+        return Formula(text)
+    return text
+
+
 def _rc(address: str) -> tuple[int, int]:
     letters, digits = _CELL.match(address).groups()
     col = 0
@@ -55,13 +69,29 @@ class Range:
 
     @value.setter
     def value(self, rows: Any) -> None:
+        """Like Excel: a string written into a cell not formatted as text 「@」 is parsed — a date-like string
+        becomes a date, 「=…」/「+…」 a formula (kept here as Formula so tests can see it)."""
         r1, c1 = self.key
         for i, row in enumerate(rows):
             for j, v in enumerate(row):
+                key = (r1 + i, c1 + j)
                 if v in ("", None):
-                    self.sheet.cells.pop((r1 + i, c1 + j), None)
+                    self.sheet.cells.pop(key, None)
+                elif isinstance(v, str) and self.sheet.formats.get(key) != "@":
+                    self.sheet.cells[key] = _as_excel_parses(v)
                 else:
-                    self.sheet.cells[(r1 + i, c1 + j)] = v
+                    self.sheet.cells[key] = v
+
+    @property
+    def number_format(self) -> str:
+        return self.sheet.formats.get(self.key, "General")
+
+    @number_format.setter
+    def number_format(self, fmt: str) -> None:
+        (r1, c1), (r2, c2) = self.key, self.last
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                self.sheet.formats[(r, c)] = fmt
 
     @property
     def color(self) -> tuple[int, int, int] | None:
@@ -109,6 +139,7 @@ class Sheet:
         self.notes: dict[tuple[int, int], Note] = {}
         self.links: dict[tuple[int, int], str] = {}
         self.widths: dict[int, float] = {}
+        self.formats: dict[tuple[int, int], str] = {}
         for r, row in enumerate(rows or [], start=1):
             for c, v in enumerate(row, start=1):
                 if v not in ("", None):

@@ -141,3 +141,17 @@ def test_an_unsaved_book_is_checked_but_nothing_is_written_beside_it(ctx, tmp_pa
         buttons.dispatch(button, book)
         assert "请先把本工作簿保存到电脑上" in book.app.alerts[-1], button
     assert not list(work.iterdir())
+
+
+def test_text_written_by_the_ribbon_stays_text(ctx, tmp_path: Path) -> None:
+    """Values clerks typed — a date-like text, 「=HYPERLINK(…)」, 「+86…」 — are shown in 校验结果 as typed."""
+    from .fake_xlwings import Formula
+
+    filling = changed(clean_filling(), "activities", 0, volunteers='=HYPERLINK("http://x")')
+    filling = changed(filling, "basic", None, phone="+86 138 0013 8000")
+    book = Book(write(tmp_path / "本单位.xlsx", ctx.template, filling))
+    buttons.dispatch("kx_validate", book)
+    values = [v for row in book.sheets[RESULT_SHEET].used_range.value for v in row if v is not None]
+    assert not [v for v in values if isinstance(v, Formula)]
+    assert all(isinstance(v, str) for v in values)  # also the 校验日期 and row numbers
+    assert any("HYPERLINK" in v for v in values) and any("+86" in v for v in values)

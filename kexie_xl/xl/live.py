@@ -86,6 +86,8 @@ def _add_tool_sheets(book: Any, sheets: list[ToolSheet], restore: list[str]) -> 
         table = [r + [""] * (width - len(r)) + [extra[i] if i < len(extra) else ""] for i, r in enumerate(rows)]
         table += [[""] * width + [value] for value in extra[len(rows) :]]
         sheet = book.sheets.add(tool.name, after=book.sheets[-1])
+        # text stays text: without the 「@」 format Excel re-reads 「2026-11-05」 as a date and 「=…」/「+86…」 as formulas
+        sheet.range((1, 1), (len(table), width + 1)).number_format = "@"
         sheet.range("A1").value = table  # one bulk write
         head = len(tool.lines) + 2
         for r, c, argb in tool.fills:
