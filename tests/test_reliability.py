@@ -514,3 +514,34 @@ def test_reply_subjects_read_back_exactly(tmp_path: Path) -> None:
         sender=("宣传文化部", "kx@example.cn"), to="a@b.c", subject=subject, body="正文", sent=DAY, message_id="<x@example.cn>"
     )
     assert email.message_from_bytes(raw, policy=policy.default)["Subject"] == subject
+
+
+def test_a_file_that_cannot_be_read_is_one_line_and_a_full_archive_stops_cleanly(tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    from kexie_xl.errors import OutputError
+
+    ctx = registry_ctx(tmp_path)
+    books = workbooks(ctx, tmp_path)
+    folder = tmp_path / "in"
+    save(folder, "万州区科协_11月.xlsx", books["wz"])
+    save(folder, "坏盘上的文件.xlsx", books["fl"])
+    put_file = Archive.put_file
+
+    def flaky(self, source, name=None):
+        if source.name == "坏盘上的文件.xlsx":
+            raise OSError(errno.EIO, "Input/output error")
+        return put_file(self, source, name)
+
+    monkeypatch.setattr(Archive, "put_file", flaky)
+    result = consolidate_month([folder], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")
+    assert result.counts.by_status == {C.ADOPTED: 1, C.UNIDENTIFIED: 1}
+    assert "无法读取" in {r["文件"]: r["原因"] for r in ledger(tmp_path / "c.xlsx")}["坏盘上的文件.xlsx"]
+
+    def full(self, source, name=None):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Archive, "put_file", full)
+    with pytest.raises(OutputError, match="归档目录"):
+        consolidate_month([folder], ctx, "2026-11", output=tmp_path / "d.xlsx", store_path=tmp_path / "s.db")
+    assert not (tmp_path / "d.xlsx").exists()

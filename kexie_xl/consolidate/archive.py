@@ -152,4 +152,7 @@ def is_archive(folder: Path) -> bool:
     """A kexie_xl archive (also one written before the marker existed: YYYY-MM/邮件 or objects/)."""
     if (folder / MARKER).is_file():
         return True
-    return (folder / "objects").is_dir() and any(p.name[:4].isdigit() for p in folder.iterdir() if p.is_dir())
+    try:
+        return (folder / "objects").is_dir() and any(p.name[:4].isdigit() for p in folder.iterdir() if p.is_dir())
+    except OSError:  # a folder we may not list is no archive of ours; the walk reports what it cannot read
+        return False

@@ -9,6 +9,7 @@ workbooks, feedback drafts, marked copies) is skipped and listed, so a run never
 
 from __future__ import annotations
 
+import errno
 import re
 import zipfile
 from collections.abc import Iterable
@@ -32,6 +33,7 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 TOOL_COPY = re.compile(r"（(已校验|季度达标|校验前备份\d*)）$")  # files kexie_xl itself wrote next to a source
 RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 SQLITE_MAGIC = b"SQLite format 3\x00"
+ARCHIVE_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}  # the archive cannot take files: the run stops, saying why
 QUIET = {".server-times.json", ".kexie-archive"}  # kexie_xl's own bookkeeping beside archived mail: not listed
 
 
@@ -183,11 +185,14 @@ class Collector:
             self._skip(name, source, reason)
             return
         try:
+            mtime = path.stat().st_mtime
             digest, kept = self.archive.put_file(path, name)
         except OSError as exc:
-            self._skip(name, source, f"无法读取（{exc.strerror or exc}）")
+            if exc.errno in ARCHIVE_FULL:
+                raise  # the archive cannot be written (disk full, read-only): the run stops and says why
+            self._skip(name, source, f"无法读取（{exc.strerror or exc}），请检查文件是否被占用或损坏")
             return
-        received = Receipt(datetime.fromtimestamp(path.stat().st_mtime, zone), BY_FILE_TIME)
+        received = Receipt(datetime.fromtimestamp(mtime, zone), BY_FILE_TIME)
         if path.suffix.lower() == ".zip":
             self.add_zip(kept, name, source, None, None)  # each member keeps its own time
         else:

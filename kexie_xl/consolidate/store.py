@@ -173,8 +173,6 @@ class Store:
             self.db.rollback()
             raise
 
-    transaction = write
-
     # Submissions
 
     def submission_id(self, sha256: str) -> int | None:

@@ -37,8 +37,9 @@ def inspect(path: Path, name: str | None = None) -> Finding | None:
         return make("file.unreadable", file=name, reason="文件是空的（0 字节）")
     if size > MAX_FILE_BYTES:
         return make("file.too-large", file=name, reason=f"文件有 {size / 1024 / 1024:.0f} MB，超过 50 MB")
-    if head.startswith(OLE_MAGIC) and _ole(path, name) is not None:
-        return _ole(path, name)
+    encrypted = _ole(path, name) if head.startswith(OLE_MAGIC) else None  # reads the file once
+    if encrypted is not None:
+        return encrypted
     if head.startswith(ZIP_MAGIC):
         damaged = _zip(path, name)  # a damaged package or a bomb says so before its format is looked at
         if damaged is not None:

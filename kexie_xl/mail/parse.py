@@ -50,10 +50,6 @@ class MailMessage:
     oversized: list[str] = field(default_factory=list)  # attachment names over the size cap
     senders: list[str] = field(default_factory=list)  # every distinct address in From (more than one: suspicious)
 
-    def received(self, fallback: datetime, tz: str) -> datetime:
-        """The Date header, else the server's time (INTERNALDATE or file time), in the reporting time zone."""
-        return (self.sent or fallback).astimezone(ZoneInfo(tz))
-
 
 def parse_eml(raw: bytes) -> MailMessage:
     # compat32 keeps undecodable header bytes as surrogates, so raw GBK names can still be recovered
