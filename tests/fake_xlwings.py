@@ -55,6 +55,51 @@ class _Api:
         self.rng.sheet.notes[self.rng.key] = Note(self.rng.sheet, self.rng.key, text)
 
 
+class Link:
+    """A hyperlink as Excel keeps it: Address (a file or URL) and SubAddress (a place in this book)."""
+
+    def __init__(self, address: str, sub_address: str, text: str):
+        self.address, self.sub_address, self.text = address, sub_address, text
+
+
+class _Hyperlinks:
+    def __init__(self, sheet: Sheet):
+        self.sheet = sheet
+
+    def Add(self, Anchor: _Api, Address: str, SubAddress: str = "", TextToDisplay: str = "") -> None:
+        assert Anchor.rng.sheet is self.sheet, "Excel refuses an anchor on another sheet"
+        self.sheet.links[Anchor.rng.key] = Link(Address, SubAddress, TextToDisplay)
+
+
+class _SheetApi:
+    def __init__(self, sheet: Sheet):
+        self.Hyperlinks = _Hyperlinks(sheet)
+
+
+class _FileDialog:
+    """msoFileDialogFolderPicker: Show() is -1 when the clerk picked `app.picked_folder`, 0 on cancel."""
+
+    def __init__(self, app: App, kind: int):
+        assert kind == 4, "only the folder picker is used"
+        self.app, self.Title, self.AllowMultiSelect = app, "", True
+
+    def Show(self) -> int:
+        self.app.dialogs.append(self.Title)
+        return 0 if self.app.picked_folder is None else -1
+
+    def SelectedItems(self, index: int) -> str:
+        assert index == 1 and self.app.picked_folder is not None
+        return str(self.app.picked_folder)
+
+
+class _AppApi:
+    def __init__(self, app: App):
+        self.app = app
+
+    def FileDialog(self, kind: int) -> _FileDialog:
+        return _FileDialog(self.app, kind)
+
+
 class Range:
     def __init__(self, sheet: Sheet, first: tuple[int, int], last: tuple[int, int] | None = None):
         self.sheet, self.key, self.last = sheet, first, last or first
@@ -113,7 +158,8 @@ class Range:
         return _Api(self)
 
     def add_hyperlink(self, address: str, text_to_display: str | None = None) -> None:
-        self.sheet.links[self.key] = address
+        """xlwings' form: everything in Address (Excel may take 「#'表'!A1」 for a file name)."""
+        self.sheet.links[self.key] = Link(address, "", text_to_display or address)
 
     @property
     def column_width(self) -> float:
@@ -137,7 +183,8 @@ class Sheet:
         self.cells: dict[tuple[int, int], Any] = {}
         self.colors: dict[tuple[int, int], tuple[int, int, int]] = {}
         self.notes: dict[tuple[int, int], Note] = {}
-        self.links: dict[tuple[int, int], str] = {}
+        self.links: dict[tuple[int, int], Link] = {}
+        self.api = _SheetApi(self)
         self.widths: dict[int, float] = {}
         self.formats: dict[tuple[int, int], str] = {}
         for r, row in enumerate(rows or [], start=1):
@@ -187,6 +234,9 @@ class App:
         self.status_bar: Any = False
         self.alerts: list[str] = []
         self.status_history: list[Any] = []
+        self.picked_folder: Path | None = None  # what the clerk picks in Excel's folder dialog (None: cancel)
+        self.dialogs: list[str] = []
+        self.api = _AppApi(self)
 
     def alert(self, prompt: str, title: str = "") -> None:
         self.alerts.append(prompt)
@@ -207,6 +257,7 @@ class _BookApi:
         from openpyxl import Workbook
         from openpyxl.comments import Comment
         from openpyxl.styles import PatternFill
+        from openpyxl.worksheet.hyperlink import Hyperlink
 
         wb = Workbook()
         wb.remove(wb.active)
@@ -219,8 +270,10 @@ class _BookApi:
                 ws.cell(r, c).fill = PatternFill("solid", fgColor=colour)
             for (r, c), note in sheet.notes.items():
                 ws.cell(r, c).comment = Comment(note.text, WINDOWS_USER)
-            for (r, c), address in sheet.links.items():
-                ws.cell(r, c).hyperlink = address
+            for (r, c), link in sheet.links.items():
+                ws.cell(r, c).hyperlink = Hyperlink(
+                    ws.cell(r, c).coordinate, target=link.address or None, location=link.sub_address
+                )
         wb.save(path)
 
 

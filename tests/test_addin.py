@@ -55,10 +55,25 @@ def test_package_is_a_macro_enabled_addin_with_a_ribbon(built: Path) -> None:
     assert len(ids) == len(set(ids)) and ui.find(f"{UI}ribbon/{UI}tabs/{UI}tab").get("label") == "科技志愿服务"
 
 
+def _unchrw(code: str) -> str:
+    """The text a built module shows in the VBA editor, with its ChrW() runs read back as characters."""
+    pattern = re.compile(r'(?:ChrW\(&H[0-9A-F]{4}\)|"(?:[^"\n]|"")*")(?: & (?:ChrW\(&H[0-9A-F]{4}\)|"(?:[^"\n]|"")*"))*')
+
+    def joined(match: re.Match[str]) -> str:
+        if "ChrW" not in match.group(0):
+            return match.group(0)
+        parts = re.findall(r'ChrW\(&H([0-9A-F]{4})\)|"((?:[^"\n]|"")*)"', match.group(0))
+        text = "".join(chr(int(h, 16)) if h else lit.replace('""', '"') for h, lit in parts)
+        return '"' + text.replace('"', '""') + '"'
+
+    return pattern.sub(joined, code)
+
+
 def test_modules_read_back_equal_the_sources(built: Path) -> None:
     found = modules(built)
-    ours = (ROOT / "macros" / "KexieRibbon.bas").read_text(encoding="ascii").replace("\r\n", "\n").strip()
-    assert found["KexieRibbon"] == ours
+    ours = (ROOT / "macros" / "KexieRibbon.bas").read_text(encoding="utf-8").replace("\r\n", "\n").strip()
+    assert found["KexieRibbon"].isascii() and "ChrW(&H8BF7)" in found["KexieRibbon"]  # 请: ASCII on any code page
+    assert _unchrw(found["KexieRibbon"]) == ours
     xlwings = _xlwings_file("xlwings_custom_addin.bas").replace("\r\n", "\n").strip()
     assert found["xlwings"] == xlwings.replace('PROJECT_NAME As String = "myaddin"', 'PROJECT_NAME As String = "kexie_xl"')
     assert "BSD 3-clause" in found["xlwings"]
@@ -76,9 +91,60 @@ def test_every_callback_is_a_public_sub_and_every_button_a_python_function(built
 
 
 def test_vba_sources_are_ascii_and_the_committed_addin_is_current(built: Path) -> None:
+    from kexie_xl.addin.build import ascii_literals
+
     for path in (ROOT / "macros").glob("*.bas"):
-        path.read_bytes().decode("ascii")
+        assert ascii_literals(path.read_text(encoding="utf-8")).isascii()
     assert modules(ROOT / "workbook" / "kexie_xl.xlam") == modules(built), "rebuild with `kexie-xl addin build`"
+    with pytest.raises(ValueError, match="outside a string literal"):
+        ascii_literals("' 注释\r\nSub A()\r\nEnd Sub")
+
+
+def _dir_records(dir_stream: bytes) -> list[tuple[int, bytes]]:
+    """The records of a decompressed `dir` stream ([MS-OVBA] 2.3.4.2): Id, Size, Data — PROJECTVERSION (0x0009)
+    being the one record whose Size does not count its data."""
+    import struct
+
+    out, at = [], 0
+    while at + 6 <= len(dir_stream):
+        rid, size = struct.unpack_from("<HI", dir_stream, at)
+        size = 6 if rid == 0x0009 else size
+        out.append((rid, dir_stream[at + 6 : at + 6 + size]))
+        at += 6 + size
+    return out
+
+
+def test_vba_project_compiles_from_source_in_every_excel(built: Path) -> None:
+    """Read back with olefile and oletools (not the builder): the 7-byte `_VBA_PROJECT` of version 0xFFFF (no
+    version-bound cache), no module carrying compiled code (MODULEOFFSET 0), CRLF line endings everywhere."""
+    import io
+    import struct
+
+    import olefile
+    from oletools.olevba import decompress_stream
+
+    with zipfile.ZipFile(built) as zf:
+        ole = olefile.OleFileIO(io.BytesIO(zf.read("xl/vbaProject.bin")))
+    header = ole.openstream("VBA/_VBA_PROJECT").read()
+    assert header == bytes([0xCC, 0x61, 0xFF, 0xFF, 0x00, 0x00, 0x00])
+    records = _dir_records(decompress_stream(bytearray(ole.openstream("VBA/dir").read())))
+    streams = [data.decode("latin-1") for rid, data in records if rid == 0x001A]
+    offsets = [struct.unpack("<I", data)[0] for rid, data in records if rid == 0x0031]
+    assert set(streams) == {"ThisWorkbook", "Sheet1", "KexieRibbon", "xlwings", "Dictionary"}
+    assert offsets == [0] * len(streams)
+    for name in streams:
+        source = decompress_stream(bytearray(ole.openstream(f"VBA/{name}").read())).decode("latin-1")
+        assert source.startswith("Attribute VB_Name") and "\n" not in source.replace("\r\n", ""), name
+
+
+def test_the_dispatcher_knows_which_buttons_need_no_workbook(built: Path) -> None:
+    """With no workbook open, the book-free buttons get an empty book for xlwings; the others a Chinese message."""
+    code = _unchrw(modules(built)["KexieRibbon"])
+    listed = re.search(r'Case ("kx_[^\n]+)', code)
+    assert listed and set(re.findall(r'"(kx_\w+)"', listed.group(1))) == buttons.BOOK_FREE
+    assert set(buttons.BUTTONS) > buttons.BOOK_FREE
+    assert '"请先打开要校验的月报工作簿，再点这个按钮。"' in code and "Set scratch = Workbooks.Add" in code
+    assert code.index("If ActiveWorkbook Is Nothing") < code.index("RunPython") < code.index("scratch.Close")
 
 
 # The buttons, through the stand-in of xlwings
@@ -103,6 +169,8 @@ def test_validate_marks_in_place_and_again_replaces(tmp_path: Path, ctx) -> None
     assert names[-2:] == ["校验结果", "季度达标"]
     result = book.sheets["校验结果"]
     assert result.links and result.cells[(6, 7)].startswith("工作表「基本信息」B5")
+    # links Excel follows: a place in this book (SubAddress), not a file name in Address
+    assert {(link.address, link.sub_address) for link in result.links.values()} == {("", "'活动台账'!E9"), ("", "'基本信息'!B5")}
     # fix one cell and validate again: its mark goes, the other stays, nothing is duplicated
     acts.cells[(9, 5)] = "进社区"
     buttons.dispatch("kx_validate", book)
@@ -161,20 +229,40 @@ def test_install_status_uninstall(built: Path, tmp_path: Path) -> None:
     from kexie_xl.addin.install import diagnose, install, place, uninstall
     from kexie_xl.errors import KexieError
 
-    where = place("win32", home=tmp_path, appdata=tmp_path / "AppData" / "Roaming")
+    where = place("win32", home=tmp_path, appdata=tmp_path / "AppData" / "Roaming", code_page="cp936")
     assert where.xlstart == tmp_path / "AppData" / "Roaming" / "Microsoft" / "Excel" / "XLSTART"
-    assert place("darwin", home=tmp_path).xlstart.parts[-2:] == ("Startup.localized", "Excel")
-    with pytest.raises(KexieError, match="Windows 或 macOS"):
+    with pytest.raises(KexieError, match="暂不支持 macOS"):
+        place("darwin", home=tmp_path)
+    with pytest.raises(KexieError, match="只能安装在 Windows"):
         place("linux", home=tmp_path)
     lines = install(built, where, python=sys.executable)
     assert (where.xlstart / "kexie_xl.xlam").read_bytes() == built.read_bytes() and "重新启动 Excel" in lines[-1]
-    assert where.conf.read_text(encoding="utf-8") == f'"INTERPRETER_WIN","{sys.executable}"\n'
+    assert where.conf.read_bytes() == f'"INTERPRETER_WIN","{sys.executable}"\r\n'.encode("cp936")
     checks = dict((message.split("：")[0].split(" ")[0], ok) for ok, message in diagnose(where))
     assert checks["加载项"] and checks["xlwings"] and all(ok for ok, _m in diagnose(where)[:4])
     assert "已删除" in uninstall(where)[0] and not (where.xlstart / "kexie_xl.xlam").exists()
     assert not diagnose(where)[2][0]
     with pytest.raises(KexieError, match="找不到加载项文件"):
         install(tmp_path / "nope.xlam", where)
+
+
+def test_the_interpreter_setting_is_written_in_the_code_page_vba_reads(built: Path, tmp_path: Path) -> None:
+    """A Chinese user folder: VBA's `Open … For Input` reads the ANSI code page (cp936), not UTF-8."""
+    from kexie_xl.addin.install import diagnose, install, place
+    from kexie_xl.errors import KexieError
+
+    home = tmp_path / "张丽"
+    python = home / "AppData" / "Local" / "Programs" / "Python" / "Python312" / "python.exe"
+    python.parent.mkdir(parents=True)
+    python.write_bytes(b"MZ")
+    where = place("win32", home=home, appdata=home / "AppData" / "Roaming", code_page="cp936")
+    install(built, where, python=str(python))
+    raw = where.conf.read_bytes()
+    assert "张丽".encode("cp936") in raw and "张丽".encode() not in raw
+    assert raw.decode("cp936") == f'"INTERPRETER_WIN","{python}"\r\n'
+    assert any(ok and f"Python = {python}" in message for ok, message in diagnose(where))  # read back the same way
+    with pytest.raises(KexieError, match="代码页（cp1252）无法表示"):
+        install(built, place("win32", home=home, appdata=home / "AppData" / "Roaming", code_page="cp1252"), python=str(python))
 
 
 @pytest.mark.libreoffice
@@ -212,6 +300,7 @@ def test_libreoffice_loads_the_project_and_runs_a_smoke_sub(soffice: str, tmp_pa
 
     ws = openpyxl.load_workbook(out).worksheets[0]
     assert (ws["A1"].value, ws["B1"].value, ws["C1"].value) == ("hello from VBA", 42, "重庆市科协·科技志愿服务")
+    assert (ws["D1"].value, ws["E1"].value) == (True, False)  # the dispatcher's KexieBookFree, run by LibreOffice
 
 
 def test_vba_string_is_ascii_for_any_text() -> None:
@@ -252,14 +341,46 @@ def test_merge_folder_through_excels_folder_dialog(demo, tmp_path: Path, ctx) ->
     for f in manifest["files"][:3]:
         (inbox / Path(f["path"]).name).write_bytes((out / f["path"]).read_bytes())
 
-    class Dialog:  # Excel's msoFileDialogFolderPicker, as the stand-in's app.api would return it
-        def Show(self):
-            return -1
-
-        def SelectedItems(self, n):
-            return str(inbox)
-
-    book.app.api = type("Api", (), {"FileDialog": staticmethod(lambda kind: Dialog())})()
+    buttons.dispatch("kx_merge_folder", book)  # the clerk cancels Excel's folder dialog: nothing happens
+    assert book.app.dialogs == ["选择要合并的月报文件夹"] and book.app.alerts == []
+    book.app.picked_folder = inbox
     buttons.dispatch("kx_merge_folder", book)
     assert "汇总：收到 3 份" in book.app.alerts[-1], book.app.alerts
     assert list(inbox.glob("重庆市科技志愿服务月报_*.xlsx"))
+
+
+def test_submit_refuses_an_old_format_book_instead_of_misnaming_it(tmp_path: Path, ctx) -> None:
+    """Excel's SaveCopyAs keeps the book's own format: an .xls book's copy is not an .xlsx to clean."""
+    book = _book(tmp_path, ctx)
+    book.fullname = str(Path(book.fullname).with_suffix(".xls"))  # the same book, opened from an .xls file
+    before = sorted(p.name for p in tmp_path.iterdir())
+    buttons.dispatch("kx_submit", book)
+    assert "另存为」Excel 工作簿（*.xlsx）" in book.app.alerts[-1] and ".xls 格式" in book.app.alerts[-1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_book_free_buttons_with_only_the_empty_book_the_add_in_opened(demo, tmp_path: Path, ctx, monkeypatch) -> None:
+    """No workbook open: VBA opens an empty, never-saved book for xlwings. 合并文件夹 keeps its store in the merged
+    folder (not Excel's working folder); 收取邮件 without a kexie.toml says where the settings come from."""
+    from openpyxl import Workbook
+
+    out, manifest = demo
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for f in manifest["files"][:2]:
+        (inbox / Path(f["path"]).name).write_bytes((out / f["path"]).read_bytes())
+    empty = tmp_path / "empty.xlsx"
+    Workbook().save(empty)
+    monkeypatch.delenv("KEXIE_XL_CONFIG", raising=False)
+    cwd = tmp_path / "Documents"  # Excel's working folder: must stay clean
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    before = set(inbox.iterdir())
+    book = Book(empty, saved=False)
+    book.app.picked_folder = inbox
+    buttons.dispatch("kx_merge_folder", book)
+    assert "本次新读取 2 份" in book.app.alerts[-1], book.app.alerts
+    assert {p.name for p in set(inbox.iterdir()) - before} >= {"kexie_store.sqlite", "archive"}
+    buttons.dispatch("kx_fetch_mail", book)
+    assert "需要配置文件 kexie.toml" in book.app.alerts[-1]
+    assert list(cwd.iterdir()) == []

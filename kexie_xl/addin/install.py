@@ -2,7 +2,11 @@
 
 Excel loads every workbook in the user's XLSTART folder at start-up, so installing is a copy there. RunPython
 finds the Python to start through the xlwings configuration file of the project (~/.kexie_xl/kexie_xl.conf, the
-PROJECT_NAME set at build time), which is written here with this interpreter's path.
+PROJECT_NAME set at build time), which is written here with this interpreter's path — in the encoding VBA reads
+it with (`Open … For Input` reads the ANSI code page: cp936 on Chinese Windows), so a Chinese user folder works.
+
+macOS is not supported: VBA there runs sandboxed, reads its configuration from the Office container and needs
+xlwings' AppleScript installed beside it; `install` refuses rather than leave buttons that cannot work.
 """
 
 from __future__ import annotations
@@ -27,27 +31,50 @@ class Place:
     xlstart: Path
     conf: Path
     interpreter_key: str
+    encoding: str = "cp936"  # the ANSI code page VBA reads the configuration file in
 
 
-def place(system: str | None = None, home: Path | None = None, appdata: Path | None = None) -> Place:
+def place(
+    system: str | None = None, home: Path | None = None, appdata: Path | None = None, code_page: str | None = None
+) -> Place:
+    """Where things go for this user. `code_page` is Windows' ANSI code page (asked from Windows when running
+    there; given by tests, which run elsewhere)."""
     system = system or sys.platform
     home = home or Path.home()
     conf = home / f".{ADDIN_NAME}" / f"{ADDIN_NAME}.conf"
     if system.startswith("win"):
         appdata = appdata or Path(os.environ.get("APPDATA", home / "AppData" / "Roaming"))
-        return Place(appdata / "Microsoft" / "Excel" / "XLSTART", conf, "INTERPRETER_WIN")
+        return Place(appdata / "Microsoft" / "Excel" / "XLSTART", conf, "INTERPRETER_WIN", code_page or _ansi_code_page())
     if system == "darwin":
-        startup = (
-            home / "Library" / "Group Containers" / "UBF8T346G9.Office" / "User Content.localized" / "Startup.localized" / "Excel"
+        raise KexieError(
+            "暂不支持 macOS 上的 Excel：Mac 版 Excel 的宏运行在沙盒中，按钮无法启动 Python。"
+            "请在 Windows 电脑上安装加载项，或在 Mac 上使用命令行（kexie-xl validate / run 等）。"
         )
-        return Place(startup, conf, "INTERPRETER_MAC")
-    raise KexieError("Excel 加载项只能安装在 Windows 或 macOS 上；Linux 服务器请使用命令行（kexie-xl run 等）。")
+    raise KexieError("Excel 加载项只能安装在 Windows 上；Linux 服务器请使用命令行（kexie-xl run 等）。")
+
+
+def _ansi_code_page() -> str:
+    """Windows' ANSI code page (what VBA's file input uses), e.g. cp936; cp936 when not running on Windows."""
+    if sys.platform.startswith("win"):
+        import ctypes
+
+        return f"cp{ctypes.windll.kernel32.GetACP()}"  # type: ignore[attr-defined]
+    return "cp936"
 
 
 def install(addin: Path, where: Place, python: str | None = None) -> list[str]:
     """Copy the add-in into XLSTART and point xlwings at this Python; returns what was done, in Chinese."""
     if not addin.is_file():
         raise KexieError(f"找不到加载项文件「{addin}」：请在仓库目录中运行，或先执行 kexie-xl addin build。")
+    interpreter = python or sys.executable
+    line = f'"{where.interpreter_key}","{interpreter}"\r\n'
+    try:
+        data = line.encode(where.encoding)
+    except UnicodeEncodeError:
+        raise KexieError(
+            f"Python 的路径「{interpreter}」含有系统代码页（{where.encoding}）无法表示的字符，Excel 读不到它："
+            "请把 Python 安装到只含中英文字符的路径（如 C:\\Python312），再运行 kexie-xl addin install。"
+        ) from None
     where.xlstart.mkdir(parents=True, exist_ok=True)
     target = where.xlstart / ADDIN_FILE
     try:
@@ -55,8 +82,7 @@ def install(addin: Path, where: Place, python: str | None = None) -> list[str]:
     except PermissionError:
         raise KexieError(f"无法写入「{target}」：请先关闭 Excel 再安装。") from None
     where.conf.parent.mkdir(parents=True, exist_ok=True)
-    interpreter = python or sys.executable
-    where.conf.write_text(f'"{where.interpreter_key}","{interpreter}"\n', encoding="utf-8")
+    where.conf.write_bytes(data)
     return [
         f"已安装加载项：{target}",
         f"已写入 xlwings 设置：{where.conf}（Python：{interpreter}）",
@@ -124,7 +150,7 @@ def diagnose(where: Place, addin_source: Path | None = None) -> list[tuple[bool,
 def _configured_interpreter(where: Place) -> str:
     if not where.conf.is_file():
         return ""
-    for line in where.conf.read_text(encoding="utf-8", errors="replace").splitlines():
+    for line in where.conf.read_bytes().decode(where.encoding, errors="replace").splitlines():
         key, _, value = line.partition(",")
         if key.strip('"') == where.interpreter_key:
             return value.strip().strip('"')

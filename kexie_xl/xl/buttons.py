@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from . import live
-from .ui import alert, busy, config_for, ribbon_action
+from .ui import alert, busy, config_for, pick_folder, ribbon_action
 
 
 def _caller() -> Any:
@@ -43,18 +43,19 @@ def saved_folder(book: Any) -> Path:
     return full.parent
 
 
-def _context(book: Any, *, needs_folder: bool = False) -> Any:
-    """The settings for this workbook; without a kexie.toml, the store and archive go beside the workbook
-    (Excel's working directory is no place for them)."""
+def _context(book: Any, *, needs_folder: bool = False, folder: Path | None = None) -> Any:
+    """The settings for this workbook; without a kexie.toml, the store and archive go beside the workbook — or
+    in `folder` (the folder being merged) when the book has none (Excel's working directory is no place for them)."""
     from ..api import Context, load_context
 
     config = config_for(book)
     ctx = load_context(config)
     if config is not None:
         return ctx
-    if not needs_folder and not Path(getattr(book, "fullname", "") or "").is_absolute():
+    saved = Path(getattr(book, "fullname", "") or "").is_absolute()
+    if not needs_folder and not saved:
         return ctx  # checking an unsaved book needs no store; the buttons that write beside it ask for a save
-    folder = saved_folder(book)
+    folder = saved_folder(book) if saved or folder is None else folder
     paths = ctx.settings.paths
     rebased = paths.model_copy(update={"store": folder / paths.store})  # the archive follows the store
     return Context(ctx.settings.model_copy(update={"paths": rebased}), ctx.registry)
@@ -118,8 +119,12 @@ def submit_book(book: Any) -> None:
         alert(book, f"还有 {report.errors} 处错误，不能生成报送件。请先点「校验本表」并按「校验结果」修改。")
         return
     folder = saved_folder(book)
+    suffix = Path(book.fullname).suffix.lower()
+    if suffix not in (".xlsx", ".xlsm"):  # Excel's copy keeps the book's own format: .xls cannot be cleaned without loss
+        alert(book, f"本工作簿是 {suffix or '未知'} 格式：请先「文件 → 另存为」Excel 工作簿（*.xlsx），再生成报送件。")
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / f"copy{Path(book.fullname).suffix.lower() or '.xlsx'}"
+        copy = Path(tmp) / f"copy{suffix}"
         book.api.SaveCopyAs(str(copy))  # Excel writes a copy of the open book; the clerk's file is untouched
         target = submission_copy(copy, report, folder)
     alert(book, f"已生成报送件：{target}\n请把它作为邮件附件，于每月 {ctx.settings.report.deadline_day} 日前报送。")
@@ -141,11 +146,10 @@ def merge_folder(book: Any) -> None:
     """合并文件夹…: consolidate a folder of unit workbooks into the city workbook."""
     from ..api import consolidate_month, today
 
-    folder = book.app.api.FileDialog(4)  # msoFileDialogFolderPicker (Excel's own dialog)
-    if not folder.Show():
+    source = pick_folder(book, "选择要合并的月报文件夹")
+    if source is None:
         return
-    source = Path(folder.SelectedItems(1))
-    ctx = _context(book, needs_folder=True)
+    ctx = _context(book, needs_folder=True, folder=source)
     day = today(ctx)
     month = f"{day.year}-{day.month:02d}"
     with busy(book, "kexie_xl：正在汇总…") as status:
@@ -165,6 +169,13 @@ def fetch_mail(book: Any) -> None:
     """收取邮件并汇总…: the whole month from the configured mailbox (see the README's mail settings)."""
     from ..api import run_month, today
 
+    if config_for(book) is None and not Path(getattr(book, "fullname", "") or "").is_absolute():
+        from ..errors import KexieError
+
+        raise KexieError(
+            "收取邮件需要配置文件 kexie.toml（邮箱地址、服务器）：请打开与它在同一文件夹中的工作簿再点，"
+            "或设置环境变量 KEXIE_XL_CONFIG 指向它。"
+        )
     ctx = _context(book, needs_folder=True)
     day = today(ctx)
     month = f"{day.year}-{day.month:02d}"
@@ -199,6 +210,10 @@ def doctor(book: Any) -> None:
         f"配置文件：{config}\n日志：{Path(__import__('tempfile').gettempdir()) / 'kexie_xl.log'}",
     )
 
+
+# The buttons that need no open workbook: with none open, the add-in's VBA (macros/KexieRibbon.bas,
+# KexieBookFree) gives xlwings an empty book for the run; every other button asks the clerk to open one first.
+BOOK_FREE = frozenset({"kx_merge_folder", "kx_fetch_mail", "kx_doctor"})
 
 BUTTONS: dict[str, Callable[[Any], None]] = {
     "kx_validate": validate_book,

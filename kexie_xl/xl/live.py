@@ -93,7 +93,7 @@ def _add_tool_sheets(book: Any, sheets: list[ToolSheet], restore: list[str]) -> 
         for r, c, argb in tool.fills:
             sheet.range((head + 1 + r, c + 1)).color = _hex(argb)
         for r, c, target, cell in tool.links:
-            sheet.range((head + 1 + r, c + 1)).add_hyperlink(f"#'{target}'!{cell}", cell)
+            _link(sheet, (head + 1 + r, c + 1), target, cell)
         sheet.range((1, width + 1)).column_width = 0  # the restore column stays out of sight
 
 
@@ -104,3 +104,11 @@ def _set_note(rng: Any, text: str) -> None:
         rng.api.AddComment(text)  # xlwings has no "add note": Excel's own AddComment (Windows)
     elif is_ours(note.text):
         note.text = text
+
+
+def _link(sheet: Any, where: tuple[int, int], target: str, cell: str) -> None:
+    """A link to a cell of this book, as Excel follows it: SubAddress (xlwings' add_hyperlink puts everything in
+    Address, which Excel may treat as a file). A quote in the sheet name is doubled, as in a formula."""
+    anchor = sheet.range(where)
+    quoted = target.replace("'", "''")
+    sheet.api.Hyperlinks.Add(Anchor=anchor.api, Address="", SubAddress=f"'{quoted}'!{cell}", TextToDisplay=cell)

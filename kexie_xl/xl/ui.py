@@ -60,3 +60,16 @@ def config_for(book: Any) -> str | None:
     if folder is not None and (folder / "kexie.toml").is_file():
         return str(folder / "kexie.toml")
     return None
+
+
+def pick_folder(book: Any, title: str) -> Path | None:
+    """Excel's own folder picker (msoFileDialogFolderPicker = 4); None when the clerk cancels.
+
+    The one call into Excel's object model beyond xlwings; tests imitate `app.api.FileDialog` in the stand-in.
+    """
+    dialog = book.app.api.FileDialog(4)
+    dialog.Title = title
+    dialog.AllowMultiSelect = False
+    if not dialog.Show():  # -1 (True) when a folder was chosen, 0 on cancel
+        return None
+    return Path(str(dialog.SelectedItems(1)))
