@@ -35,6 +35,8 @@ FORMATS = {
         Format("xls", "Excel 97-2003 工作簿", ".xls", True),
         Format("ods", "OpenDocument 电子表格", ".ods", True),
         Format("et", "WPS 表格文件", ".et"),
+        Format("doc", "Word 97-2003 文档", ".doc"),
+        Format("ppt", "PowerPoint 97-2003 演示文稿", ".ppt"),
         Format("numbers", "Apple Numbers 表格", ".numbers"),
         Format("csv", "CSV 文本文件", ".csv"),
         Format("odf", "OpenDocument 文档（不是电子表格）", ".odt"),
@@ -47,14 +49,14 @@ BY_SUFFIX = {f.suffix: f for f in FORMATS.values() if f.suffix} | {".ett": FORMA
 
 
 def sniff(path: Path) -> Format:
-    """The format `path` really has (an OLE file is taken as .xls unless its name says WPS .et)."""
+    """The format `path` really has, from its content (an OLE file by its streams, a zip package by its parts)."""
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
     except OSError:
         return FORMATS["unknown"]
     if head.startswith(OLE_MAGIC):
-        return FORMATS["et"] if _suffix(path) in (".et", ".ett") else FORMATS["xls"]
+        return _compound(path)
     if head.startswith(ZIP_MAGIC):
         return _package(path)
     if _suffix(path) == ".csv" or _looks_like_csv(path):
@@ -80,9 +82,44 @@ def refusal(found: Format, name: str) -> str:
         return "这是 WPS 表格的 .et 格式，请在 WPS 中「另存为」Excel 工作簿（*.xlsx）后再报送"
     if found.key == "csv":
         return "这是 CSV 文本文件，不是月报工作簿（没有各个工作表）；请使用标准模板填报，保存为 .xlsx 后报送"
-    if found.key in ("numbers", "odf", "docx", "pptx"):
+    if found.key in ("numbers", "odf", "docx", "pptx", "doc", "ppt"):
         return f"这是 {found.label}，不是 Excel 工作簿；{SAVE_AS}"
     return f"不是 Excel 工作簿（.xlsx/.xlsm/.xls/.xlsb/.ods）；{SAVE_AS}"
+
+
+WPS_MARKS = (b"WPS", b"Kingsoft", b"KSOProductBuildVer")  # in WPS's CompObj / document summary streams
+WPS_STREAMS = ("etextdata", "wpscustomdata", "ksoproductbuildver")  # stream names only WPS writes
+
+
+def _compound(path: Path) -> Format:
+    """An OLE compound file: Excel 97-2003 has a `Workbook` (BIFF8) or `Book` (BIFF5) stream — also when WPS saved
+    it as .xls; WPS's own .et is told by its name, or, without a `Workbook` stream, by WPS's streams and marks;
+    Word and PowerPoint 97-2003 by theirs. A password-protected .xlsx is an OLE file too (the guard says so)."""
+    import olefile  # installed with extract-msg; parses the directory only
+
+    named_et = _suffix(path) in (".et", ".ett")
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            entries = ole.listdir(streams=True, storages=True)
+            tops = {e[0].lower() for e in entries}
+            names = {e[-1].lower() for e in entries}
+            marks = b"".join(
+                ole.openstream(s).read(4096) for s in ("\x01CompObj", "\x05DocumentSummaryInformation") if ole.exists(s)
+            )
+    except Exception:  # a damaged container: the reader gives its own message
+        return FORMATS["et"] if named_et else FORMATS["xls"]
+    wps = any(n.startswith(WPS_STREAMS) for n in names) or any(m in marks for m in WPS_MARKS)
+    if "encryptedpackage" in tops:
+        return FORMATS["xlsm"] if _suffix(path) == ".xlsm" else FORMATS["xlsx"]
+    if "workbook" in tops or "book" in tops:
+        return FORMATS["et"] if named_et else FORMATS["xls"]
+    if wps or named_et:
+        return FORMATS["et"]
+    if "worddocument" in tops:
+        return FORMATS["doc"]
+    if "powerpoint document" in tops:
+        return FORMATS["ppt"]
+    return FORMATS["unknown"]
 
 
 def _package(path: Path) -> Format:

@@ -11,7 +11,7 @@ import pytest
 from kexie_xl.api import MarkRequest, check_files, consolidate_month, load_context, validate
 from kexie_xl.schema import city as C
 
-from .conftest import convert
+from .conftest import ROOT, convert
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +87,51 @@ def test_other_formats_get_a_message_that_names_them(ctx, tmp_path: Path, name: 
     assert not report.readable and report.exit_code == 2
     (finding,) = report.findings
     assert finding.code == "file.format" and says in finding.message and "xlsx" in finding.message
+
+
+def _compound(streams: dict[str, bytes]) -> bytes:
+    """An OLE compound file holding `streams` (written by pyOpenVBA's CFB writer, emptied of the add-in's project)."""
+    from pyopenvba.cfb import CFB
+
+    cfb = CFB.from_bytes(zipfile.ZipFile(ROOT / "workbook" / "kexie_xl.xlam").read("xl/vbaProject.bin"))
+    cfb.remove_storage_at((), "VBA")
+    for name in ("PROJECT", "PROJECTwm"):
+        cfb.remove_stream(name)
+    for name, data in streams.items():
+        cfb.add_stream_at((), name, data)
+    return cfb.to_bytes()
+
+
+WPS_COMPOBJ = b"\x01\x00\xfe\xff" + b"\0" * 24 + b"\x14\x00\x00\x00WPS Spreadsheets 9.0\x00" + b"\0" * 40
+
+
+@pytest.mark.parametrize(
+    ("name", "streams", "key", "says"),
+    [
+        # WPS's own format, renamed: no Excel `Workbook` stream, WPS's streams and CompObj
+        ("月报.xlsx", {"ETExtData": b"\0" * 600, "\x01CompObj": WPS_COMPOBJ}, "et", "WPS 表格的 .et 格式"),
+        ("月报.xls", {"ETExtData": b"\0" * 600}, "et", "WPS 表格的 .et 格式"),
+        ("月报.xls", {"WordDocument": b"\0" * 600, "1Table": b"\0" * 600}, "doc", "Word 97-2003 文档"),
+        ("月报.xls", {"Something": b"\0" * 600}, "unknown", "不是 Excel 工作簿"),
+    ],
+)
+def test_ole_files_are_told_apart_by_their_streams(ctx, tmp_path: Path, name, streams, key, says) -> None:
+    from kexie_xl.formats import sniff
+
+    path = tmp_path / name
+    path.write_bytes(_compound(streams))
+    assert sniff(path).key == key
+    (finding,) = validate(path, ctx).findings
+    assert finding.code == "file.format" and says in finding.message
+
+
+def test_an_xls_saved_by_wps_is_an_xls_and_a_workbook_stream_named_et_is_wps(tmp_path: Path) -> None:
+    from kexie_xl.formats import sniff
+
+    content = _compound({"Workbook": b"\0" * 5000, "\x01CompObj": WPS_COMPOBJ})
+    (tmp_path / "a.xls").write_bytes(content)
+    (tmp_path / "a.et").write_bytes(content)
+    assert (sniff(tmp_path / "a.xls").key, sniff(tmp_path / "a.et").key) == ("xls", "et")
 
 
 @pytest.mark.libreoffice
