@@ -51,6 +51,8 @@ ZH: dict[str, str] = {
     "float": "数字",
     "{value} is not in the range {range}.": "{value} 不在 {range} 范围内。",
     "Could not open file {filename!r}: {message}": "无法打开文件「{filename}」：{message}",
+    "Error: The two entered values do not match.": "错误：两次输入的不一致，请重新输入。",
+    "Repeat for confirmation": "再输入一次",
     # help
     "Usage:": "用法：",
     "Options": "选项",
