@@ -1,8 +1,9 @@
 """Findings: the one type every check returns, and the catalogue of codes — the single place their wording lives.
 
 A finding is a value, never an exception. Its code is stable once released (family prefix: file → sheet →
-header → row → cell, then ref, reg, rule). The message is rendered from the catalogue's template with named
-fields, so the cell note, the 校验结果 sheet, the CLI table and the JSON are four views of one object.
+header → row → cell, then ref, reg, rule, and history for comparisons with the unit's earlier months). The
+message is rendered from the catalogue's template with named fields, so the cell note, the 校验结果 sheet, the
+CLI table and the JSON are four views of one object.
 """
 
 from __future__ import annotations
@@ -243,6 +244,57 @@ CATALOGUE: dict[str, Code] = {
             "本季度活动待开展",
             "{where}{level}「{team}」（{value}）{quarter} 已开展 {count} 次，不足 {minimum} 次，本季度还剩 {days} 天",
             "请在季度结束前安排该队开展活动。",
+        ),
+        # across months: this month's report against the unit's previous adopted report in the store
+        Code(
+            "history.total-decreased",
+            _W,
+            "累计注册数比上次报送少",
+            "{where}{platform}「{item}」累计注册数 {value} 比 {prev_month} 月报的 {previous} 少 {diff}",
+            "累计注册数只增不减，请核对本月和上次报送的数字；确有注销或平台更正的，请在备注中说明。",
+        ),
+        Code(
+            "history.total-mismatch",
+            _W,
+            "累计注册数与上月累计加本月新增不符",
+            "{where}{platform}「{item}」累计注册数 {value} 不等于 {prev_month} 月报的累计 {previous} + 本月新增 {new}"
+            "（= {expected}）",
+            "本月累计注册数应等于上月累计加本月新增，请核对累计数和新增数。",
+        ),
+        Code(
+            "history.activity-missing",
+            _W,
+            "以前报送的活动不在本月台账中",
+            "{where}中没有 {prev_month} 月报中的活动「{value}」（{name}，{date}）",
+            "活动台账是全年累计台账，以前报送的活动应保留；确属误报而删除的，请在邮件或备注中说明。",
+        ),
+        Code(
+            "history.activity-changed",
+            _W,
+            "以前报送的活动被改动",
+            "{where}活动「{activity}」与 {prev_month} 月报不同：{changes}",
+            "请核对；确为更正的，请在该活动的备注中说明更正原因。",
+        ),
+        Code(
+            "history.activity-id-reused",
+            _W,
+            "活动编号被用于另一项活动",
+            "{where}活动编号「{value}」在 {prev_month} 月报中是「{old_name}」（{old_date}），本月是「{name}」（{date}）",
+            "一个活动编号只对应一项活动：请为新活动编新的编号，并保留原来的活动。",
+        ),
+        Code(
+            "history.team-revived",
+            _W,
+            "已撤销的服务队又在册",
+            "{where}服务队「{team_id}」（{team}）在 {prev_month} 月报中已撤销（{dissolved}），本月状态为「{value}」",
+            "已撤销的队伍不再恢复；重新组建的请作为新队伍登记新的编号，误填撤销的请在备注中说明。",
+        ),
+        Code(
+            "history.team-dissolved-active",
+            _W,
+            "服务队撤销后仍有活动",
+            "{where}活动日期 {date} 晚于服务队「{value}」在 {prev_month} 月报中的撤销日期 {dissolved}",
+            "请核对活动日期和服务队编号；撤销日期确有更正的，请在备注中说明。",
         ),
         # configuration
         Code(

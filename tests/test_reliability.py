@@ -500,7 +500,7 @@ def test_workers_started_as_on_windows_give_the_same_report(demo) -> None:
     path = out / next(f["path"] for f in manifest["files"] if f["findings"])
     day = datetime(2026, 11, 30).date()
     ((_job, checked),) = run_isolated(
-        _check_job, [(path, day, None)], limits=Limits(start_method="spawn"), initializer=_init_worker, initargs=(ctx,)
+        _check_job, [(path, day, None, None)], limits=Limits(start_method="spawn"), initializer=_init_worker, initargs=(ctx,)
     )
     report, _sub = check_workbook(path, ctx, as_of=day)
     assert checked.report.flatten(("code", "sheet", "cell")) == report.flatten(("code", "sheet", "cell")) != []

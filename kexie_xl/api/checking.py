@@ -92,7 +92,7 @@ def validate_many(
 ) -> Iterator[tuple[Path, Report, Submission | None]]:
     """Check each file in its own worker process; one bad file never stops the batch (a crash, abort or limit
     is that file's finding)."""
-    for path, checked in _isolated_checks(list(paths), ctx, as_of, None, progress):
+    for path, checked in _isolated_checks(list(paths), ctx, as_of, None, progress, None):
         yield path, checked.report, checked.submission
 
 
@@ -134,22 +134,51 @@ class MarkRequest:
 
 
 def check_files(
-    paths: Iterable[Path], ctx: Context, *, as_of: AsOf = None, mark: MarkRequest | None = None, progress: Progress | None = None
+    paths: Iterable[Path],
+    ctx: Context,
+    *,
+    as_of: AsOf = None,
+    mark: MarkRequest | None = None,
+    progress: Progress | None = None,
+    store: Path | None = None,
 ) -> Iterator[tuple[Path, Checked]]:
     """Check each file — and write its marked copy (findings + 季度达标) when `mark` is given — in a worker
-    process. The Submission is not sent back (it can be large); use `validate_many` when it is needed."""
-    yield from _isolated_checks(list(paths), ctx, as_of, mark, progress)
+    process. The Submission is not sent back (it can be large); use `validate_many` when it is needed.
+
+    With `store` (see `history_store`), each workbook is also compared with its unit's previous adopted report
+    there (history.* findings; the store is only read)."""
+    yield from _isolated_checks(list(paths), ctx, as_of, mark, progress, store)
+
+
+def history_store(ctx: Context, store: Path | None = None) -> Path | None:
+    """The store `kexie-xl validate` compares with: `store` if given (it must exist), else the configured one when
+    that file exists; None when there is none or [cross_month] is disabled. A store that cannot be read is a
+    StoreError (exit 2) here, before any workbook is checked."""
+    import os
+
+    from ..consolidate.store import Store
+    from ..errors import InputMissing
+
+    if not ctx.settings.cross_month.enabled:
+        return None
+    if store is not None and not store.is_file():
+        raise InputMissing(f"找不到汇总库「{store}」：请检查 --store 的路径。")
+    path = Path(os.path.abspath(store or ctx.settings.paths.store))
+    if not path.is_file():
+        return None
+    Store.reader(path).close()
+    return path
 
 
 def _isolated_checks(
-    paths: list[Path], ctx: Context, as_of: AsOf, mark: MarkRequest | None, progress: Progress | None
+    paths: list[Path], ctx: Context, as_of: AsOf, mark: MarkRequest | None, progress: Progress | None, store: Path | None
 ) -> Iterator[tuple[Path, Checked]]:
     from ..files.isolate import Failed, run_isolated
     from ..findings import make
 
     default = today(ctx)
     days = as_of if isinstance(as_of, Mapping) else {}
-    jobs = [(path, days.get(path) or (as_of if isinstance(as_of, date) else default), mark) for path in paths]
+    jobs = [(path, days.get(path) or (as_of if isinstance(as_of, date) else default), mark, store) for path in paths]
     results = run_isolated(_check_job, jobs, initializer=_init_worker, initargs=(ctx,))
     for n, (path, (_job, result)) in enumerate(zip(paths, results, strict=True), start=1):
         if isinstance(result, Failed):
@@ -160,11 +189,23 @@ def _isolated_checks(
         yield path, result
 
 
-def _check_job(job: tuple[Path, date, MarkRequest | None]) -> Checked:
-    """In the worker: check, and mark when asked (a marking problem is a note, not a failure of the check)."""
+def _check_job(job: tuple[Path, date, MarkRequest | None, Path | None]) -> Checked:
+    """In the worker: check (against the unit's previous report when a store is given), and mark when asked (a
+    marking problem is a note, not a failure of the check)."""
     ctx = worker_context()
-    path, day, mark = job
+    path, day, mark, store = job
     report, sub = check_workbook(path, ctx, as_of=day)
+    if store is not None and sub is not None:
+        from dataclasses import replace
+
+        from ..consolidate.history import submission_history
+
+        try:
+            history = submission_history(store, ctx.settings, sub, report.unit_code)
+        except KexieError:  # the store went away or changed since it was checked: the file's own findings stand
+            log.warning("history of %s not compared: store %s unreadable", path.name, store)
+            history = []
+        report = replace(report, findings=[*report.findings, *history])
     if mark is None:
         return Checked(report, sub)
     if sub is None:

@@ -22,12 +22,20 @@ def make_demo(out_dir: str | Path, ctx: Context, month: str, seed: int, *, progr
 
     Steps so far: validate each workbook and write its marked copy under 校验结果/, compared with the manifest.
     """
-    import json
 
     from ..sample import write_demo
 
     out = Path(out_dir)
     result = write_demo(out, ctx, month, seed, progress=progress)
+    _validate_month(result, progress)
+    return result
+
+
+def _validate_month(result: DemoResult, progress: Progress | None) -> None:
+    """Check each workbook of a demo month (marked copies under 校验结果/) and compare with its manifest."""
+    import json
+
+    out = result.out_dir
     manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
     demo_ctx = load_context(out / manifest["config"])
     # each workbook is checked as of the day it arrived, as the office would (a late unit's activities up to
@@ -44,7 +52,6 @@ def make_demo(out_dir: str | Path, ctx: Context, month: str, seed: int, *, progr
         if found.get(name) != planted[name]
     ]
     result.steps.append(_validation_line(found, planted, marked_dir))
-    return result
 
 
 def _validation_line(
@@ -80,3 +87,49 @@ def demo_month(out: Path, ctx: Context, month: str, seed: int, progress: Progres
     )
     result.steps += run.summary().splitlines()
     return result
+
+
+def demo_series(out: Path, ctx: Context, months: list[str], seed: int, progress: Progress | None = None) -> list[DemoResult]:
+    """A series of demo months in one store (sample/series.py): each month generated, validated and run in order,
+    and its cross-month findings (history.*) compared with the ones its manifest planted."""
+    import json
+
+    from ..context import load_context
+    from ..sample.series import write_series
+    from ..schema.city import CITY_FILENAME
+    from .month import run_month
+
+    results = write_series(out, ctx, months, seed, progress=progress)
+    for result in results:
+        _validate_month(result, progress)
+        manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+        demo_ctx = load_context(result.out_dir / manifest["config"])
+        run = run_month(
+            demo_ctx,
+            result.month,
+            sources=[result.out_dir / "mail"],
+            fetch=False,
+            output=result.out_dir / CITY_FILENAME.format(month=result.month),
+            force=True,
+        )
+        result.steps += run.summary().splitlines()
+        found = {
+            (u, f["code"], f["sheet"], f["cell"], f["value"]) for u, fs in run.consolidation.city.history.items() for f in fs
+        }
+        planted = {(h["unit"], h["code"], h["sheet"], h["cell"], h["value"]) for h in manifest.get("history", [])}
+        agree = (
+            "与预置清单一致"
+            if found == planted
+            else f"与预置清单不一致：多出 {sorted(found - planted)}，缺少 {sorted(planted - found)}"
+        )
+        if found != planted:
+            result.disagreements.append(f"{result.month} 跨月问题{agree}")
+        result.steps.append(f"跨月核对（与各单位上次采用的月报比较）：{len(found)} 处，{agree}")
+    return results
+
+
+def month_range(text: str) -> list[str]:
+    """「2026-09..2026-11」 → the months from the first to the last (KexieError in Chinese otherwise)."""
+    from ..sample.series import month_range as months
+
+    return months(text)

@@ -135,12 +135,17 @@ def draft_feedback(
     store = Store(store_path)
     try:
         groups = _feedback_groups(ctx, store, month)
-        plans = [plan for plan in (_plan(ctx, unit, items) for (unit, _to), items in sorted(groups.items())) if plan is not None]
+        history = _history(ctx, store, month, groups)
+        plans = [
+            plan
+            for plan in (_plan(ctx, unit, items, history.get(unit, [])) for (unit, _to), items in sorted(groups.items()))
+            if plan is not None
+        ]
     finally:
         store.close()
     sender = _reply_from(ctx) if plans else ""
     archive = ctx.settings.paths.archive_root(store_path)
-    drafts = _write_drafts(ctx, month, plans, archive, folder, sender, deadline or {})
+    drafts = _write_drafts(ctx, month, plans, archive, folder, sender, deadline or {}, store_path)
     if send and drafts:
         send_all(drafts, ctx.settings, sender)
     return drafts
@@ -153,16 +158,17 @@ class _Plan:
     items: list  # (input row, submission row or None)
     chosen: Any  # (input row, submission row) whose findings the reply lists (adopted, else the latest workbook)
     findings: list[dict]
+    history: bool = False  # the findings include the adopted report's history.* findings (against earlier months)
 
 
 def _feedback_groups(ctx: Context, store, month: str) -> dict[tuple[str, str], list]:
-    from ..schema.city import QUARANTINED
+    from ..schema.city import QUARANTINED, SKIPPED
 
     year, mon = (int(p) for p in month.split("-"))
     first_day = date(year, mon, 1)
     groups: dict[tuple[str, str], list] = {}
     for row in store.inputs(month):
-        if row["status"] == QUARANTINED:
+        if row["status"] in (QUARANTINED, SKIPPED):
             continue
         sub = store.submission(row["submission_id"]) if row["submission_id"] is not None else None
         address = row["sender"] or ""
@@ -178,8 +184,23 @@ def _feedback_groups(ctx: Context, store, month: str) -> dict[tuple[str, str], l
     return {(unit, to): items for (unit, to), items in groups.items()}
 
 
-def _plan(ctx: Context, unit: str, items: list) -> _Plan | None:
-    """Whether this address needs a reply, and what it says; None when everything it sent was adopted cleanly."""
+def _history(ctx: Context, store, month: str, groups: dict[tuple[str, str], list]) -> dict[str, list[dict]]:
+    """Per unit with an adopted report this month, its history findings (consolidate/history.py) as dicts."""
+    from ..consolidate.history import month_history
+    from ..schema.city import ADOPTED
+
+    out: dict[str, list[dict]] = {}
+    for (unit, _to), items in groups.items():
+        adopted = [r for r, _s in items if r["status"] == ADOPTED]
+        if adopted and unit not in out:
+            found = month_history(store, ctx.settings, ctx.template, unit, month, adopted[-1]["submission_id"])
+            out[unit] = [f.to_dict() for f in found]
+    return out
+
+
+def _plan(ctx: Context, unit: str, items: list, history: list[dict]) -> _Plan | None:
+    """Whether this address needs a reply, and what it says; None when everything it sent was adopted cleanly
+    (and agrees with the unit's previous report)."""
     import json
 
     from ..schema.city import ADOPTED
@@ -192,14 +213,15 @@ def _plan(ctx: Context, unit: str, items: list) -> _Plan | None:
         for r, _s in items
         if r["status"] not in (ADOPTED, "被替代") and (not adopted or r["received"] >= adopted[-1][0]["received"])
     ]
-    clean = bool(adopted) and not (adopted[-1][1]["errors"] or adopted[-1][1]["warnings"])
+    clean = bool(adopted) and not (adopted[-1][1]["errors"] or adopted[-1][1]["warnings"] or history)
     if clean and not refused_after:
         return None
     sub = chosen[1] if chosen else None
     registered = ctx.registry.by_code(unit)
     name = (sub["unit_name"] if sub is not None and sub["unit_name"] else None) or (registered.name if registered else unit)
     findings = json.loads(sub["findings"]) if sub is not None else []
-    return _Plan(unit, name, items, chosen, findings)
+    with_history = bool(adopted) and bool(history)  # the adopted report is the one chosen
+    return _Plan(unit, name, items, chosen, findings + history if with_history else findings, with_history)
 
 
 def _write_drafts(
@@ -210,8 +232,10 @@ def _write_drafts(
     folder: Path,
     sender: str,
     deadline: dict[str, tuple[str, str, str]],
+    store_path: Path | None = None,
 ) -> list:
-    """Build the marked copies (each in a worker process, from the archived file), then the drafts."""
+    """Build the marked copies (each in a worker process, from the archived file), then the drafts. A reply that
+    lists history findings has its copy marked with them too (the worker compares with the store, read-only)."""
     from ..consolidate.archive import Archive
     from ..consolidate.merge import format_label
     from ..files.isolate import Failed, run_isolated
@@ -222,8 +246,15 @@ def _write_drafts(
     for plan in plans:
         row = plan.chosen[0] if plan.chosen else None
         kept = archive.find(row["sha256"]) if row is not None and row["sha256"] else None
+        history = (str(store_path), plan.unit) if plan.history and store_path is not None else ("", "")
         jobs.append(
-            (kept, row["name"] if row is not None else "", row["received"][:10] if row is not None else "", folder / plan.unit)
+            (
+                kept,
+                row["name"] if row is not None else "",
+                row["received"][:10] if row is not None else "",
+                folder / plan.unit,
+                *history,
+            )
             if kept is not None and plan.chosen[1]["readable"]
             else None
         )
@@ -269,12 +300,19 @@ def _write_drafts(
     return drafts
 
 
-def _feedback_job(job: tuple[Path, str, str, Path]) -> tuple[Path | None, list[dict]]:
-    """In a worker: check the archived file again and write its marked copy (named after the received name)."""
+def _feedback_job(job: tuple[Path, str, str, Path, str, str]) -> tuple[Path | None, list[dict]]:
+    """In a worker: check the archived file again (with its history findings when the reply lists them) and write
+    its marked copy (named after the received name)."""
     ctx = worker_context()
-    kept, name, day_text, out_dir = job
+    kept, name, day_text, out_dir, store, unit = job
     day = date.fromisoformat(day_text) if day_text else today(ctx)
     report, sub = check_workbook(kept, ctx, as_of=day, name=name)
+    if store and sub is not None:
+        from dataclasses import replace
+
+        from ..consolidate.history import submission_history
+
+        report = replace(report, findings=[*report.findings, *submission_history(Path(store), ctx.settings, sub, unit)])
     findings = [f.to_dict() for f in report.findings]
     if sub is None:
         return None, findings

@@ -26,6 +26,12 @@ from .common import progress_bar
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="以这一天为「今天」判断日期（默认今天，北京时间）。")
 @click.option("--show-changes", is_flag=True, help="列出读取时自动规范的写法（如 2026.11.5 → 2026-11-05）。")
+@click.option(
+    "--store",
+    "store",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="与这个汇总库中该单位上次采用的月报比较（默认：配置的汇总库，存在时；只读，不改动）。",
+)
 @click.pass_obj
 def validate(
     obj: dict,
@@ -36,6 +42,7 @@ def validate(
     fmt: str,
     as_of: datetime | None,
     show_changes: bool,
+    store: Path | None,
 ) -> None:
     """校验填报的月报工作簿，在副本中标出问题（原文件不动）。FILES 可以是工作簿或文件夹（含子文件夹）。
 
@@ -46,20 +53,22 @@ def validate(
       kexie-xl validate 2026-11_万州区科协_科技志愿服务月报.xlsx
       kexie-xl validate 收件/*.xlsx --out 校验结果 --format json
       kexie-xl validate 本单位月报.xlsx --in-place
+      kexie-xl validate 收件/ --store kexie_store.sqlite   # 同时与上次采用的月报比较（跨月问题）
     """
-    from ..api import MarkRequest, check_files, load_context, today, workbook_files
+    from ..api import MarkRequest, check_files, history_store, load_context, today, workbook_files
 
     if in_place and out_dir:
         raise click.UsageError("--in-place 和 --out 只能选一个。")
     ctx = load_context(obj["config"])
     files = tuple(workbook_files(files))
+    history = history_store(ctx, store)
     day = as_of.date() if as_of else today(ctx)
     reports: list[Report] = []
     marked: dict[str, Path] = {}
     notes: dict[str, str] = {}
     mark = None if no_mark else MarkRequest(out_dir, in_place)
     with progress_bar("校验", enabled=len(files) >= 4 and fmt == "text") as step:
-        for _path, checked in check_files(files, ctx, as_of=day, mark=mark, progress=step):
+        for _path, checked in check_files(files, ctx, as_of=day, mark=mark, progress=step, store=history):
             reports.append(checked.report)
             if checked.marked is not None:
                 marked[checked.report.file] = checked.marked

@@ -153,6 +153,27 @@ class Store:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('migrated_from', ?)", (str(version),))
 
+    @classmethod
+    def reader(cls, path: Path) -> Store:
+        """An existing store opened read-only (kexie-xl validate, feedback workers): nothing is created, migrated
+        or locked. A file that is not a store of this version is refused with StoreError."""
+        store = cls.__new__(cls)
+        store.path = Path(path)
+        try:
+            store.db = sqlite3.connect(f"{store.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+            store.db.row_factory = sqlite3.Row
+            tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            version = store._version(tables)
+        except sqlite3.Error as exc:
+            raise StoreError(_explain(store.path, exc)) from None
+        if version != SCHEMA_VERSION:
+            store.db.close()
+            raise StoreError(
+                f"汇总库「{store.path}」的版本（{version}）与本程序（{SCHEMA_VERSION}）不同；请先用本程序汇总一次"
+                "（会迁移或拒绝该库），再与它比较。"
+            )
+        return store
+
     def close(self) -> None:
         self.db.close()
 
@@ -278,6 +299,15 @@ class Store:
             ).fetchall()
             out[month] = [r["submission_id"] for r in found]
         return out
+
+    def previous_adopted(self, unit: str, month: str) -> tuple[str, int] | None:
+        """(month, submission id) of the unit's latest adopted report of a month before `month`, if any."""
+        row = self.db.execute(
+            "SELECT i.month, i.submission_id FROM inputs i JOIN submissions s ON s.id = i.submission_id "
+            "WHERE i.status = '采用' AND s.unit = ? AND i.month < ? ORDER BY i.month DESC, i.received DESC LIMIT 1",
+            (unit, month),
+        ).fetchone()
+        return (row["month"], int(row["submission_id"])) if row else None
 
     def fingerprint(self) -> list[tuple[Any, ...]]:
         """Everything the store holds, for "a second run changes nothing" checks."""

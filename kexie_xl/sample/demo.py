@@ -25,6 +25,7 @@ from ..mail.compose import Attachment, compose
 from ..schema import standard
 from ..schema.units import Registry, Unit
 from ..write.template import Filling, write_template
+from .carry import REVIVE, carry_forward, history_roles, plant_history, plant_revival
 from .month import UnitGenerator, UnitMonth
 from .plants import Planted, Planter, quarterly_findings
 from .roles import RESUBMIT_PLANT, Roles, assign
@@ -52,6 +53,8 @@ class DemoResult:
     roles: dict[str, Any] = field(default_factory=dict)
     steps: list[str] = field(default_factory=list)  # one line per step of the job run on the demo
     disagreements: list[str] = field(default_factory=list)  # files whose validation differs from the manifest
+    data: dict[str, UnitMonth] = field(default_factory=dict)  # each unit's last report, clean: a series carries it on
+    history: int = 0  # cross-month problems planted (a month of a series)
 
     @property
     def manifest(self) -> Path:
@@ -72,12 +75,23 @@ class DemoResult:
         )
 
 
-def write_demo(out_dir: Path, ctx: Context, month: str, seed: int, progress: Progress | None = None) -> DemoResult:
+def write_demo(
+    out_dir: Path,
+    ctx: Context,
+    month: str,
+    seed: int,
+    progress: Progress | None = None,
+    *,
+    carry: dict[str, UnitMonth] | None = None,
+    store: str = "../kexie_store.sqlite",
+) -> DemoResult:
+    """One demo month. In a series (sample/series.py), `carry` holds each unit's report of an earlier month: those
+    units carry it forward (carry.py) and some get cross-month problems, listed under "history" in the manifest."""
     year, mon = parse_month(month)
     _prepare(out_dir)
     rng = random.Random(f"kexie-demo:{seed}:{month}")
     registry = _demo_registry(ctx.registry)
-    _write_config(out_dir / "config", ctx, registry)
+    _write_config(out_dir / "config", ctx, registry, store)
     demo_ctx = Context(ctx.settings, registry)
     standard_path = out_dir / standard.TEMPLATE_FILENAME
     write_template(standard_path, demo_ctx.template, demo_ctx.contact)
@@ -89,6 +103,10 @@ def write_demo(out_dir: Path, ctx: Context, month: str, seed: int, progress: Pro
     files: list[dict[str, Any]] = []
     messages: list[dict[str, Any]] = []
     quarterly: list[dict[str, Any]] = []
+    carry = carry or {}
+    kinds = history_roles(rng, roles, carry, units, year, mon) if carry else {}
+    history: list[dict[str, Any]] = []
+    clean: dict[str, UnitMonth] = {}
     for n, unit in enumerate(units, start=1):
         if progress:
             progress(n - 1, len(units), f"生成 {unit.name}")
@@ -96,21 +114,21 @@ def write_demo(out_dir: Path, ctx: Context, month: str, seed: int, progress: Pro
         if not received:
             continue
         report_date = max(received[0].date() - timedelta(days=rng.randint(0, 1)), date(year, mon, 1))
-        data = UnitGenerator(
-            rng,
-            ctx.settings,
-            unit,
-            year,
-            mon,
-            report_date,
-            roles.team_plans.get(unit.code, {}),
-            no_activity=unit.code == roles.no_activity,
-        ).build()
+        no_activity = unit.code == roles.no_activity
+        if unit.code in carry:
+            data = carry_forward(carry[unit.code], rng, ctx.settings, year, mon, report_date, no_activity)
+        else:
+            plans = roles.team_plans.get(unit.code, {})
+            data = UnitGenerator(rng, ctx.settings, unit, year, mon, report_date, plans, no_activity=no_activity).build()
+        crossed = _plant_history(planter, data, carry.get(unit.code), kinds.get(unit.code), rng, ctx.settings)
         quarterly += _quarterly_cases(unit, data, year)
+        clean[unit.code] = copy.deepcopy(data)
         for version, (got, planted, submitted) in enumerate(_versions(data, unit, roles, planter, received), 1):
             entry = _write_submission(out_dir, demo_ctx, unit, submitted, got, version, planted, month, len(files))
             files.append(entry)
             messages.append(_write_message(out_dir, ctx, unit, entry, submitted, got, len(messages), seed, month))
+            clean[unit.code].report_date = submitted.report_date
+        history += [{**p.to_dict(), "unit": unit.code, "file": files[-1]["id"]} for p in crossed]
     if progress:
         progress(len(units), len(units), "完成")
     _link_versions(files)
@@ -130,9 +148,22 @@ def write_demo(out_dir: Path, ctx: Context, month: str, seed: int, progress: Pro
         "quarterly": quarterly,
         "roles": _roles_dict(roles, registry),
     }
+    if carry:
+        manifest["history"] = history
     (out_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     count = sum(len(f["findings"]) for f in files)
-    return DemoResult(out_dir, month, seed, len(units), len(files), len(messages), count, _roles_names(roles, registry))
+    result = DemoResult(out_dir, month, seed, len(units), len(files), len(messages), count, _roles_names(roles, registry))
+    result.data, result.history = clean, len(history)
+    return result
+
+
+def _plant_history(
+    planter: Planter, data: UnitMonth, prev: UnitMonth | None, kind: str | None, rng: random.Random, settings: Any
+) -> list[Planted]:
+    if prev is None or kind is None:
+        return []
+    found = plant_revival(planter, data, rng, settings) if kind == REVIVE else plant_history(planter, data, prev, kind)
+    return [found] if found is not None else []
 
 
 # Submissions
@@ -329,7 +360,7 @@ def _demo_registry(base: Registry) -> Registry:
     return Registry(u.model_copy(update={"senders": (f"kx-{u.code.lower()}@units.example",)}) for u in units)
 
 
-def _write_config(folder: Path, ctx: Context, registry: Registry) -> None:
+def _write_config(folder: Path, ctx: Context, registry: Registry, store: str = "../kexie_store.sqlite") -> None:
     folder.mkdir(parents=True, exist_ok=True)
     lines = ["# 演示用单位名录：内置名录 + 两个示例单位，并为每个单位配置了发件地址。由 kexie-xl demo 生成。", ""]
     for unit in registry.units:
@@ -345,7 +376,7 @@ def _write_config(folder: Path, ctx: Context, registry: Registry) -> None:
         f'district_reform_month = "{ctx.settings.registry.district_reform_month}"',
         "",
         "[paths]",
-        'store = "../kexie_store.sqlite"  # the archive (received files and mail) is the folder archive beside it',
+        f'store = "{store}"  # the archive (received files and mail) is the folder archive beside it',
         "",
     ]
     (folder / "kexie.toml").write_text("\n".join(config), encoding="utf-8")

@@ -32,6 +32,13 @@ def month_span(year: int, month: int) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
+def next_activity_number(activities: list[dict[str, Any]]) -> int:
+    """The number of a new activity's id (A2026-012 → 12): after every id in use, and after the row count (the
+    count alone would reuse an id once a row has been removed, as a carried-forward ledger may)."""
+    used = [int(a["activity_id"].rsplit("-", 1)[1]) for a in activities if str(a.get("activity_id") or "")[-3:].isdigit()]
+    return max([len(activities), *used]) + 1
+
+
 @dataclass
 class TeamPlan:
     """How a 支队 is to behave in the quarters of the year (the quarterly-rule cases the demo plants)."""

@@ -17,7 +17,7 @@ from typing import Any
 from ..config import Settings
 from ..findings import CATALOGUE
 from ..schema.types import Template
-from .month import UnitMonth
+from .month import UnitMonth, next_activity_number
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class Planter:
         source = self.rng.choice(_clean(data))
         row = copy.deepcopy(source)
         row["_planted"] = True
-        row["activity_id"] = f"A{data.year}-{len(data.activities) + 1:03d}"
+        row["activity_id"] = f"A{data.year}-{next_activity_number(data.activities):03d}"
         row["photos"] = None
         row["key_event"] = None  # a moved date must not also become a 重点节点 mismatch
         if rename:  # unique per copy, so two copies of one activity are not duplicates of each other
