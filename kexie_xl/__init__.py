@@ -13,7 +13,7 @@ from ._version import __version__
 # A library logs; the application decides where to (the CLI with --verbose, the ribbon into a log file).
 logging.getLogger("kexie_xl").addHandler(logging.NullHandler())
 
-__all__ = ["__version__", "validate"]
+__all__ = ["__version__", "frames", "validate"]
 
 
 def validate(path: Any, ctx: Any = None, *, as_of: Any = None) -> Any:
@@ -21,3 +21,11 @@ def validate(path: Any, ctx: Any = None, *, as_of: Any = None) -> Any:
     from .api import validate as _validate
 
     return _validate(path, ctx, as_of=as_of)
+
+
+def frames(store: Any, months: Any = None, *, config: Any = None) -> Any:
+    """The store's months as pandas DataFrames (submissions, activities, teams, registration) — see
+    kexie_xl.report.frames for the columns (pandas is imported only there)."""
+    from .report.frames import frames as _frames
+
+    return _frames(store, months, config=config)

@@ -227,6 +227,8 @@ def test_marked_copy_keeps_image_x14_validation_and_vba(demo, soffice: str, tmp_
         assert cell.fill.fgColor.rgb in ("FFFFC7CE", "FFFFEB9C") and "kexie_xl" in cell.comment.text
     result = wb["校验结果"]
     assert result["D6"].hyperlink.location == f"'活动台账'!{report.findings[0].cell}"
+    # printed one page wide: fitToWidth only counts with the sheet's fitToPage flag
+    assert result.sheet_properties.pageSetUpPr.fitToPage and result.page_setup.fitToWidth == 1
     lo = convert(soffice, marked, tmp_path / "lo")
     lo_wb = openpyxl.load_workbook(lo)
     assert "校验结果" in lo_wb.sheetnames and lo_wb["活动台账"][f["findings"][0]["cell"]].comment is not None

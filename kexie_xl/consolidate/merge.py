@@ -49,6 +49,8 @@ class CityMonth:
     intake: list[dict[str, Any]]
     by_month: list[tuple[str, int]]  # 活动场次 per month of the year (month over month)
     names: dict[str, str]  # unit code → name
+    team_quarters: list[QuarterStatus] = field(default_factory=list)  # every counted team's quarters (达标 too)
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # unit code → its history.* findings
 
 
 def merge_month(store: Store, settings: Settings, units: list[Unit], month: str) -> CityMonth:
@@ -58,6 +60,7 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
     inputs = store.inputs(month)
     subs = {r["submission_id"]: store.submission(r["submission_id"]) for r in inputs if r["submission_id"] is not None}
     adopted = {subs[r["submission_id"]]["unit"]: r for r in inputs if r["status"] == "采用"}
+    against = _history(store, settings, adopted, month)  # each report against the unit's previous one
     reports: dict[str, list] = {}  # a unit's accepted reports (adopted or superseded), by time received
     for r in inputs:
         if r["status"] in ("采用", "被替代"):
@@ -85,6 +88,8 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
         line = UnitLine(unit, status, decisive["received"][:16].replace("T", " "), sid, received_by=decisive["received_by"] or "")
         this_month = [a for a in store.rows("activities", [sid], date_prefix=month) if _in_month(a.get("date"), year, mon)]
         line.values = _numbers(store, sid, this_month, platforms, statuses, unit.code, ledgers.get(unit.code, []), as_of)
+        for f in against.get(unit.code, []):
+            line.values["errors" if f["severity"] == "错误" else "warnings"] += 1
         lines.append(line)
         detail += [{**a, "unit": unit.name} for a in sorted(this_month, key=lambda a: (a["date"], a["row"]))]
     by_month = Counter(
@@ -99,9 +104,11 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
         quarterly=[s for s in statuses if s.status in (MISSED, PENDING)],
         experience=_rows_of(store, "experience", adopted, names),
         photos=_rows_of(store, "photos", adopted, names),
-        intake=_intake(subs, inputs),
+        intake=_intake(subs, inputs, against),
         by_month=[(m, by_month.get(m, 0)) for m in months],
         names=names,
+        team_quarters=statuses,
+        history=against,
     )
 
 
@@ -217,10 +224,28 @@ def format_label(name: str) -> str:
     return found.label if found else ""
 
 
-def _intake(subs: dict[int, Any], inputs: list[Any]) -> list[dict[str, Any]]:
+def _history(store: Store, settings: Settings, adopted: dict[str, Any], month: str) -> dict[str, list[dict[str, Any]]]:
+    """Per unit, its adopted report against its previous adopted one (consolidate/history.py), as finding dicts."""
+    from ..schema.standard import build_template
+    from .history import month_history
+
+    template = build_template(settings.platform_names, ())
+    out = {}
+    for unit in sorted(adopted):
+        found = month_history(store, settings, template, unit, month, adopted[unit]["submission_id"])
+        if found:
+            out[unit] = [f.to_dict() for f in found]
+    return out
+
+
+def _intake(subs: dict[int, Any], inputs: list[Any], history: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The ledger's lines; the adopted report of a unit carries its history findings (counted, and said in 原因)."""
     out = []
     for r in inputs:
         sub = subs.get(r["submission_id"])
+        extra = history.get(sub["unit"], []) if sub is not None and r["status"] == "采用" else []
+        errors = sum(1 for f in extra if f["severity"] == "错误")
+        note = f"与本单位上次采用的月报相比有 {len(extra)} 处跨月问题" if extra else ""
         out.append(
             {
                 "file": r["name"],
@@ -231,12 +256,12 @@ def _intake(subs: dict[int, Any], inputs: list[Any]) -> list[dict[str, Any]]:
                 "received": r["received"][:16].replace("T", " "),
                 "received_by": r["received_by"] or "",
                 "status": r["status"],
-                "reason": "；".join(x for x in (r["reason"], r["note"]) if x),
-                "errors": sub["errors"] if sub else None,
-                "warnings": sub["warnings"] if sub else None,
+                "reason": "；".join(x for x in (r["reason"], r["note"], note) if x),
+                "errors": sub["errors"] + errors if sub else None,
+                "warnings": sub["warnings"] + len(extra) - errors if sub else None,
                 "sha256": r["sha256"],
                 "format": format_label(r["name"]),
-                "findings": json.loads(sub["findings"]) if sub else [],
+                "findings": [*json.loads(sub["findings"]), *extra] if sub else [],
             }
         )
     return out

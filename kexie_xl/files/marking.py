@@ -423,7 +423,7 @@ def _unmark(pkg: Package, cells: _Cells, styles: _Styles) -> None:
     sheets = {name: part for name, part, _ in pkg.sheets()}
     tool_parts = [(name, sheets[name]) for name in TOOL_SHEETS if name in sheets]
     for _name, part in tool_parts:
-        for entry in _restore_entries(pkg.xml(part)):
+        for entry in _restore_entries(pkg, pkg.xml(part)):
             found = Restore.parse(entry)
             if found is None or found.sheet not in sheets:
                 continue
@@ -446,8 +446,16 @@ def _unmark(pkg: Package, cells: _Cells, styles: _Styles) -> None:
         _drop_sheet(pkg, name, part)
 
 
-def _restore_entries(sheet: etree._Element) -> list[str]:
-    return [text for t in sheet.iterfind(".//s:sheetData/s:row/s:c/s:is/s:t", NS) if (text := t.text or "").startswith(RESTORE)]
+def _restore_entries(pkg: Package, sheet: etree._Element) -> list[str]:
+    """The restore records of a tool sheet: inline strings as written here, or shared strings once Excel or
+    LibreOffice saved the book."""
+    texts = [t.text or "" for t in sheet.iterfind(".//s:sheetData/s:row/s:c/s:is/s:t", NS)]
+    for _rid, shared_part in pkg.related("xl/workbook.xml", f"{NS['r']}/sharedStrings")[:1]:
+        shared = ["".join(t.text or "" for t in si.iterfind(".//s:t", NS)) for si in pkg.xml(shared_part).findall("s:si", NS)]
+        for v in sheet.iterfind(".//s:sheetData/s:row/s:c[@t='s']/s:v", NS):
+            if (v.text or "").isdigit() and int(v.text or "") < len(shared):
+                texts.append(shared[int(v.text or "")])
+    return [text for text in texts if text.startswith(RESTORE)]
 
 
 def _drop_notes(pkg: Package, sheet_part: str) -> None:
@@ -556,6 +564,7 @@ def _add_tool_sheet(pkg: Package, sheet: ToolSheet, restore: list[str], styles: 
     last = head + len(sheet.rows)
     xml = (
         f'<worksheet xmlns="{S}" xmlns:r="{NS["r"]}">'
+        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'  # without it fitToWidth below is ignored
         f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{head}" topLeftCell="A{head + 1}" '
         'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
         f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>'

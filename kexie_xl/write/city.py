@@ -31,6 +31,7 @@ STATUS_COLOURS = {
     C.SUPERSEDED: "#D9D9D9",
     C.REJECTED: "#FFC7CE",
     C.UNIDENTIFIED: "#FFEB9C",
+    C.SKIPPED: "#F2F2F2",
     C.QUARANTINED: "#FFEB9C",
     C.UNVERIFIED: "#DDEBF7",
 }
@@ -48,6 +49,22 @@ def clip(text: str) -> str:
     while (over := excel_length(head) - budget) > 0:  # characters beyond U+FFFF count twice
         head = head[: len(head) - over]
     return head + note
+
+
+HEADER_LINE_POINTS = 14.5  # one line of the 11 pt bold header
+HEADER_PADDING = 4.0
+
+
+def header_height(columns: tuple[C.CityColumn, ...]) -> float:
+    """The header row's height for its longest wrapped label: a CJK character takes about two widths of the
+    digit 0 (Excel's column-width unit), one unit is left for the cell's margins."""
+    import math
+
+    def lines(col: C.CityColumn) -> int:
+        units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in col.label)
+        return max(1, math.ceil(units / max(col.width - 1, 1)))
+
+    return max(2, *(lines(c) for c in columns)) * HEADER_LINE_POINTS + HEADER_PADDING
 
 
 def write_city(path: Path, city: CityMonth, settings: Settings, *, overwrite: bool = False) -> Path:
@@ -73,15 +90,17 @@ class _Book:
         self.status = {k: add({"border": 1, "bg_color": v, "align": "center"}) for k, v in STATUS_COLOURS.items()}
         self.month = city.month
 
-    def sheet(self, name: str, columns: tuple[C.CityColumn, ...], header_row: int = 0) -> Any:
+    def sheet(self, name: str, columns: tuple[C.CityColumn, ...], header_row: int = 0, *, paper: int = 9) -> Any:
+        """A table sheet: wrapped headers in a row tall enough for every line (LibreOffice and Excel cut what does
+        not fit), landscape, one page wide (`paper` 9 = A4, 8 = A3), header repeated on every page."""
         ws = self.wb.add_worksheet(name)
         for i, col in enumerate(columns):
             ws.set_column(i, i, col.width)
             ws.write_string(header_row, i, col.label, self.header)
-        ws.set_row(header_row, 32)
+        ws.set_row(header_row, header_height(columns))
         ws.freeze_panes(header_row + 1, 0)
         ws.set_landscape()
-        ws.set_paper(9)
+        ws.set_paper(paper)
         ws.fit_to_pages(1, 0)
         ws.repeat_rows(header_row)
         ws.set_footer(f"&L{C.CITY_TITLE} {self.month}&R第 &P 页，共 &N 页")
@@ -129,7 +148,7 @@ def _build(path: Path, city: CityMonth, settings: Settings) -> None:
 
 
 def _summary(book: _Book, city: CityMonth, columns: tuple[C.CityColumn, ...]) -> int:
-    ws = book.sheet(C.SUMMARY, columns, HEADER_ROW)
+    ws = book.sheet(C.SUMMARY, columns, HEADER_ROW, paper=8)  # 31 columns: A3 keeps the text readable (~7 pt)
     counts = {s: sum(1 for u in city.units if u.status == s) for s in (C.ON_TIME, C.LATE, C.UNVERIFIED, C.REJECTED, C.MISSING)}
     unverified = f"、报送时间未核实 {counts[C.UNVERIFIED]}（只有文件修改时间，不计逾期）" if counts[C.UNVERIFIED] else ""
     unverified += f"、退回 {counts[C.REJECTED]}" if counts[C.REJECTED] else ""
