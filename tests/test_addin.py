@@ -381,6 +381,9 @@ def test_book_free_buttons_with_only_the_empty_book_the_add_in_opened(demo, tmp_
     buttons.dispatch("kx_merge_folder", book)
     assert "本次新读取 2 份" in book.app.alerts[-1], book.app.alerts
     assert {p.name for p in set(inbox.iterdir()) - before} >= {"kexie_store.sqlite", "archive"}
+    buttons.dispatch("kx_merge_folder", book)  # again: the store, its lock and the archive now sit in the folder
+    summary = book.app.alerts[-1]
+    assert "收到 2 份（本次新读取 0 份）" in summary and "无法识别 0" in summary and "自己的文件已跳过" in summary
     buttons.dispatch("kx_fetch_mail", book)
     assert "需要配置文件 kexie.toml" in book.app.alerts[-1]
     assert list(cwd.iterdir()) == []

@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 import subprocess
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import openpyxl
@@ -165,6 +166,26 @@ def test_summary_pdf_fits_the_page_width(merged, soffice: str, tmp_path: Path) -
     ).stdout
     flat = re.sub(r"\s+", "", first)
     assert "序号" in flat and "警告" in flat and "合计" in flat  # first and last columns, totals: all on page 1
+    assert "A3" in subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+
+
+def test_summary_headers_are_not_cut_when_printed(merged, soffice: str, tmp_path: Path) -> None:
+    """LibreOffice keeps clipped text in the PDF, placed outside its cell: every word of the wrapped headers must
+    end above the first unit's row (the third line of 「全国志愿服务系统累计注册志愿者」 used to run into it)."""
+    _out, _manifest, _ctx, work, _result = merged
+    pdf = convert(soffice, work / "city.xlsx", tmp_path / "pdf", "pdf")
+    ws = openpyxl.load_workbook(work / "city.xlsx")[C.SUMMARY]
+    header = [c.value for c in ws[4] if c.value]
+    body = "".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None and c.row != 4)
+    only_in_header = {ch for h in header for ch in h} - set(body)
+    html = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-bbox", str(pdf), "-"], capture_output=True, text=True).stdout
+    box = r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>'
+    words = [(float(top), float(bottom), text) for top, bottom, text in re.findall(box, html)]
+    first_row = min(top for top, _bottom, text in words if text == str(ws.cell(5, 2).value))
+    header_words = [(bottom, text) for _top, bottom, text in words if set(text) & only_in_header]
+    on_page = Counter("".join(text for _top, _bottom, text in words))
+    assert not Counter("".join(header)) - on_page  # every header character is on page 1
+    assert all(bottom <= first_row for bottom, _t in header_words), [t for b, t in header_words if b > first_row]
 
 
 # Inputs the month does not expect
@@ -224,12 +245,12 @@ def test_file_name_identifies_a_unit_and_a_resubmission_is_read_alone(tmp_path: 
     shutil.copy(source, folder / "2026-11_万州区科协（已校验）.xlsx")  # a marked copy left beside it
     shutil.copy(source, folder / "2026-11_万州区科协（校验前备份2）.xlsx")
     first = consolidate_month([folder], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")
-    assert first.counts.by_status == {C.ADOPTED: 1, C.UNIDENTIFIED: 2}
+    assert first.counts.by_status == {C.ADOPTED: 1, C.SKIPPED: 2} and first.counts.received == 1  # ours: listed, not counted
     ledger = {r["文件"]: r["原因"] for r in _sheet(tmp_path / "c.xlsx", C.INTAKE)}
     assert "标注副本或备份" in ledger["2026-11_万州区科协（已校验）.xlsx"]
     write(folder / "2026-11_万州区科协（更正）.xlsx", ctx.template, clean_filling())
     again = consolidate_month([folder], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db", force=True)
-    assert again.counts.checked == 1 and again.counts.by_status == {C.ADOPTED: 1, C.SUPERSEDED: 1, C.UNIDENTIFIED: 2}
+    assert again.counts.checked == 1 and again.counts.by_status == {C.ADOPTED: 1, C.SUPERSEDED: 1, C.SKIPPED: 2}
     with pytest.raises(KexieError, match="--force"):
         write(folder / "2026-11_涪陵区科协.xlsx", ctx.template, changed(clean_filling(), "basic", None, unit="涪陵区科协"))
         consolidate_month([folder], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")

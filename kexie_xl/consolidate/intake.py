@@ -31,6 +31,8 @@ MAX_ZIP_TOTAL = 2 * 1024 * 1024 * 1024
 MAX_NAME_BYTES = 200  # a file name written to disk: ext4/NTFS allow 255 bytes/characters; room for "(2)"
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 TOOL_COPY = re.compile(r"（(已校验|季度达标|校验前备份\d*)）$")  # files kexie_xl itself wrote next to a source
+OWN_FOLDER = re.compile(r"^重庆市科技志愿服务月报_\d{4}-\d{2}_图片$")  # the city workbook's photos, copied beside it
+OWN_BRIEF = re.compile(r"^重庆市科技志愿服务工作简报_\d{4}-\d{2}（草稿）\.docx$")
 RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 SQLITE_MAGIC = b"SQLite format 3\x00"
 ARCHIVE_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}  # the archive cannot take files: the run stops, saying why
@@ -76,6 +78,7 @@ class Other:
     sender: str | None = None
     receipt: Receipt | None = None
     sha256: str = ""
+    ours: bool = False  # kexie_xl's own file (store, archive, marked copy…): listed as 已跳过, not counted as received
 
 
 @dataclass
@@ -154,7 +157,10 @@ class Collector:
             if any(path.is_relative_to(s) for s in skipped):
                 continue
             if path.is_dir():
-                if path.resolve() == self.archive.root or is_archive(path):
+                if OWN_FOLDER.match(path.name):
+                    skipped.append(path)
+                    self._skip(path.name + "/", label, "kexie_xl 为全市月报复制的图片文件夹，已跳过")
+                elif path.resolve() == self.archive.root or is_archive(path):
                     skipped.append(path)
                     self._skip(
                         path.name + "/",
@@ -174,8 +180,8 @@ class Collector:
             else:
                 self.add_file(path, label)
 
-    def _skip(self, name: str, source: str, reason: str) -> None:
-        self.intake.other.append(Other(name, source, reason))
+    def _skip(self, name: str, source: str, reason: str, *, ours: bool = True) -> None:
+        self.intake.other.append(Other(name, source, reason, ours=ours))
 
     def add_file(self, path: Path, source: str) -> None:
         zone = ZoneInfo(self.tz)
@@ -190,7 +196,7 @@ class Collector:
         except OSError as exc:
             if exc.errno in ARCHIVE_FULL:
                 raise  # the archive cannot be written (disk full, read-only): the run stops and says why
-            self._skip(name, source, f"无法读取（{exc.strerror or exc}），请检查文件是否被占用或损坏")
+            self._skip(name, source, f"无法读取（{exc.strerror or exc}），请检查文件是否被占用或损坏", ours=False)
             return
         received = Receipt(datetime.fromtimestamp(mtime, zone), BY_FILE_TIME)
         if path.suffix.lower() == ".zip":
@@ -291,6 +297,8 @@ def own_output(path: Path) -> str:
     name = path.name
     if name.startswith(("~$", ".~")):
         return "Excel/WPS 的临时锁定文件，已忽略"
+    if OWN_BRIEF.match(name):
+        return "kexie_xl 生成的工作简报草稿，已跳过"
     if TOOL_COPY.search(path.stem):
         return "kexie_xl 生成的标注副本或备份，已忽略（以原件为准）"
     try:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..schema.city import PHOTO_FOLDER, UNIDENTIFIED
+from ..schema.city import PHOTO_FOLDER, SKIPPED, UNIDENTIFIED
 from ..schema.units import Unit
 from .intake import Input, Intake
 from .ledger import decide, unit_from_name
@@ -41,7 +41,7 @@ def take_in(
     accept_unknown: bool = True,
 ) -> RunCounts:
     """Record every input of the month in the store, checking only content not seen before, then decide."""
-    counts = RunCounts(received=len(intake.inputs) + len(intake.other))
+    counts = RunCounts(received=len(intake.inputs) + sum(1 for o in intake.other if not o.ours))
     new: dict[str, Input] = {}
     for item in intake.inputs:
         if item.sha256 not in new and store.submission_id(item.sha256) is None:
@@ -75,7 +75,7 @@ def take_in(
                 None,
                 received_by=other.receipt.by if other.receipt else "",
             )
-            store.decide(row_id, UNIDENTIFIED, other.reason)
+            store.decide(row_id, SKIPPED if other.ours else UNIDENTIFIED, other.reason)
         inputs = store.inputs(month)
         submissions = {r["submission_id"]: store.submission(r["submission_id"]) for r in inputs if r["submission_id"] is not None}
         for d in decide(inputs, submissions, month, {u.code for u in units}, strict, sender_unit, accept_unknown):

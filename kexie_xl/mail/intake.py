@@ -92,7 +92,7 @@ class MailIntake:
         source = f"邮件 {message.subject or label}（{message.sender or '无发件人'}）"
         sender = ", ".join(message.senders) or None
         if message.message_id.startswith(FEEDBACK_ID):
-            intake.other.append(Other(raw_path.name, source, "kexie_xl 生成的反馈邮件，已跳过"))
+            intake.other.append(Other(raw_path.name, source, "kexie_xl 生成的反馈邮件，已跳过", ours=True))
             return
         if len(message.senders) > 1:
             note = (note + "；" if note else "") + f"发件人一栏有 {len(message.senders)} 个地址"

@@ -27,6 +27,7 @@ SUMMARY, DETAIL, QUARTERLY, EXPERIENCE, PHOTOS, INTAKE, CHARTS = (
 # 报送状态 of a unit, 收件 status of an input (domain research §6.20).
 ON_TIME, LATE, MISSING = "按时", "逾期", "未报"
 ADOPTED, SUPERSEDED, REJECTED, UNIDENTIFIED = "采用", "被替代", "退回", "无法识别"
+SKIPPED = "已跳过"  # kexie_xl's own files met in a source (store, lock, archive, city workbook, marked copies, its replies)
 QUARANTINED = "待确认"  # mailed from an address no unit is registered with: kept aside until someone confirms
 UNVERIFIED = "未核实"  # 报送状态 when no evidence says when the unit's first report arrived (issue #18)
 
