@@ -59,6 +59,13 @@ class QuarterlyRule(_Section):
     severity: Literal["警告", "错误"] = Field("警告", description="未达标在校验结果中的严重程度（通知为「原则上」）")
 
 
+class CrossMonthRule(_Section):
+    """This month's report against the unit's previous adopted report in the store (累计注册, 全年累计台账, 撤销的队伍)."""
+
+    enabled: bool = Field(True, description="汇总、反馈和校验（配置了汇总库时）是否与该单位上次采用的月报比较")
+    severity: Literal["警告", "错误"] = Field("警告", description="跨月问题在校验结果中的严重程度")
+
+
 class ValidationSettings(_Section):
     max_hours: float = Field(24.0, gt=0, description="单次活动服务时长上限（小时）")
     beneficiaries_warn: int = Field(5000, ge=1, description="单次活动受益人数超过此数给出警告")
@@ -133,6 +140,18 @@ class Paths(_Section):
         return Path(os.path.abspath(root))
 
 
+class WebSettings(_Section):
+    """kexie-xl serve: the clerks' check page (no login) and the office desk (login). The office password is kept
+    only as a salted hash (written by kexie-xl office password), never in clear."""
+
+    login_hash: str = Field("", description="办公室页面登录口令的加盐哈希（scrypt；由 kexie-xl office password 写入）")
+    max_upload_mb: int = Field(20, ge=1, le=50, description="上传工作簿的大小上限（MB）")
+    workers: int = Field(0, ge=0, le=32, description="同时进行的校验数（0 = CPU 核数）；其余排队")
+    check_seconds: int = Field(120, ge=5, le=3600, description="一次校验（含排队）的时间上限（秒）")
+    session_minutes: int = Field(480, ge=5, le=10080, description="办公室登录多久不操作后失效（分钟）")
+    sources: tuple[Path, ...] = Field((), description="办公室页面「汇总」时，除已归档的邮件外还读取的文件夹")
+
+
 class KeyDate(_Section):
     """A key date or window (重点节点) for one year; used only for soft plausibility warnings."""
 
@@ -170,12 +189,14 @@ class Settings(_Section):
 
     report: ReportSettings = ReportSettings()
     quarterly: QuarterlyRule = QuarterlyRule()
+    cross_month: CrossMonthRule = CrossMonthRule()
     validation: ValidationSettings = ValidationSettings()
     platforms: tuple[Platform, ...] = tuple(Platform(name=n, short=s) for n, s in DEFAULT_PLATFORMS)
     receiver: Receiver = Receiver()
     registry: RegistrySettings = RegistrySettings()
     paths: Paths = Paths()
     mail: MailSettings = MailSettings()
+    web: WebSettings = WebSettings()
     key_dates: tuple[KeyDate, ...] = Field(default_factory=_default_calendar)
 
     @field_validator("platforms")
@@ -242,7 +263,8 @@ def _relative_to(settings: Settings, base: Path) -> Settings:
 
     registry = settings.registry.model_copy(update={"file": fix(settings.registry.file)})
     paths = settings.paths.model_copy(update={"store": fix(settings.paths.store), "archive": fix(settings.paths.archive)})
-    return settings.model_copy(update={"registry": registry, "paths": paths})
+    web = settings.web.model_copy(update={"sources": tuple(base / p if not p.is_absolute() else p for p in settings.web.sources)})
+    return settings.model_copy(update={"registry": registry, "paths": paths, "web": web})
 
 
 def _explain(exc: ValidationError) -> str:

@@ -40,9 +40,10 @@ class Consolidation:
     city: CityMonth
     photos: int
     unchanged: bool = False
+    brief: Path | None = None  # the month's 工作简报 draft beside the city workbook
 
     def summary(self) -> str:
-        from ..schema.city import LATE, MISSING, ON_TIME, QUARANTINED, REJECTED, UNIDENTIFIED, UNVERIFIED
+        from ..schema.city import LATE, MISSING, ON_TIME, QUARANTINED, REJECTED, SKIPPED, UNIDENTIFIED, UNVERIFIED
 
         by = self.counts.by_status
         units = self.city.units
@@ -51,7 +52,8 @@ class Consolidation:
         lines = [
             f"{self.month} 汇总：收到 {self.counts.received} 份（本次新读取 {self.counts.checked} 份）；"
             f"采用 {by.get('采用', 0)}，被替代 {by.get('被替代', 0)}，退回 {by.get('退回', 0)}，"
-            f"无法识别 {by.get('无法识别', 0)}，待确认 {by.get('待确认', 0)}",
+            f"无法识别 {by.get('无法识别', 0)}，待确认 {by.get('待确认', 0)}"
+            + (f"（另有 {by[SKIPPED]} 个 kexie_xl 自己的文件已跳过）" if by.get(SKIPPED) else ""),
             f"  应报 {len(units)} 个单位：按时 {len(n[ON_TIME])}，逾期 {len(n[LATE])}{unverified}，未报 {len(n[MISSING])}",
         ]
         if n[LATE]:
@@ -75,6 +77,8 @@ class Consolidation:
         state = "（与上次相同，未改写）" if self.unchanged else ""
         lines.append(f"  全市月报：{self.output}{state}")
         lines.append(f"  汇总库：{os.path.normpath(self.store)}；图片 {self.photos} 张")
+        if self.brief is not None:
+            lines.append(f"  工作简报（草稿）：{self.brief}")
         return "\n".join(lines)
 
 
@@ -171,7 +175,18 @@ def _consolidate(
     city = merge_month(store, ctx.settings, units, month)
     photos = copy_photos(city, intake.photos, output)
     unchanged = _write_city_once(output, city, ctx, force, write_city)
-    return Consolidation(month, output, store.path, counts, city, photos, unchanged)
+    return Consolidation(month, output, store.path, counts, city, photos, unchanged, _brief(ctx, city, output))
+
+
+def _brief(ctx: Context, city: CityMonth, output: Path) -> Path | None:
+    """The 简报 draft is a convenience: when it cannot be written the month's result stands, and the log says why."""
+    from .reports import write_brief
+
+    try:
+        return write_brief(ctx, city, output)
+    except (OSError, KexieError) as exc:
+        log.warning("工作简报草稿没有写出：%s", exc)
+        return None
 
 
 def read_received_times(path: Path, ctx: Context) -> dict[str, datetime]:

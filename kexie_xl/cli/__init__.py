@@ -11,7 +11,7 @@ import sys
 import click
 
 from ..errors import KexieError
-from . import addin, consolidate, demo, docs, info, quarterly, run, template, validate, zh
+from . import addin, consolidate, demo, docs, info, quarterly, report, run, serve, template, validate, zh
 
 zh.install()  # click's own messages (usage errors, help headings) in Chinese
 
@@ -62,6 +62,9 @@ cli.add_command(demo.demo)
 cli.add_command(info.units)
 cli.add_command(info.config_group)
 cli.add_command(docs.docs)
+cli.add_command(report.report)
+cli.add_command(serve.serve)
+cli.add_command(serve.office_group)
 
 
 def _config_after_subcommand(command: click.Command) -> None:
