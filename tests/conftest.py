@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from kexie_xl.api import Context, load_context
 from kexie_xl.sample import write_demo
@@ -15,6 +17,12 @@ from kexie_xl.sample import write_demo
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED_TEMPLATE = ROOT / "templates" / "科技志愿服务月报模板.xlsx"
 DEMO_MONTH, DEMO_SEED = "2026-11", 2026
+
+# No wall-clock deadline for property tests: on a loaded 2-core machine one example can take seconds (issue #19).
+# scripts/mutation runs them with fewer examples (each mutant runs the tests again).
+settings.register_profile("kexie", deadline=None)
+settings.register_profile("mutation", deadline=None, max_examples=20)
+settings.load_profile(os.environ.get("KEXIE_HYPOTHESIS_PROFILE", "kexie"))
 
 
 @pytest.fixture(scope="session")
