@@ -98,10 +98,13 @@ def _extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Finding | 
     with zf.open(info) as member:
         for block in iter(lambda: member.read(1 << 20), b""):
             data = tail + block
-            for col, row in _REF.findall(data):
-                last_row = max(last_row, int(row))
-                if col:
-                    last_col = max(last_col, column_number(col))
+            refs = _REF.findall(data)
+            if refs:  # max over the block in C (map/zip), column letters looked up once each
+                cols, rows = zip(*refs, strict=True)
+                last_row = max(last_row, *map(int, rows))
+                named = set(cols) - {b""}
+                if named:
+                    last_col = max(last_col, *map(column_number, named))
             tail = data[-256:]
     if last_row * max(last_col, 1) > MAX_AREA:
         letters = column_letter(max(last_col, 1))

@@ -19,8 +19,9 @@ from ..findings import Finding, make
 from ..schema.rows import row_model
 from ..schema.standard import META_UNIT_CODE, META_VERSION
 from ..schema.types import Column, Kind, Layout, Sheet, Template, column_letter
-from . import cells
+from . import cells, fast
 from .cells import CellProblem, Change, is_blank, label_key, show
+from .fast import MISS, clean_column, rows_adapter
 from .grid import Grid, SheetGrid
 from .headers import map_header
 
@@ -42,7 +43,7 @@ NORMALISERS: dict[Kind, Callable[[Any, Any], Any]] = {
     Kind.YESNO: cells.yesno,
 }
 # Columns whose text is an identifier: full-width characters and inner spaces are normalised.
-ID_COLUMNS = {"activity_id", "team_id"}
+ID_COLUMNS = set(fast.ID_COLUMNS)
 
 
 @dataclass
@@ -182,18 +183,52 @@ class _Reader:
         table = Table(sheet, grid.name)
         cols = {key: column_letter(i) for key, i in header.columns.items()}
         plan = [self._plan(sheet.column(key), index - 1) for key, index in header.columns.items()]
-        model = row_model(self.template, sheet.key, lean=True)
-        for r in range(header.data_start, len(grid.rows) + 1):
-            row = grid.rows[r - 1]
-            if not any(v is not None and v != "" and not (isinstance(v, str) and v.isspace()) for v in row):
-                continue
-            record = Record(row=r, values={}, cols=cols)
-            width = len(row)
-            for column, index, normalise, extra in plan:
-                self._cell(grid.name, record, column, row[index] if index < width else "", normalise, extra)
-            self._model(sheet, grid.name, record, record.values, model=model)
+        start = header.data_start
+        kept = [
+            (r, row)
+            for r, row in enumerate(grid.rows[start - 1 :], start=start)
+            if len(row) != row.count(None) + row.count("")  # the common blank row, counted in C
+            and any(v is not None and v != "" and not (type(v) is str and v.isspace()) for v in row)
+        ]
+        # Column-wise: each column's values that are already what the normaliser would return pass in one
+        # comprehension (fast.py); only the others (MISS) go through the per-cell normaliser, row by row, so the
+        # findings and the change record are exactly those of the per-cell path.
+        keys = [column.key for column, *_rest in plan]
+        columns = [
+            clean_column([row[index] if index < len(row) else "" for _r, row in kept], column, extra)
+            for column, index, _normalise, extra in plan
+        ]
+        for (r, row), values in zip(kept, zip(*columns, strict=True) if columns else ((),) * len(kept), strict=True):
+            record = Record(row=r, values=dict(zip(keys, values, strict=True)), cols=cols)
+            if MISS in values:
+                width = len(row)
+                for (column, index, normalise, extra), value in zip(plan, values, strict=True):
+                    if value is MISS:
+                        self._cell(grid.name, record, column, row[index] if index < width else "", normalise, extra)
             table.records.append(record)
+        self._models(sheet, grid.name, table.records)
         return table
+
+    def _models(self, sheet: Sheet, sheet_name: str, records: list[Record]) -> None:
+        """The row model over every record in one call (pydantic-core loops in Rust); a record whose cells already
+        have findings is validated without those keys, as `_model` does."""
+        if not records:
+            return
+        adapter = rows_adapter(self.template, sheet.key)
+        data = [{k: v for k, v in r.values.items() if k not in r.bad} if r.bad else r.values for r in records]
+        try:
+            adapter.validate_python(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                if len(err["loc"]) < 2:
+                    continue  # row models have field errors only
+                record = records[int(err["loc"][0])]
+                key = str(err["loc"][1])
+                if key in record.bad or key not in record.cols:
+                    continue
+                record.bad.add(key)
+                column = sheet.column(key)
+                self.findings.append(self._model_finding(err, sheet_name, record, column, record.values.get(key), False))
 
     def _plan(self, column: Column, index: int) -> tuple[Column, int, Callable[[Any, Any], Any], Any]:
         """How to read one column: its normaliser and what the normaliser needs (code list or year)."""
@@ -274,8 +309,8 @@ class _Reader:
                 if key in record.bad:
                     continue
                 column = sheet.column(key)
-                if form and key not in record.cols:
-                    continue  # a missing form field is already a header.missing
+                if key not in record.cols:
+                    continue  # a missing column or form field is already a header.missing
                 record.bad.add(key)
                 self.findings.append(self._model_finding(err, sheet_name, record, column, values.get(key), form))
 
