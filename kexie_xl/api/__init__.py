@@ -75,6 +75,7 @@ from .grids import GridRefused, check_grids
 from .month import MonthRun, draft_feedback, mail_folder, run_month
 from .password import hash_password, set_office_password, verify_password
 from .reports import period_report
+from .uploads import issue_link, keep_upload, revoke_link, unit_for_token, uploads_folder
 
 __all__ = [
     "CONFIG_FILENAME",
@@ -129,6 +130,8 @@ __all__ = [
     "install",
     "install_wps",
     "is_ours",
+    "issue_link",
+    "keep_upload",
     "load_context",
     "load_settings",
     "mail_folder",
@@ -146,6 +149,7 @@ __all__ = [
     "period_report",
     "place",
     "read_received_times",
+    "revoke_link",
     "run_desk_month",
     "run_month",
     "send_desk_feedback",
@@ -157,7 +161,9 @@ __all__ = [
     "today",
     "uninstall",
     "uninstall_wps",
+    "unit_for_token",
     "upload_refusal",
+    "uploads_folder",
     "validate",
     "validate_many",
     "verify_password",

@@ -158,8 +158,13 @@ def _consolidate(
         ) from None
     first_day = date(year, mon, 1)
 
+    from ..consolidate.intake import UPLOAD_SENDER
+
     def sender_unit(address: str) -> tuple[str, str] | None:
-        unit = ctx.registry.by_sender(address, first_day) or ctx.registry.by_sender(address)
+        if address.startswith(UPLOAD_SENDER):  # a unit's upload link: the link says who sent it
+            unit = ctx.registry.by_code(address[len(UPLOAD_SENDER) :])
+        else:
+            unit = ctx.registry.by_sender(address, first_day) or ctx.registry.by_sender(address)
         return (unit.code, unit.name) if unit else None
 
     counts = take_in(

@@ -94,8 +94,9 @@ def run_month(
         )
         fetched = result.new
     folder.mkdir(parents=True, exist_ok=True)
+    uploads = store_path.parent / "uploads" / month  # workbooks sent through the units' upload links (uploads.py)
     merged = consolidate_month(
-        [folder, *(sources or [])],
+        [folder, *(sources or []), *([uploads] if uploads.is_dir() else [])],
         ctx,
         month,
         output=output,
@@ -162,6 +163,7 @@ class _Plan:
 
 
 def _feedback_groups(ctx: Context, store, month: str) -> dict[tuple[str, str], list]:
+    from ..consolidate.intake import UPLOAD_SENDER
     from ..schema.city import QUARANTINED, SKIPPED
 
     year, mon = (int(p) for p in month.split("-"))
@@ -175,6 +177,8 @@ def _feedback_groups(ctx: Context, store, month: str) -> dict[tuple[str, str], l
         if "," in address:
             continue  # several addresses in From: nobody to answer with confidence
         unit = sub["unit"] if sub is not None and sub["unit"] else None
+        if address.startswith(UPLOAD_SENDER):  # uploaded through the unit's link: answer its registered address
+            unit, address = unit or address[len(UPLOAD_SENDER) :], _answer_to(ctx, address)
         if unit is None and address:
             found = ctx.registry.by_sender(address, first_day) or ctx.registry.by_sender(address)
             unit = found.code if found else None
@@ -280,7 +284,7 @@ def _write_drafts(
             )
             for r, _s in plan.items
         ]
-        to = next((r["sender"] for r, _s in plan.items if r["sender"]), "") or _registered(ctx, plan.unit)
+        to = next((_answer_to(ctx, r["sender"]) for r, _s in plan.items if r["sender"]), "") or _registered(ctx, plan.unit)
         drafts.append(
             build_draft(
                 unit=plan.unit,
@@ -318,6 +322,13 @@ def _feedback_job(job: tuple[Path, str, str, Path, str, str]) -> tuple[Path | No
         return None, findings
     marked = mark_workbook(kept, report, as_of=day, statuses=team_quarters(sub, ctx, day), out_dir=out_dir, name=name)
     return marked, findings
+
+
+def _answer_to(ctx: Context, sender: str) -> str:
+    """Where a reply to this sender goes: its address, or for a unit's upload link that unit's registered one."""
+    from ..consolidate.intake import UPLOAD_SENDER
+
+    return _registered(ctx, sender[len(UPLOAD_SENDER) :]) if sender.startswith(UPLOAD_SENDER) else sender
 
 
 def _registered(ctx: Context, unit: str) -> str:

@@ -84,3 +84,33 @@ def office_password(obj: dict, from_stdin: bool) -> None:
         password = click.prompt("新密码", hide_input=True, confirmation_prompt="再输入一次")
     set_office_password(file, password)
     click.echo(f"已设置办公室密码（只保存了加盐哈希）：{file}；重新启动 kexie-xl serve 后生效。")
+
+
+@office_group.command("link")
+@click.argument("unit")
+@click.option("--revoke", is_flag=True, help="收回该单位的上传链接（链接立即失效）。")
+@click.option(
+    "--base-url", default=f"http://127.0.0.1:{DEFAULT_PORT}", show_default=True, help="kexie-xl serve 的地址（写在链接里）。"
+)
+@click.pass_obj
+def office_link(obj: dict, unit: str, revoke: bool, base_url: str) -> None:
+    """给一个单位发放（或收回）专用上传链接：通过链接上传的月报与该单位发来的邮件一样进入收件、归档和汇总，
+    上传时间作为报送时间的依据；表内填报单位不是该单位的会被退回。
+
+    链接只显示这一次，汇总库旁的 upload-links.json 中只保存它的哈希；再次发放即作废旧链接。
+
+    \b
+    示例：
+      kexie-xl office link 万州区科协 --base-url http://10.0.0.5:8023
+      kexie-xl office link 万州区科协 --revoke
+    """
+    from ..api import issue_link, load_context, revoke_link
+
+    ctx = load_context(obj["config"])
+    if revoke:
+        found, had = revoke_link(ctx, unit)
+        click.echo(f"已收回「{found.name}」的上传链接。" if had else f"「{found.name}」没有上传链接，无需收回。")
+        return
+    found, token = issue_link(ctx, unit)
+    click.echo(f"「{found.name}」的上传链接（只显示这一次，请通过可靠渠道发给该单位；旧链接已作废）：")
+    click.echo(f"{base_url.rstrip('/')}/u/{token}")

@@ -20,7 +20,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from ..formats import mismatch, sniff
-from ..schema.city import BY_FILE_TIME, BY_GIVEN, BY_ZIP_TIME, EVIDENCE
+from ..schema.city import BY_FILE_TIME, BY_GIVEN, BY_UPLOAD, BY_ZIP_TIME, EVIDENCE
 from .archive import Archive, is_archive, sha256_of
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")  # checked like .xlsx
@@ -36,6 +36,8 @@ OWN_BRIEF = re.compile(r"^重庆市科技志愿服务工作简报_\d{4}-\d{2}（
 RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 SQLITE_MAGIC = b"SQLite format 3\x00"
 ARCHIVE_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}  # the archive cannot take files: the run stops, saying why
+UPLOAD_SIDECAR = ".upload.json"  # beside a workbook sent through a unit's upload link (api/uploads.py)
+UPLOAD_SENDER = "上传链接:"  # an upload's sender: this and the link's unit code
 QUIET = {".server-times.json", ".kexie-archive"}  # kexie_xl's own bookkeeping beside archived mail: not listed
 
 
@@ -171,7 +173,7 @@ class Collector:
                     skipped.append(path)
                     self.mail.add_source(self, path)
                 continue
-            if path.name in QUIET:
+            if path.name in QUIET or path.name.endswith(UPLOAD_SIDECAR):
                 continue
             if path.resolve() in own:
                 self._skip(path.name, label, "本次运行自己的输出文件（汇总库或全市月报），已跳过")
@@ -199,7 +201,11 @@ class Collector:
             self._skip(name, source, f"无法读取（{exc.strerror or exc}），请检查文件是否被占用或损坏", ours=False)
             return
         received = Receipt(datetime.fromtimestamp(mtime, zone), BY_FILE_TIME)
-        if path.suffix.lower() == ".zip":
+        upload = _upload(path)
+        if upload is not None:  # sent through a unit's upload link: its time is evidence, its sender the link's unit
+            name, at, unit = upload
+            self.add_kept(kept, name, "上传链接", Receipt(at.astimezone(zone), BY_UPLOAD), digest, f"{UPLOAD_SENDER}{unit}")
+        elif path.suffix.lower() == ".zip":
             self.add_zip(kept, name, source, None, None)  # each member keeps its own time
         else:
             self.add_kept(kept, name, source, received, digest, None)
@@ -290,6 +296,25 @@ def member_name(info: zipfile.ZipInfo) -> str:
         except UnicodeDecodeError:
             continue
     return info.filename
+
+
+def _upload(path: Path) -> tuple[str, datetime, str] | None:
+    """(name as sent, time received, unit code) from an upload's sidecar, or None (no sidecar, or not readable:
+    then the file is an ordinary folder file, its time no evidence)."""
+    import json
+
+    sidecar = path.with_name(path.name + UPLOAD_SIDECAR)
+    if not sidecar.is_file():
+        return None
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        at = datetime.fromisoformat(meta["at"])
+        name, unit = str(meta["name"]), str(meta["unit"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if at.tzinfo is None or not name or not unit:
+        return None
+    return safe_name(name), at, unit
 
 
 def own_output(path: Path) -> str:

@@ -13,6 +13,7 @@ from datetime import date
 
 from ..schema.city import ADOPTED, QUARANTINED, REJECTED, SUPERSEDED, UNIDENTIFIED
 from ..schema.units import Registry, Unit, name_key
+from .intake import UPLOAD_SENDER
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,12 @@ def decide(
                 )
                 continue
             if owner is not None and sub["unit"] and owner[0] != sub["unit"]:
-                reason = f"发件地址 {row['sender']} 登记为「{owner[1]}」，但表内填报单位是「{sub['unit_name']}」"
+                via = (
+                    f"通过「{owner[1]}」的专用上传链接上传"
+                    if row["sender"].startswith(UPLOAD_SENDER)
+                    else f"发件地址 {row['sender']} 登记为「{owner[1]}」"
+                )
+                reason = f"{via}，但表内填报单位是「{sub['unit_name']}」"
         if reason is not None:
             status = UNIDENTIFIED if sub["readable"] and not sub["unit"] else REJECTED
             decisions.append(Decision(row["id"], status, reason))

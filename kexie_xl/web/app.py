@@ -97,6 +97,8 @@ def create_app(ctx: Context | None = None, *, config: str | Path | None = None) 
         Route("/wps/", wps.addin_file),
         Route("/wps/{name}", wps.addin_file),
         Route("/download/{token}", clerk.download),
+        Route("/u/{token}", clerk.link_page, methods=["GET"]),
+        Route("/u/{token}", clerk.link_upload, methods=["POST"]),
         Route("/template", clerk.template),
         Route("/office/login", office.login_form, methods=["GET"]),
         Route("/office/login", office.login, methods=["POST"]),

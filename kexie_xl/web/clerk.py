@@ -59,6 +59,11 @@ class Refused(Exception):
 
 async def _checked(request: Request) -> UploadCheck:
     """Read the one uploaded file (capped), check it in a worker when a slot is free, within the time limit."""
+    return (await _received(request))[0]
+
+
+async def _received(request: Request) -> tuple[UploadCheck, bytes, str]:
+    """The check of the uploaded file, with the file's bytes and name as sent (for a unit's upload link)."""
     from ..api import accepted_upload, check_upload, upload_refusal
 
     w = web(request)
@@ -96,7 +101,8 @@ async def _checked(request: Request) -> UploadCheck:
         raise Refused(503, "现在校验的人太多，请稍等一两分钟后再试。") from None
     left = max(5.0, seconds - (time.monotonic() - started))
     try:
-        return await anyio.to_thread.run_sync(lambda: check_upload(data, name, w.ctx, seconds=left))
+        result = await anyio.to_thread.run_sync(lambda: check_upload(data, name, w.ctx, seconds=left))
+        return result, data, name
     except KexieError as exc:
         raise Refused(400, str(exc)) from None
     finally:
@@ -170,3 +176,58 @@ async def template(request: Request) -> Response:
     except KexieError as exc:
         return render(request, "clerk.html", {"refused": str(exc)}, status_code=404)
     return attachment(data, name)
+
+
+# A unit's own upload link (api/uploads.py): the same check, then the workbook is kept as the unit's report
+
+
+async def link_page(request: Request) -> Response:
+    unit = await _link_unit(request)
+    if unit is None:
+        return _unknown_link(request)
+    return render(request, "clerk.html", {"link_unit": unit.name, "action": request.url.path})
+
+
+async def link_upload(request: Request) -> Response:
+    """Check the upload like the clerk page; a readable workbook is kept for the month's intake as the unit's."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from ..api import keep_upload
+
+    unit = await _link_unit(request)
+    if unit is None:
+        return _unknown_link(request)
+    page = {"link_unit": unit.name, "action": request.url.path}
+    try:
+        result, data, name = await _received(request)
+    except Refused as exc:
+        return render(request, "clerk.html", {**page, "refused": exc.message}, status_code=exc.status)
+    if not result.report.readable:
+        refused = "这个文件无法作为月报报送（原因见下表），没有交给市科协；请修改后重新上传。"
+        return render(request, "clerk.html", {**page, **_result_context(request, result), "refused": refused})
+    w = web(request)
+    at = datetime.now(ZoneInfo(w.ctx.settings.report.timezone))
+    try:
+        await anyio.to_thread.run_sync(lambda: keep_upload(w.ctx, unit, data, name, at, result.report.month))
+    except KexieError as exc:
+        return render(request, "clerk.html", {**page, "refused": str(exc)}, status_code=503)
+    shown = name.replace("\\", "/").rsplit("/", 1)[-1]  # the name as data, never a path
+    received = f"已收到「{shown}」（{at:%Y-%m-%d %H:%M}），市科协汇总时计入{unit.name}的报送。"
+    if not result.report.ok:
+        received += f"表内还有 {result.report.errors} 处错误，请修改后重新上传（以最后一次为准）。"
+    return render(request, "clerk.html", {**page, **_result_context(request, result), "received": received})
+
+
+async def _link_unit(request: Request) -> Any:
+    from ..api import unit_for_token
+
+    w = web(request)
+    token = request.path_params["token"]
+    return await anyio.to_thread.run_sync(lambda: unit_for_token(w.ctx, token))
+
+
+def _unknown_link(request: Request) -> Response:
+    """One answer for a wrong, old or revoked link: nothing about which units have links."""
+    message = "这个上传链接无效或已被收回；请向市科协索取新的链接，或用电子邮件报送。"
+    return render(request, "clerk.html", {"refused": message}, status_code=404)
