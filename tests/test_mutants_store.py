@@ -1,0 +1,330 @@
+"""The store at its edges (issue #19), directly: what a run keeps and gives back, the version-1 migration, one run
+at a time, the backup copies, and one Chinese sentence for every way a store can be unusable."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from kexie_xl.consolidate.store import (
+    DATE_COLUMNS,
+    ROW_TABLES,
+    SCHEMA_VERSION,
+    Store,
+    _explain,
+    backup_store,
+    store_lock,
+    store_row,
+)
+from kexie_xl.errors import Busy, StoreError
+from kexie_xl.schema import city as C
+
+FACTS = {
+    "unit": "500101",
+    "unit_name": "万州区科协",
+    "month": "2026-11",
+    "report_date": "2026-11-20",
+    "template_version": "2026.1",
+    "readable": True,
+    "errors": 2,
+    "warnings": 1,
+    "findings": [{"code": "cell.required", "message": "缺「活动名称」"}],
+}
+
+
+def _activity(n: int, day: object, teams: str | None = "T01", activity_id: str | None = "") -> dict:
+    return {"activity_id": activity_id if activity_id != "" else f"A-{n}", "date": day, "team_ids": teams, "name": f"活动{n}"}
+
+
+def _store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "s.sqlite")
+
+
+def test_a_submission_and_its_rows_come_back_typed(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    rows = {"activities": [store_row(_activity(1, date(2026, 11, 5)), 9, "activities")]}
+    with store.write():
+        sid = store.add_submission("a" * 64, FACTS, rows)
+    assert store.submission_id("a" * 64) == sid and store.submission_id("b" * 64) is None
+    sub = store.submission(sid)
+    assert (sub["unit"], sub["unit_name"], sub["month"], sub["readable"], sub["errors"], sub["warnings"]) == (
+        "500101",
+        "万州区科协",
+        "2026-11",
+        1,
+        2,
+        1,
+    )
+    assert sub["report_date"] == "2026-11-20" and sub["template_version"] == "2026.1"
+    assert '"缺「活动名称」"' in sub["findings"]  # kept readable, not as \\u escapes
+    [row] = store.rows("activities", [sid])
+    assert (row["row"], row["activity_id"], row["date"], row["submission_id"]) == (9, "A-1", date(2026, 11, 5), sid)
+    assert store.rows("activities", []) == [] and store.rows("teams", [sid]) == []
+    store.close()
+
+
+def test_store_rows_keep_the_schemas_column_order_and_dates_as_text() -> None:
+    values = {"date": date(2026, 11, 5), "activity_id": "A-1", "hours": 2.5, "remark": datetime(2026, 11, 5, 8, 30)}
+    row = store_row(values, 7, "activities")
+    columns = ROW_TABLES["activities"]
+    assert row[0] == 7 and len(row) == len(columns) and columns[0] == "row"
+    assert row[columns.index("date")] == "2026-11-05" and row[columns.index("hours")] == 2.5
+    assert row[columns.index("remark")] == "2026-11-05T08:30:00" and row[columns.index("name")] is None
+    assert {"date", "founded", "dissolved"} <= DATE_COLUMNS and "name" not in DATE_COLUMNS
+
+
+def test_activities_of_a_month_by_their_date_and_dated_ones_for_the_year(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    acts = [
+        _activity(1, date(2026, 11, 5)),
+        _activity(2, date(2026, 10, 31)),
+        _activity(3, "2026年11月", activity_id=None),  # a date that could not be read stays text
+        _activity(4, date(2026, 11, 6), teams=None),
+        _activity(5, date(2026, 11, 7), activity_id=None),
+    ]
+    with store.write():
+        sid = store.add_submission(
+            "a" * 64, FACTS, {"activities": [store_row(a, n, "activities") for n, a in enumerate(acts, 2)]}
+        )
+    assert [r["activity_id"] for r in store.rows("activities", [sid], date_prefix="2026-11")] == ["A-1", "A-4", None]
+    assert [r["row"] for r in store.rows("activities", [sid], date_prefix="2026-11")] == [2, 5, 6]
+    assert store.dated_activities([sid]) == [
+        ("500101", "A-1", date(2026, 11, 5), "T01"),
+        ("500101", "A-2", date(2026, 10, 31), "T01"),
+        ("500101", "row6", date(2026, 11, 7), "T01"),
+    ]
+    assert store.dated_activities([]) == []
+    assert store.rows("activities", [sid])[2]["date"] == "2026年11月"
+    store.close()
+
+
+def test_inputs_the_same_file_again_is_the_same_row_with_the_newer_time(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    with store.write():
+        first = store.record_input("2026-11", "a.xlsx", "文件夹", "2026-11-20T09:00:00+08:00", "a" * 64, None, None)
+        again = store.record_input(
+            "2026-11", "a.xlsx", "文件夹", "2026-11-19T09:00:00+08:00", "a" * 64, "x@y.cn", None, "补", C.BY_GIVEN
+        )
+        other = store.record_input("2026-11", "b.xlsx", "文件夹", "2026-11-18T09:00:00+08:00", "b" * 64, None, None)
+        store.record_input("2026-10", "c.xlsx", "文件夹", "2026-10-18T09:00:00+08:00", "c" * 64, None, None)
+        store.decide(first, C.ADOPTED, "最后收到的版本")
+    assert first == again != other
+    rows = store.inputs("2026-11")
+    assert [(r["name"], r["received"][:10], r["received_by"], r["note"]) for r in rows] == [
+        ("b.xlsx", "2026-11-18", "", ""),
+        ("a.xlsx", "2026-11-19", C.BY_GIVEN, "补"),
+    ]
+    assert (rows[1]["status"], rows[1]["reason"], rows[1]["sender"]) == (C.ADOPTED, "最后收到的版本", None)
+    store.close()
+
+
+def test_adopted_submissions_per_month(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    with store.write():
+        sid = store.add_submission("a" * 64, FACTS, {})
+        for month, name, status in (("2026-11", "a", C.ADOPTED), ("2026-11", "b", C.SUPERSEDED), ("2026-10", "c", C.ADOPTED)):
+            row = store.record_input(month, name, "文件夹", f"{month}-20T09:00:00+08:00", name * 64, None, sid)
+            store.decide(row, status, "")
+    assert store.adopted(["2026-11", "2026-10", "2026-09"]) == {"2026-11": [sid], "2026-10": [sid], "2026-09": []}
+    assert len(store.fingerprint()) == 4 and store.fingerprint() == store.fingerprint()
+    store.close()
+
+
+def test_a_failed_write_is_rolled_back(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    with pytest.raises(StoreError), store.write():
+        store.add_submission("a" * 64, FACTS, {})
+        store.add_submission("a" * 64, FACTS, {})  # the same content twice: UNIQUE
+    with pytest.raises(KeyError), store.write():
+        store.add_submission("b" * 64, FACTS, {})
+        raise KeyError("boom")
+    assert store.fingerprint() == []
+    store.close()
+
+
+# Opening: versions, other files, migration
+
+
+def test_a_new_store_has_the_current_version_and_opens_again(tmp_path: Path) -> None:
+    _store(tmp_path).close()
+    store = _store(tmp_path)
+    meta = dict(store.db.execute("SELECT key, value FROM meta").fetchall())
+    assert meta == {"schema_version": str(SCHEMA_VERSION)} and SCHEMA_VERSION == 2
+    assert {r[1] for r in store.db.execute('PRAGMA table_info("inputs")')} >= {"received_by", "note"}
+    store.close()
+
+
+def test_stores_that_are_not_ours_or_newer_are_refused_untouched(tmp_path: Path) -> None:
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    with pytest.raises(StoreError, match="是别的 SQLite 数据库"):
+        Store(other)
+    newer = tmp_path / "newer.sqlite"
+    Store(newer).close()
+    with sqlite3.connect(newer) as db:
+        db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match=r"库版本 3.*只支持到版本 2"):
+        Store(newer)
+    odd = tmp_path / "odd.sqlite"
+    Store(odd).close()
+    with sqlite3.connect(odd) as db:
+        db.execute("UPDATE meta SET value = 'two' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="版本标记「two」无法识别"):
+        Store(odd)
+    text = tmp_path / "notes.sqlite"
+    text.write_bytes(b"hello, this is not a database" * 100)
+    with pytest.raises(StoreError, match="不是 SQLite 数据库文件"):
+        Store(text)
+    assert text.read_bytes().startswith(b"hello")
+
+
+def test_a_version_1_store_is_migrated_after_a_backup(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    store = Store(path)
+    with store.write():
+        sid = store.add_submission("a" * 64, FACTS, {})
+        mail = store.record_input("2026-11", "a.xlsx", "邮件 a@b.cn", "2026-11-20T09:00:00+08:00", "a" * 64, "a@b.cn", sid)
+        store.decide(mail, C.ADOPTED, "")
+        store.record_input("2026-11", "b.xlsx", "文件夹", "2026-11-21T09:00:00+08:00", "b" * 64, None, None)
+    store.close()
+    kept_file = tmp_path / "in" / "b.xlsx"
+    kept_file.parent.mkdir()
+    kept_file.write_bytes(b"x")
+    with sqlite3.connect(path) as db:  # the version-1 layout: inputs point at paths; no received_by, no note
+        db.execute("ALTER TABLE inputs RENAME TO new_inputs")
+        db.execute(
+            "CREATE TABLE inputs AS SELECT id, month, name, source, received, sha256, sender, submission_id, status, "
+            "reason, NULL AS path FROM new_inputs"
+        )
+        db.execute("DROP TABLE new_inputs")
+        db.execute("UPDATE inputs SET path = ? WHERE name = 'b.xlsx'", (str(kept_file),))
+        db.execute("UPDATE inputs SET path = ? WHERE name = 'a.xlsx'", (str(tmp_path / "gone.xlsx"),))
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    kept: list[Path] = []
+    store = Store(path, keep_file=kept.append)
+    assert kept == [kept_file]
+    rows = {r["name"]: r for r in store.inputs("2026-11")}
+    assert (rows["a.xlsx"]["received_by"], rows["b.xlsx"]["received_by"]) == (C.BY_MAIL_DATE, C.BY_FILE_TIME)
+    assert (rows["a.xlsx"]["status"], rows["a.xlsx"]["submission_id"], rows["b.xlsx"]["note"]) == (C.ADOPTED, sid, "")
+    assert "path" not in dict(rows["a.xlsx"])
+    meta = dict(store.db.execute("SELECT key, value FROM meta").fetchall())
+    assert meta == {"schema_version": "2", "migrated_from": "1"}
+    store.close()
+    backup = tmp_path / "s.v1-备份.sqlite"
+    assert backup.exists() and sqlite3.connect(backup).execute("SELECT value FROM meta").fetchone() == ("1",)
+
+
+def test_backups_never_overwrite_an_earlier_one(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    Store(path).close()
+    names = [backup_store(path, "v1").name for _ in range(3)]
+    assert names == ["s.v1-备份.sqlite", "s.v1-备份2.sqlite", "s.v1-备份3.sqlite"]
+
+
+# One run at a time
+
+
+def test_a_second_run_waits_then_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    said: list[str] = []
+    with store_lock(path), pytest.raises(Busy, match="另一个 kexie-xl 正在使用汇总库") as err:  # noqa: SIM117
+        with store_lock(path, wait=0.1, on_wait=said.append):
+            pass
+    assert "汇总库没有被改动" in str(err.value)
+    assert said == [f"另一个 kexie-xl 正在使用汇总库「{path}」，等待它结束（最多 0 秒）…"]
+    with store_lock(path, wait=0.1):  # released
+        assert Path(f"{path}.lock").exists()
+
+
+# Why a store cannot be used, in one sentence
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        ("file is not a database", "不是 SQLite 数据库文件"),
+        ("file is encrypted or is not a database", "不是 SQLite 数据库文件"),
+        ("database disk image is malformed", "已损坏"),
+        ("attempt to write a readonly database", "只读、没有权限"),
+        ("unable to open database file", "只读、没有权限"),
+        ("Permission denied", "只读、没有权限"),
+        ("database or disk is full", "磁盘空间不足"),
+        ("No space left on device", "磁盘空间不足"),
+        ("database is locked", "正被另一个程序使用"),
+        ("database table is busy", "正被另一个程序使用"),
+        ("file is encrypted", "不是 SQLite 数据库文件"),
+        ("database corrupt at page 3", "已损坏"),
+        ("read-only file system", "请换一个可写的位置（--store 或配置 [paths] store）。"),
+        ("access denied", "只读、没有权限"),
+        ("something else", "无法使用（something else）"),
+    ],
+)
+def test_every_store_problem_is_one_sentence(error: str, says: str) -> None:
+    text = _explain(Path("s.sqlite"), sqlite3.OperationalError(error))
+    assert says in text and "「s.sqlite」" in text
+
+
+def test_rows_of_several_submissions_and_the_previous_adopted_report(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    with store.write():
+        a = store.add_submission("a" * 64, FACTS, {"teams": [store_row({"team_id": "T01"}, 2, "teams")]})
+        b = store.add_submission("b" * 64, FACTS, {"teams": [store_row({"team_id": "T02"}, 2, "teams")]})
+        for month, sid, received in (("2026-09", a, "09-20"), ("2026-10", a, "10-20"), ("2026-10", b, "10-21")):
+            row = store.record_input(
+                month, f"{month}{sid}", "文件夹", f"2026-{received}T09:00:00+08:00", f"{sid}" * 64, None, sid
+            )
+            store.decide(row, C.ADOPTED, "")
+    assert [r["team_id"] for r in store.rows("teams", [a, b])] == ["T01", "T02"]
+    assert store.previous_adopted("500101", "2026-11") == ("2026-10", b)
+    assert store.previous_adopted("500101", "2026-10") == ("2026-09", a)
+    assert store.previous_adopted("500101", "2026-09") is None and store.previous_adopted("500102", "2026-11") is None
+    store.close()
+
+
+def test_a_reader_opens_only_a_store_of_this_version_and_cannot_write(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    store = Store(path)
+    with store.write():
+        store.add_submission("a" * 64, FACTS, {})
+    store.close()
+    reader = Store.reader(path)
+    assert reader.path == path and reader.submission(1)["unit"] == "500101"
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        reader.db.execute("DELETE FROM submissions")
+    reader.close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="的版本（1）与本程序（2）不同；请先用本程序汇总一次（会迁移或拒绝该库），再与它比较。"):
+        Store.reader(path)
+    with pytest.raises(StoreError, match=r"无法写入汇总库|无法使用"):
+        Store.reader(tmp_path / "missing.sqlite")
+    assert not (tmp_path / "missing.sqlite").exists()
+
+
+def test_a_store_in_new_folders_and_columns_added_back(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "s.sqlite"
+    Store(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("ALTER TABLE inputs DROP COLUMN received_by")
+        db.execute('ALTER TABLE "activities" DROP COLUMN "remark"')
+    store = Store(path)
+    assert "received_by" in {r[1] for r in store.db.execute('PRAGMA table_info("inputs")')}
+    assert "remark" in {r[1] for r in store.db.execute('PRAGMA table_info("activities")')}
+    store.close()
+
+
+def test_a_store_without_a_version_is_a_version_1_store(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    Store(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM meta")
+        db.execute("ALTER TABLE inputs ADD COLUMN path TEXT")
+    Store(path).close()
+    assert (tmp_path / "s.v1-备份.sqlite").exists()
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    with pytest.raises(StoreError, match=r"\[paths\] store，不要指向其他程序的数据库。"):
+        Store(other)
