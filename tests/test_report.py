@@ -21,22 +21,13 @@ from kexie_xl.schema import city as C
 
 from .builders import patch_part, sheet_part
 from .conftest import convert
-from .test_consolidate import received_times
+from .test_consolidate import merged  # noqa: F401  (the fixture, shared)
 
 
 @pytest.fixture(scope="module")
-def month(demo, tmp_path_factory: pytest.TempPathFactory):
-    out, manifest = demo
-    work = tmp_path_factory.mktemp("report")
-    ctx = load_context(out / manifest["config"])
-    result = consolidate_month(
-        [out / "workbooks", out / "photos"],
-        ctx,
-        manifest["month"],
-        output=work / "city.xlsx",
-        store_path=work / "store.sqlite",
-        received_times=received_times(manifest, ctx, work),
-    )
+def month(merged):  # noqa: F811  (test_consolidate's fixture, imported above)
+    """The demo month consolidated once (test_consolidate's fixture): its config, manifest, folder and result."""
+    out, manifest, _ctx, work, result = merged
     return out / manifest["config"], manifest, work, result
 
 

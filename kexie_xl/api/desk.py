@@ -250,18 +250,10 @@ def _line(unit: Any, status: str, timed: Any, shown: Any, subs: dict[int, Any]) 
 
 def _matrix(store: Any, ctx: Context, units: list[Any], month: str) -> tuple[list[str], list[MatrixRow]]:
     """Every counted team's status per quarter of the year up to the month's end, across the months' adopted
-    reports (the same computation as the city workbook's 季度达标, without leaving out the teams that met it)."""
-    import calendar
+    reports (the city workbook's own merge: its 季度达标 without leaving out the teams that met it)."""
+    from ..consolidate.merge import merge_month
 
-    from ..consolidate.merge import _quarterly, _year_ledgers  # the city workbook's own computation
-    from ..schema.city import ADOPTED
-
-    year, mon = (int(p) for p in month.split("-"))
-    as_of = date(year, mon, calendar.monthrange(year, mon)[1])
-    inputs = store.inputs(month)
-    adopted = {store.submission(r["submission_id"])["unit"]: r for r in inputs if r["status"] == ADOPTED}
-    history = store.adopted([f"{year}-{m:02d}" for m in range(1, mon + 1)])
-    statuses = _quarterly(store, ctx.settings, adopted, _year_ledgers(store, history, month), as_of, year)
+    statuses = merge_month(store, ctx.settings, units, month).team_quarters
     names = {u.code: u.name for u in units}
     rows: dict[tuple[str, str], MatrixRow] = {}
     quarters: set[str] = set()
