@@ -198,3 +198,16 @@ def test_a_series_of_months_side_by_side(ctx, tmp_path: Path) -> None:
     assert wanzhou[1:3] == tuple(
         next(u.values.get("activities", 0) for u in cities[m].units if u.unit.name == "万州区科协") for m in months
     )
+
+
+def test_the_office_desk_matrix_is_the_city_workbooks_quarters(month) -> None:
+    """The desk's 支队 × quarter matrix: every counted team, the planted 未达标/待开展 cases at their quarter."""
+    from kexie_xl.api.desk import month_desk
+
+    config, manifest, work, result = month
+    desk = month_desk(load_context(config), manifest["month"], work / "store.sqlite")
+    cells = {(r.unit, r.team_id, q): status for r in desk.matrix for q, (status, _n) in r.quarters.items()}
+    assert len(desk.matrix) == len({(s.unit, s.team_id) for s in result.city.team_quarters})
+    planted = [c for c in manifest["quarterly"] if c["expected"] in ("未达标", "待开展")]
+    names = result.city.names
+    assert planted and all(cells[(names[c["unit"]], c["team_id"], c["quarter"])] == c["expected"] for c in planted)
