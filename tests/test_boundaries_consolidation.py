@@ -47,6 +47,7 @@ class Month:
         teams: list[dict[str, Any]] | None = None,
         errors: int = 0,
         warnings: int = 0,
+        findings: list[dict[str, Any]] | None = None,
         name: str = "",
         sha: str = "",
     ) -> str:
@@ -66,7 +67,7 @@ class Month:
             "readable": True,
             "errors": errors,
             "warnings": warnings,
-            "findings": [],
+            "findings": findings or [],
         }
         rows = {t: [store_row(v, n, t) for n, v in enumerate(tables.get(t, []), start=2)] for t in ROW_TABLES}
         with self.store.write():

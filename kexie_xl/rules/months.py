@@ -287,7 +287,7 @@ def submission_where(sub: Submission) -> Where:
         name, letter, label = fallback(table, key)
         if found is None:
             return name, letter, label
-        letters = next((r.cols[key] for r in found.records if key in r.cols), letter)
+        letters = next((r.cols[key] for r in found.records if key in r.cols), "")  # a column it lacks: the row
         return found.name, letters, label
 
     return where
