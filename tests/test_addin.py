@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 from lxml import etree
 from oletools.olevba import VBA_Parser
 
-from kexie_xl.addin.build import build_addin
+from kexie_xl.addin.build import build_addin, lean_bootstrap
 from kexie_xl.api import load_context
 from kexie_xl.xl import buttons
 
@@ -75,9 +77,28 @@ def test_modules_read_back_equal_the_sources(built: Path) -> None:
     assert found["KexieRibbon"].isascii() and "ChrW(&H8BF7)" in found["KexieRibbon"]  # 请: ASCII on any code page
     assert _unchrw(found["KexieRibbon"]) == ours
     xlwings = _xlwings_file("xlwings_custom_addin.bas").replace("\r\n", "\n").strip()
-    assert found["xlwings"] == xlwings.replace('PROJECT_NAME As String = "myaddin"', 'PROJECT_NAME As String = "kexie_xl"')
+    ours = xlwings.replace('PROJECT_NAME As String = "myaddin"', 'PROJECT_NAME As String = "kexie_xl"')
+    lean = ours.replace('-B -c ""import xlwings.utils;', '-B -c ""import kexie_xl.xl.lean;import xlwings.utils;')
+    assert lean != ours and found["xlwings"] == lean  # the one change besides the name: a lean start of every click
     assert "BSD 3-clause" in found["xlwings"]
     assert found["Dictionary"].split("\n")[-1] == _xlwings_file("addin", "Dictionary.cls").strip().split("\n")[-1]
+
+
+def test_a_click_starts_without_pandas_and_numpy_and_xlwings_still_works(tmp_path: Path) -> None:
+    # What the add-in's RunPython runs first (a fresh interpreter, as on every click): xlwings imports, without
+    # pandas and numpy, and reads a workbook through the checks all the same.
+    probe = (
+        "import sys, kexie_xl.xl.lean, xlwings, xlwings.conversion\n"
+        "assert xlwings.conversion.pd is None and xlwings.conversion.np is None\n"
+        "from kexie_xl.api import load_context, validate\n"
+        "report = validate(sys.argv[1], load_context(None))\n"
+        "print(sorted(m for m in ('pandas', 'numpy') if sys.modules.get(m) is not None), report.errors)\n"
+    )
+    path = write(tmp_path / "t.xlsx", load_context(None).template, clean_filling())
+    done = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["[]", "0"]
+    with pytest.raises(RuntimeError, match="RunPython command is not where kexie_xl expects it"):
+        lean_bootstrap("Sub RunPython()\r\nEnd Sub")
 
 
 def test_every_callback_is_a_public_sub_and_every_button_a_python_function(built: Path) -> None:

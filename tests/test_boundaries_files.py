@@ -332,3 +332,19 @@ def test_a_package_holding_the_words_of_an_encrypted_file_is_no_encrypted_file(t
     path = clean_copy(tmp_path / "w.xlsx")
     _add_members(path, {"xl/media/words.bin": "EncryptionInfo EncryptedPackage".encode("utf-16-le")})
     assert _inspect(path) is None
+
+
+@pytest.mark.parametrize(("last_row", "refused"), [(99_999, True), (35_612, False), (35_613, True)])
+def test_blocks_bounded_quickly_are_scanned_exactly_when_the_bound_is_too_large(
+    tmp_path: Path, last_row: int, refused: bool
+) -> None:
+    # The first megabyte holds rows up to `last_row` in column A only (bounded by the quick search, not scanned);
+    # the second a cell in ZZ (702 columns): the bound 99,999 × 702 is too large, so the sheet is scanned exactly
+    # and decides by its real extent — 35,612 × 702 = 24,999,624 cells is allowed, one row more is not.
+    small = f'<row r="{last_row}"><c r="A{last_row}"/></row>'.encode()
+    sheet = small + b" " * (1 << 20) + b'<row r="2"><c r="ZZ2"/></row>'
+    finding = _inspect(_raw_zip(tmp_path / "q.xlsx", {"xl/worksheets/sheet1.xml": sheet}))
+    if refused:
+        assert finding.code == "file.too-large" and f"延伸到 ZZ{last_row}（{last_row:,} 行 × 702 列）" in finding.message
+    else:
+        assert finding.code == "file.format"  # past the extent check; then not a workbook (no workbook part)

@@ -76,7 +76,7 @@ def test_store_rows_keep_the_schemas_column_order_and_dates_as_text() -> None:
     assert {"date", "founded", "dissolved"} <= DATE_COLUMNS and "name" not in DATE_COLUMNS
 
 
-def test_activities_of_a_month_by_their_date_and_dated_ones_for_the_year(tmp_path: Path) -> None:
+def test_activities_of_a_month_by_their_date_and_the_year_ledger(tmp_path: Path) -> None:
     store = _store(tmp_path)
     acts = [
         _activity(1, date(2026, 11, 5)),
@@ -91,13 +91,61 @@ def test_activities_of_a_month_by_their_date_and_dated_ones_for_the_year(tmp_pat
         )
     assert [r["activity_id"] for r in store.rows("activities", [sid], date_prefix="2026-11")] == ["A-1", "A-4", None]
     assert [r["row"] for r in store.rows("activities", [sid], date_prefix="2026-11")] == [2, 5, 6]
-    assert store.dated_activities([sid]) == [
-        ("500101", "A-1", date(2026, 11, 5), "T01"),
-        ("500101", "A-2", date(2026, 10, 31), "T01"),
-        ("500101", "row6", date(2026, 11, 7), "T01"),
-    ]
-    assert store.dated_activities([]) == []
+    assert store.ledger_counts("2026-01", "2026-11") == []  # nothing adopted yet
+    with store.write():
+        store.decide(store.record_input("2026-11", "a.xlsx", "文件夹", "2026-11-20T09:00", "a" * 64, None, sid), "采用", "")
+    # undated (text) and team-less rows are left out; the rest grouped by the month of their date and their teams
+    assert store.ledger_counts("2026-01", "2026-11") == [("500101", "2026-10", "T01", 1), ("500101", "2026-11", "T01", 2)]
+    assert store.ledger_counts("2026-01", "2026-10") == []  # the report was adopted for November
     assert store.rows("activities", [sid])[2]["date"] == "2026年11月"
+    store.close()
+
+
+def _adopt(store: Store, month: str, sha: str, acts: list[dict], status: str = "采用", unit: str = "500101") -> int:
+    with store.write():
+        sid = store.add_submission(
+            sha,
+            {**FACTS, "unit": unit, "month": month},
+            {"activities": [store_row(a, n, "activities") for n, a in enumerate(acts, 2)]},
+        )
+        store.decide(store.record_input(month, f"{sha[:4]}.xlsx", "文件夹", f"{month}-20T09:00", sha, None, sid), status, "")
+    return sid
+
+
+def test_the_year_ledger_counts_an_activity_once_as_the_latest_adopted_report_has_it(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    # October: A-1 in October for T01, A-2 in September; a row without an id is keyed by its row (row 4)
+    _adopt(
+        store,
+        "2026-10",
+        "a" * 64,
+        [_activity(1, date(2026, 10, 3)), _activity(2, date(2026, 9, 9)), _activity(0, date(2026, 10, 9), activity_id=None)],
+    )
+    # November: A-1 moved to November and to T02; A-2 listed twice (the last row wins: T03); the same row 4
+    _adopt(
+        store,
+        "2026-11",
+        "b" * 64,
+        [
+            _activity(1, date(2026, 11, 2), teams="T02"),
+            _activity(2, date(2026, 9, 9)),
+            _activity(0, date(2026, 10, 9), activity_id=None),
+            _activity(2, date(2026, 9, 10), teams="T03"),
+        ],
+    )
+    _adopt(store, "2026-11", "c" * 64, [_activity(9, date(2026, 11, 9))], status="被替代")  # not adopted: not counted
+    _adopt(store, "2026-11", "d" * 64, [_activity(1, date(2026, 11, 2))], unit="500102")  # another unit's A-1
+    assert store.ledger_counts("2026-01", "2026-11") == [
+        ("500101", "2026-09", "T03", 1),
+        ("500101", "2026-10", "T01", 1),
+        ("500101", "2026-11", "T02", 1),
+        ("500102", "2026-11", "T01", 1),
+    ]
+    # as of October only the October report counts
+    assert store.ledger_counts("2026-01", "2026-10") == [
+        ("500101", "2026-09", "T01", 1),
+        ("500101", "2026-10", "T01", 2),
+    ]
     store.close()
 
 
@@ -328,3 +376,37 @@ def test_a_store_without_a_version_is_a_version_1_store(tmp_path: Path) -> None:
     sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
     with pytest.raises(StoreError, match=r"\[paths\] store，不要指向其他程序的数据库。"):
         Store(other)
+
+
+def test_rows_staged_by_a_worker_are_stored_exactly_like_rows_in_hand(tmp_path: Path) -> None:
+    from kexie_xl.consolidate.store import Staged, stage_rows, staging
+
+    acts = [_activity(n, date(2026, 11, n)) for n in range(1, 6)] + [_activity(9, "2026年11月", teams=None)]
+    rows = {
+        "activities": [store_row(a, n, "activities") for n, a in enumerate(acts, 2)],
+        "teams": [store_row({"team_id": "T01", "name": "一支队", "founded": date(2025, 3, 1)}, 2, "teams")],
+    }
+    other = {"activities": [store_row(_activity(7, date(2026, 10, 1)), 2, "activities")]}
+    in_hand, staged_store = Store(tmp_path / "a.sqlite"), Store(tmp_path / "b.sqlite")
+    with in_hand.write():
+        in_hand.add_submission("a" * 64, FACTS, rows)
+    with staging() as path:
+        # two jobs in one staging file, written out of order: each submission gets only its own rows, in order
+        assert stage_rows(path, "b" * 64, other) == Staged("b" * 64)
+        assert stage_rows(path, "a" * 64, rows) == Staged("a" * 64)
+        with staged_store.attach_staging(path), staged_store.write():
+            sid = staged_store.add_submission("a" * 64, FACTS, Staged("a" * 64))
+    assert not path.exists()  # the staging folder is removed after the run
+    for table in ("activities", "teams", "registration"):
+        assert staged_store.rows(table, [sid]) == in_hand.rows(table, [sid])
+    assert [r["activity_id"] for r in staged_store.rows("activities", [sid])] == ["A-1", "A-2", "A-3", "A-4", "A-5", "A-9"]
+    assert staged_store.rows("teams", [sid])[0]["founded"] == date(2025, 3, 1)
+    in_hand.close()
+    staged_store.close()
+
+
+def test_rows_that_cannot_be_staged_are_handed_over_instead(tmp_path: Path) -> None:
+    from kexie_xl.consolidate.store import stage_rows
+
+    missing = tmp_path / "gone" / "rows.sqlite"  # the staging folder is not there: no table to write into
+    assert stage_rows(missing, "a" * 64, {"activities": [store_row(_activity(1, date(2026, 11, 1)), 2, "activities")]}) is None

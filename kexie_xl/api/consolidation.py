@@ -173,7 +173,7 @@ def _consolidate(
         month,
         units,
         strict,
-        lambda items: _check_many(items, ctx, month, progress),
+        lambda items, staged: _check_many(items, ctx, month, staged, progress),
         sender_unit,
         ctx.settings.mail.accept_unknown_senders,
     )
@@ -275,13 +275,16 @@ def _writable(folder: Path, what: str) -> None:
         ) from None
 
 
-def _check_many(items: list[Input], ctx: Context, month: str, progress: Progress | None) -> Iterator[tuple[Input, Facts]]:
-    """Check new workbooks for the store, each in a worker process (a crash or a limit costs that file only)."""
+def _check_many(
+    items: list[Input], ctx: Context, month: str, staged: Path, progress: Progress | None
+) -> Iterator[tuple[Input, Facts]]:
+    """Check new workbooks for the store, each in a worker process (a crash or a limit costs that file only); the
+    workers write the rows into the run's staging file and hand back only the facts."""
     from ..consolidate.run import facts_of
     from ..files.isolate import Failed, run_isolated
     from ..findings import make
 
-    jobs = [(item.path, item.received.date(), item.name, month) for item in items]
+    jobs = [(item.path, item.received.date(), item.name, month, staged, item.sha256) for item in items]
     results = run_isolated(_work, jobs, initializer=_init_worker, initargs=(ctx,))
     for n, (item, (_job, result)) in enumerate(zip(items, results, strict=True), start=1):
         if isinstance(result, Failed):
@@ -292,16 +295,21 @@ def _check_many(items: list[Input], ctx: Context, month: str, progress: Progress
         yield item, result
 
 
-def _work(job: tuple[Path, date, str, str]) -> Facts:
+Job = tuple[Path, date, str, str, Path | None, str]  # file, day received, name, month, staging file, SHA-256
+
+
+def _work(job: Job) -> Facts:
     return _check_for_store(job, worker_context())
 
 
-def _check_for_store(job: tuple[Path, date, str, str], ctx: Context) -> Facts:
-    """Check one workbook and turn it into what the store keeps; any failure becomes its finding."""
+def _check_for_store(job: Job, ctx: Context) -> Facts:
+    """Check one workbook and turn it into what the store keeps (its rows staged when there is a staging file);
+    any failure becomes its finding."""
     from ..consolidate.run import facts_of
+    from ..consolidate.store import stage_rows
     from ..findings import make
 
-    path, day, name, month = job
+    path, day, name, month, staged, sha256 = job
     try:
         report, sub = check_workbook(path, ctx, as_of=day, name=name)
     except Exception as exc:  # the batch goes on
@@ -310,7 +318,10 @@ def _check_for_store(job: tuple[Path, date, str, str], ctx: Context) -> Facts:
             name, [make("file.unreadable", file=name, reason=f"检查时出错（{type(exc).__name__}: {exc}）")], [], readable=False
         )
         sub = None
-    return facts_of(name, report, sub, ctx.registry, month)
+    facts, rows = facts_of(name, report, sub, ctx.registry, month)
+    if staged is not None and rows:
+        return facts, stage_rows(staged, sha256, rows) or rows  # rows handed over only if they could not be staged
+    return facts, rows
 
 
 def _write_city_once(output: Path, city: CityMonth, ctx: Context, force: bool, write_city: Callable) -> bool:

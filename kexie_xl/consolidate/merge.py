@@ -67,9 +67,10 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
             reports.setdefault(subs[r["submission_id"]]["unit"], []).append(r)
     names = {u.code: u.name for u in units}
     months = [f"{year}-{m:02d}" for m in range(1, mon + 1)]
-    history = store.adopted(months)
-    ledgers = _year_ledgers(store, history, month)
-    statuses = _quarterly(store, settings, adopted, ledgers, as_of, year)
+    ledgers = _year_ledgers(store, months)
+    sids = [r["submission_id"] for r in adopted.values()]
+    rows = {table: _by_submission(store, table, sids, month) for table in ("activities", "teams", "registration")}
+    statuses = _quarterly(rows["teams"], settings, adopted, ledgers, as_of, year)
     lines, detail = [], []
     platforms = settings.platforms
     for unit in units:
@@ -86,15 +87,20 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
         sid = row["submission_id"]
         status, decisive = deadline_status(reports[unit.code], deadline, settings.report.trust_file_times)
         line = UnitLine(unit, status, decisive["received"][:16].replace("T", " "), sid, received_by=decisive["received_by"] or "")
-        this_month = [a for a in store.rows("activities", [sid], date_prefix=month) if _in_month(a.get("date"), year, mon)]
-        line.values = _numbers(store, sid, this_month, platforms, statuses, unit.code, ledgers.get(unit.code, []), as_of)
+        this_month = [a for a in rows["activities"].get(sid, []) if _in_month(a.get("date"), year, mon)]
+        registration = rows["registration"].get(sid, [])
+        line.values = _numbers(
+            subs[sid], registration, this_month, platforms, statuses, unit.code, ledgers.get(unit.code, []), as_of
+        )
         for f in against.get(unit.code, []):
             line.values["errors" if f["severity"] == "错误" else "warnings"] += 1
         lines.append(line)
         detail += [{**a, "unit": unit.name} for a in sorted(this_month, key=lambda a: (a["date"], a["row"]))]
-    by_month = Counter(
-        f"{d.year}-{d.month:02d}" for acts in ledgers.values() for d, _teams in acts if d.year == year and d <= as_of
-    )
+    by_month: Counter[str] = Counter()
+    for acts in ledgers.values():
+        for d, _teams, n in acts:
+            if d.year == year and d <= as_of:
+                by_month[f"{d.year}-{d.month:02d}"] += n
     return CityMonth(
         month=month,
         deadline=deadline,
@@ -135,21 +141,35 @@ def _in_month(day: Any, year: int, mon: int) -> bool:
     return isinstance(day, date) and day.year == year and day.month == mon
 
 
-def _year_ledgers(store: Store, history: dict[str, list[int]], month: str) -> dict[str, list[tuple[date, str]]]:
-    """Per unit, (date, team ids) of its activities of the year: later months' reports win for the same id."""
-    out: dict[str, dict[str, tuple[date, str]]] = {}
-    for m in sorted(history):
-        for unit, key, day, teams in store.dated_activities(history[m]):
-            out.setdefault(unit, {})[key] = (day, teams)
-    return {unit: list(acts.values()) for unit, acts in out.items()}
+def _year_ledgers(store: Store, months: list[str]) -> dict[str, list[tuple[date, str, int]]]:
+    """Per unit, its activities of the year as (first day of their month, team ids, how many): later months'
+    reports win for the same id (Store.ledger_counts). Every figure taken from it — quarter, year to date, the
+    quarterly rule as of the month's last day — is month-aligned, so the month stands for the day exactly."""
+    out: dict[str, list[tuple[date, str, int]]] = {}
+    for unit, month, teams, n in store.ledger_counts(months[0], months[-1]):
+        out.setdefault(unit, []).append((date(int(month[:4]), int(month[5:7]), 1), teams, n))
+    return out
+
+
+def _by_submission(store: Store, table: str, sids: list[int], month: str | None = None) -> dict[int, list[dict[str, Any]]]:
+    """The rows of `table` of many submissions in one query, by submission (activities: only the month's)."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for r in store.rows(table, sids, date_prefix=month if table == "activities" else None):
+        out.setdefault(r["submission_id"], []).append(r)
+    return out
 
 
 def _quarterly(
-    store: Store, settings: Settings, adopted: dict[str, Any], ledgers: dict[str, list[tuple[date, str]]], as_of: date, year: int
+    teams_of: dict[int, list[dict[str, Any]]],
+    settings: Settings,
+    adopted: dict[str, Any],
+    ledgers: dict[str, list[tuple[date, str, int]]],
+    as_of: date,
+    year: int,
 ) -> list[QuarterStatus]:
     teams, activities = [], []
     for unit, row in adopted.items():
-        for t in store.rows("teams", [row["submission_id"]]):
+        for t in teams_of.get(row["submission_id"], []):
             if not t.get("team_id"):
                 continue
             dissolved = t.get("dissolved") if t.get("status") == "撤销" else None
@@ -165,22 +185,21 @@ def _quarterly(
                     t.get("row"),
                 )
             )
-        activities += [ActivityRow(day, tuple(split_multi(teams)), unit) for day, teams in ledgers.get(unit, [])]
+        activities += [ActivityRow(day, tuple(split_multi(teams)), unit, n) for day, teams, n in ledgers.get(unit, [])]
     return quarterly_status(teams, activities, settings.quarterly, as_of, year)
 
 
 def _numbers(
-    store: Store,
-    sid: int,
+    sub: Any,
+    registration: list[dict[str, Any]],
     acts: list[dict[str, Any]],
     platforms: Any,
     statuses: list[QuarterStatus],
     unit: str,
-    ledger: list[tuple[date, str]],
+    ledger: list[tuple[date, str, int]],
     as_of: date,
 ) -> dict[str, float]:
     values: dict[str, float] = {}
-    registration = store.rows("registration", [sid])
     for i, platform in enumerate(platforms):
         mine = [r for r in registration if r.get("platform") == platform.name]
         people = [r for r in mine if r.get("item") != TEAM_ITEM]
@@ -197,20 +216,20 @@ def _numbers(
     values["hours"] = round(sum(a.get("hours") or 0 for a in acts), 1)
     values["beneficiaries"] = sum(a.get("beneficiaries") or 0 for a in acts)
     quarter_start = date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1)
-    dated = [day for day, _teams in ledger if day <= as_of]
-    values["quarter_to_date"] = sum(1 for d in dated if d >= quarter_start)
-    values["year_to_date"] = sum(1 for d in dated if d.year == as_of.year)
+    dated = [(day, n) for day, _teams, n in ledger if day <= as_of]
+    values["quarter_to_date"] = sum(n for d, n in dated if d >= quarter_start)
+    values["year_to_date"] = sum(n for d, n in dated if d.year == as_of.year)
     values["missed"] = len({s.team_id for s in statuses if s.unit == unit and s.status == MISSED})
     values["pending"] = len({s.team_id for s in statuses if s.unit == unit and s.status == PENDING})
-    sub = store.submission(sid)
     values["errors"], values["warnings"] = sub["errors"], sub["warnings"]
     return values
 
 
 def _rows_of(store: Store, table: str, adopted: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
+    of = _by_submission(store, table, [adopted[unit]["submission_id"] for unit in adopted])
     out = []
     for unit in sorted(adopted):
-        for r in store.rows(table, [adopted[unit]["submission_id"]]):
+        for r in of.get(adopted[unit]["submission_id"], []):
             out.append({**r, "unit": names.get(unit, unit), "unit_code": unit})
     return out
 

@@ -17,10 +17,12 @@ from ..schema.units import Unit
 from .intake import Input, Intake
 from .ledger import decide, unit_from_name
 from .merge import CityMonth
-from .store import ROW_TABLES, Store, store_row
+from .store import ROW_TABLES, Staged, Store, staging, store_row
 
-Facts = tuple[dict[str, Any], dict[str, list[tuple[Any, ...]]]]  # what the store keeps of one checked workbook
-CheckMany = Callable[[list[Input]], Iterator[tuple[Input, Facts]]]  # checks new content (maybe in parallel)
+# What the store keeps of one checked workbook: its facts, and its rows (in hand, or staged by a worker)
+Facts = tuple[dict[str, Any], dict[str, list[tuple[Any, ...]]] | Staged]
+# Checks new content (maybe in parallel), given the run's staging file for the rows
+CheckMany = Callable[[list[Input], Path], Iterator[tuple[Input, Facts]]]
 
 
 @dataclass
@@ -46,10 +48,31 @@ def take_in(
     for item in intake.inputs:
         if item.sha256 not in new and store.submission_id(item.sha256) is None:
             new[item.sha256] = item
+    with staging() as staged:
+        # The workers write the rows into the staging file as they go; the parent holds only each file's facts.
+        # The store's transaction starts when they are done (the store's lock is held throughout).
+        checked = list(check_many(list(new.values()), staged)) if new else []
+        with store.attach_staging(staged if checked else None):
+            _record(store, intake, month, units, strict, checked, sender_unit, accept_unknown)
+            counts.checked = len(checked)
+    for row in store.inputs(month):
+        counts.by_status[row["status"]] = counts.by_status.get(row["status"], 0) + 1
+    return counts
+
+
+def _record(
+    store: Store,
+    intake: Intake,
+    month: str,
+    units: list[Unit],
+    strict: bool,
+    checked: list[tuple[Input, Facts]],
+    sender_unit: Callable[[str], tuple[str, str] | None],
+    accept_unknown: bool,
+) -> None:
     with store.write():  # one transaction: a run that fails or is killed leaves the store as it was
-        for item, (facts, rows) in check_many(list(new.values())):  # streamed: rows are not all held at once
+        for item, (facts, rows) in checked:
             store.add_submission(item.sha256, facts, rows)
-            counts.checked += 1
         for item in intake.inputs:
             sid = store.submission_id(item.sha256)
             store.record_input(
@@ -80,12 +103,11 @@ def take_in(
         submissions = {r["submission_id"]: store.submission(r["submission_id"]) for r in inputs if r["submission_id"] is not None}
         for d in decide(inputs, submissions, month, {u.code for u in units}, strict, sender_unit, accept_unknown):
             store.decide(d.input_id, d.status, d.reason)
-    for row in store.inputs(month):
-        counts.by_status[row["status"]] = counts.by_status.get(row["status"], 0) + 1
-    return counts
 
 
-def facts_of(name: str, report: Any, sub: Any, registry: Any, month: str) -> Facts:
+def facts_of(
+    name: str, report: Any, sub: Any, registry: Any, month: str
+) -> tuple[dict[str, Any], dict[str, list[tuple[Any, ...]]]]:
     """What the store keeps of one checked workbook: who, which month, the findings, and every row."""
     year, mon = (int(p) for p in month.split("-"))
     unit_code, unit_name = report.unit_code, report.unit

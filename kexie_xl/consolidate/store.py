@@ -8,6 +8,10 @@
   table sheet of the template (`activities`, `teams`, `registration`, `experience`, `photos`), whose columns
   are derived from kexie_xl/schema: a new template column is added to an existing store when it is opened.
 
+Rows of newly checked workbooks are staged: the worker processes that check the files write their rows into a
+scratch SQLite file (`staging`, `stage_rows`), and the run copies them into the store with one INSERT … SELECT per
+table and submission, inside its transaction — the parent never turns 200,000 rows into Python objects and back.
+
 The schema version is read on open: an older store is migrated in one transaction after a backup copy; a newer
 one is refused. A file that is not a store, a damaged or read-only one, an unwritable folder or a full disk give
 one Chinese message (StoreError), checked before the long work where possible.
@@ -19,6 +23,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -200,8 +205,9 @@ class Store:
         row = self.db.execute("SELECT id FROM submissions WHERE sha256 = ?", (sha256,)).fetchone()
         return row["id"] if row else None
 
-    def add_submission(self, sha256: str, facts: dict[str, Any], rows: dict[str, list[tuple[Any, ...]]]) -> int:
-        """Store one checked workbook: its facts, and its rows as made by `store_row` (in ROW_TABLES order)."""
+    def add_submission(self, sha256: str, facts: dict[str, Any], rows: dict[str, list[tuple[Any, ...]]] | Staged) -> int:
+        """Store one checked workbook: its facts, and its rows — as made by `store_row` (in ROW_TABLES order), or
+        `Staged` by a worker in the staging file attached with `attach_staging`."""
         cur = self.db.execute(
             "INSERT INTO submissions (sha256, unit, unit_name, month, report_date, template_version, readable, "
             "errors, warnings, findings) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -219,6 +225,15 @@ class Store:
             ),
         )
         sid = int(cur.lastrowid or 0)
+        if isinstance(rows, Staged):
+            for table, columns in ROW_TABLES.items():
+                names = ", ".join(f'"{c}"' for c in columns)
+                self.db.execute(
+                    f'INSERT INTO "{table}" (submission_id, {names}) SELECT ?, {names} FROM staged."{table}" '
+                    "WHERE job = ? ORDER BY rowid",
+                    (sid, rows.job),
+                )
+            return sid
         for table, records in rows.items():
             columns = ROW_TABLES[table]
             names = ", ".join(f'"{c}"' for c in columns)
@@ -242,20 +257,53 @@ class Store:
         found = self.db.execute(f'SELECT * FROM "{table}" WHERE {where} ORDER BY submission_id, row', args).fetchall()
         return [_typed(dict(r)) for r in found]
 
-    def dated_activities(self, sids: Iterable[int]) -> list[tuple[str, str, date, str]]:
-        """(unit, activity id or row key, date, team ids) of every dated activity of some submissions — light rows
-        for quarter- and year-to-date figures across months."""
-        ids = list(sids)
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
+    def ledger_counts(self, first: str, last: str) -> list[tuple[str, str, str, int]]:
+        """The year's ledger of every unit, from the reports adopted in months `first`..`last` ("YYYY-MM"), grouped:
+        (unit, month of the activity's date "YYYY-MM", team ids, number of activities). An activity (by its id, else
+        by its row) counts once, as the latest month's report has it (the last row, within one report); undated or
+        team-less rows are left out. Grouping by month is exact for every figure taken from it — quarters and the
+        month's end are month-aligned — and keeps a year of 200 units' ledgers to a few thousand rows, counted by
+        SQLite instead of row by row in Python."""
         found = self.db.execute(
-            "SELECT s.unit, coalesce(a.activity_id, 'row' || a.row), a.date, a.team_ids FROM activities a "
-            f"JOIN submissions s ON s.id = a.submission_id WHERE a.submission_id IN ({marks}) "
-            "AND a.date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND a.team_ids IS NOT NULL",
-            ids,
+            """
+            WITH picked AS (
+                SELECT DISTINCT month, submission_id AS sid FROM inputs
+                WHERE status = '采用' AND submission_id IS NOT NULL AND month BETWEEN ? AND ?),
+            latest AS (
+                -- one row per (unit, activity): with a single max() SQLite takes the other columns from the row that
+                -- has it (documented: "bare columns in an aggregate query"), i.e. the latest month, then the last row
+                SELECT s.unit AS unit, substr(a.date, 1, 7) AS month, a.team_ids AS teams,
+                       max(p.month || printf('%012d', a.rowid)) AS latest
+                FROM picked p JOIN activities a ON a.submission_id = p.sid JOIN submissions s ON s.id = p.sid
+                WHERE a.date GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]' AND substr(a.date, 6, 2) BETWEEN '01' AND '12'
+                  AND a.team_ids IS NOT NULL
+                GROUP BY s.unit, coalesce(a.activity_id, 'row' || a.row))
+            SELECT unit, month, teams, count(*) FROM latest GROUP BY unit, month, teams ORDER BY unit, month, teams
+            """,
+            (first, last),
         ).fetchall()
-        return [(u, k, date.fromisoformat(d), t) for u, k, d, t in found]
+        return [(u, m, t, n) for u, m, t, n in found]
+
+    @contextmanager
+    def attach_staging(self, path: Path | None) -> Iterator[None]:
+        """The staging file (see `staging`) readable as `staged` for `add_submission`, outside any transaction."""
+        if path is None:
+            yield
+            return
+        with _sqlite_errors(self.path):
+            scratch = sqlite3.connect(path)
+            try:
+                with scratch:  # an index per table, made once the workers are done writing
+                    for table in ROW_TABLES:
+                        scratch.execute(f'CREATE INDEX IF NOT EXISTS "{table}_job" ON "{table}" (job)')
+            finally:
+                scratch.close()
+            self.db.execute("ATTACH DATABASE ? AS staged", (str(path),))
+        try:
+            yield
+        finally:
+            with suppress(sqlite3.Error):
+                self.db.execute("DETACH DATABASE staged")
 
     # Inputs
 
@@ -385,14 +433,71 @@ def _explain(path: Path, exc: BaseException) -> str:
     return f"汇总库「{path}」无法使用（{exc}）。"
 
 
+@dataclass(frozen=True)
+class Staged:
+    """A checked workbook's rows, written by a worker into the staging file under `job` (the content's SHA-256)."""
+
+    job: str
+
+
+@contextmanager
+def staging() -> Iterator[Path]:
+    """A scratch SQLite file for the rows of one run's newly checked workbooks, in a temporary folder on local disk
+    (removed afterwards): one table per store row table, with the job's key instead of a submission id."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="kexie-staging-") as folder:
+        path = Path(folder) / "rows.sqlite"
+        db = sqlite3.connect(path)
+        with db:
+            for table, columns in ROW_TABLES.items():
+                cols = ", ".join(f'"{c}"' for c in columns)
+                db.execute(f'CREATE TABLE "{table}" (job TEXT NOT NULL, {cols})')
+        db.close()
+        yield path
+
+
+def stage_rows(path: Path, job: str, rows: dict[str, list[tuple[Any, ...]]]) -> Staged | None:
+    """Write one workbook's rows into the staging file (in a worker; workers take turns, SQLite locks the file).
+    None when that is not possible — the caller then hands the rows over itself."""
+    try:
+        db = sqlite3.connect(path, timeout=120, isolation_level=None)
+    except sqlite3.Error:
+        return None
+    try:
+        db.execute("PRAGMA synchronous = OFF")  # a scratch file: a crashed process still leaves it consistent
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for table, records in rows.items():
+                marks = ", ?" * len(ROW_TABLES[table])
+                db.executemany(f'INSERT INTO "{table}" VALUES (?{marks})', ((job, *record) for record in records))
+            db.execute("COMMIT")
+        except BaseException:
+            with suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            raise
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+    return Staged(job)
+
+
+@contextmanager
+def _sqlite_errors(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StoreError(_explain(path, exc)) from None
+
+
 def store_row(values: dict[str, Any], row: int, table: str) -> tuple[Any, ...]:
     """One row for the store, in the table's column order, dates as ISO text (done where the row is read, so a
     process pool does this work in parallel and the parent only inserts)."""
-    out: list[Any] = [row]
-    for column in ROW_TABLES[table][1:]:
-        value = values.get(column)
-        out.append(value.isoformat() if isinstance(value, (date, datetime)) else value)
-    return tuple(out)
+    return (row, *[v.isoformat() if isinstance(v, _DATES) else v for v in map(values.get, ROW_TABLES[table][1:])])
+
+
+_DATES = (date, datetime)
 
 
 def _typed(row: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,8 @@ MAX_MEMBERS = 5000
 MAX_RATIO = 200  # uncompressed / compressed, for members above 1 MB
 MAX_AREA = 25_000_000  # cells between A1 and a sheet's last cell: the reader builds a dense grid of that size
 _REF = re.compile(rb'<(?:c|row)\b[^>]*?\br="([A-Z]{0,3})([0-9]{1,7})"')
+_BIG = re.compile(rb'r="(?:[A-Z]{0,3}[0-9]{6}|[A-Z]{2})')  # a reference past row 99,999 or column Z (or look-alikes)
+_SMALL = (99_999, 26)  # what a block without one can reach
 
 
 def inspect(path: Path, name: str | None = None) -> Finding | None:
@@ -92,20 +94,15 @@ def _zip(path: Path, name: str) -> Finding | None:
 def _extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Finding | None:
     """The real extent of a sheet (its last row and column that hold a cell), scanned from the XML — not the
     declared dimension, which WPS writes wrongly. One stray value in XFD1048576 would make the reader build a
-    grid of 17 billion cells."""
-    last_row = last_col = 0
-    tail = b""
-    with zf.open(info) as member:
-        for block in iter(lambda: member.read(1 << 20), b""):
-            data = tail + block
-            refs = _REF.findall(data)
-            if refs:  # max over the block in C (map/zip), column letters looked up once each
-                cols, rows = zip(*refs, strict=True)
-                last_row = max(last_row, *map(int, rows))
-                named = set(cols) - {b""}
-                if named:
-                    last_col = max(last_col, *map(column_number, named))
-            tail = data[-256:]
+    grid of 17 billion cells.
+
+    Most blocks of a sheet hold no row past 99,999 and no column past Z: one regex search says so, and such a block
+    is bounded by (99,999, Z) instead of reading every cell reference (a third of the time of a 1,000-row check).
+    Only blocks with a larger reference are scanned exactly, and the whole sheet again if the bound is too large."""
+    exact, bounded = _scan(zf, info, quick=True)
+    last_row, last_col = max(exact[0], bounded[0]), max(exact[1], bounded[1])
+    if last_row * max(last_col, 1) > MAX_AREA and bounded != (0, 0):
+        (last_row, last_col), _ = _scan(zf, info, quick=False)
     if last_row * max(last_col, 1) > MAX_AREA:
         letters = column_letter(max(last_col, 1))
         return make(
@@ -115,3 +112,26 @@ def _extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Finding | 
             "远超月报所需；请在 Excel/WPS 中按 Ctrl+End 找到最后一个单元格，删除多余的行列后重新保存",
         )
     return None
+
+
+def _scan(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, quick: bool) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(last row, last column) over the blocks scanned exactly, and the bound of the blocks that had no large
+    reference (`quick`; (0, 0) when there were none) — streamed in 1 MB blocks, never the whole sheet at once."""
+    last_row = last_col = 0
+    bounded = (0, 0)
+    tail = b""
+    with zf.open(info) as member:
+        for block in iter(lambda: member.read(1 << 20), b""):
+            data = tail + block
+            tail = data[-256:]
+            if quick and _BIG.search(data) is None:
+                bounded = _SMALL
+                continue
+            refs = _REF.findall(data)
+            if refs:  # max over the block in C (map/zip), column letters looked up once each
+                cols, rows = zip(*refs, strict=True)
+                last_row = max(last_row, *map(int, rows))
+                named = set(cols) - {b""}
+                if named:
+                    last_col = max(last_col, *map(column_number, named))
+    return (last_row, last_col), bounded

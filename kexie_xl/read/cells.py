@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from ..schema.rows import split_multi
@@ -103,7 +104,12 @@ def half(text: str) -> str:
 
 def label_key(text: Any) -> str:
     """How header labels and sheet names are compared: NFKC, no spaces, one kind of bracket."""
-    text = unicodedata.normalize("NFKC", str(text))
+    return _label_key(str(text))
+
+
+@lru_cache(maxsize=4096)  # the same few hundred labels, looked up for every header cell of every file
+def _label_key(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
     return _SPACE.sub("", text).replace("（", "(").replace("）", ")").replace("·", "").replace("・", "").lower()
 
 

@@ -46,6 +46,7 @@ class ActivityRow:
     day: date
     team_ids: tuple[str, ...]
     unit: str = ""
+    count: int = 1  # activities it stands for (the city's year ledger is grouped by month and teams)
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def quarterly_status(
         members = _descendants(key, children) if rule.child_counts_for_parent else [key[1]]
         # An activity of the team and of its 分队 together counts once.
         done = set().union(*(by_team.get((team.unit, m), set()) for m in members))
-        days = [happened[i].day for i in done]
+        days = [(happened[i].day, happened[i].count) for i in done]
         out += [_judge(team, quarter, year, days, rule, as_of) for quarter in wanted]
     return out
 
@@ -143,7 +144,9 @@ def _descendants(key: tuple[str, str], children: dict[tuple[str, str], list[str]
     return out
 
 
-def _judge(team: TeamRow, quarter: int, year: int, days: list[date], rule: QuarterlyRule, as_of: date) -> QuarterStatus:
+def _judge(
+    team: TeamRow, quarter: int, year: int, days: list[tuple[date, int]], rule: QuarterlyRule, as_of: date
+) -> QuarterStatus:
     start, end = quarter_bounds(year, quarter)
     label = f"{year}Q{quarter}"
 
@@ -171,7 +174,7 @@ def _judge(team: TeamRow, quarter: int, year: int, days: list[date], rule: Quart
         return status(EXEMPT, reason=f"已于 {team.dissolved.isoformat()} 撤销")
     if rule.grace_last_month and team.founded and team.founded >= date(year, 3 * quarter, 1):
         return status(EXEMPT, reason=f"季度最后一个月成立（{team.founded.isoformat()}），当季豁免")
-    count = sum(1 for d in days if start <= d <= end)
+    count = sum(n for d, n in days if start <= d <= end)
     if count >= rule.minimum:
         return status(MET, count)
     if as_of > end:

@@ -12,6 +12,7 @@ import sys
 import unicodedata
 from collections.abc import Iterable
 from datetime import date, timedelta
+from functools import cached_property
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
@@ -95,9 +96,17 @@ class Registry:
 
     def lookup(self, text: str, on: date | None = None) -> Unit | None:
         """The unit version called `text` (name, alias or code) valid on `on`; the latest version if `on` is None."""
-        key = name_key(text)
-        matches = [u for u in self.units if key == name_key(u.code) or key in {name_key(n) for n in u.names}]
-        return self._pick(matches, on)
+        return self._pick(self._by_name.get(name_key(text), []), on)
+
+    @cached_property
+    def _by_name(self) -> dict[str, list[Unit]]:
+        """Unit versions by every key `lookup` accepts (code, name, aliases, derived forms), in registry order —
+        built once: a check looks units up for every file, and the units never change."""
+        out: dict[str, list[Unit]] = {}
+        for unit in self.units:
+            for key in dict.fromkeys([name_key(unit.code), *(name_key(n) for n in unit.names)]):
+                out.setdefault(key, []).append(unit)
+        return out
 
     def by_code(self, code: str, on: date | None = None) -> Unit | None:
         return self._pick([u for u in self.units if u.code == code], on)
