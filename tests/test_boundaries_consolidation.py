@@ -548,11 +548,11 @@ def test_the_adopted_report_carries_its_cross_month_findings_in_the_ledger(m: Mo
     found += [make("cell.beneficiaries-outlier", value=9001)]
     asked: list[tuple[str, str]] = []
 
-    def month_history(store, settings, template, unit, month, sid):
-        asked.append((unit, month))
-        return found if unit == m.wz.code else []
+    def month_histories(store, settings, template, adopted, month):
+        asked.extend((unit, month) for unit in adopted)
+        return {unit: [f.to_dict() for f in found] if unit == m.wz.code else [] for unit in adopted}
 
-    monkeypatch.setattr(history, "month_history", month_history)
+    monkeypatch.setattr(history, "month_histories", month_histories)
     old = m.report(m.wz, "2026-11-19T09:00:00+08:00", name="old.xlsx", errors=1, warnings=1)
     new = m.report(m.wz, "2026-11-20T09:00:00+08:00", name="new.xlsx", errors=1, warnings=1)
     fl = m.report(m.fl, "2026-11-20T09:00:00+08:00", name="fl.xlsx")
@@ -572,7 +572,11 @@ def test_cross_month_findings_count_in_the_units_line(m: Month, monkeypatch: pyt
     found = [make("cell.required", sheet="注册情况", row=2, column="C"), make("cell.beneficiaries-outlier", value=9000)]
     found += [make("cell.beneficiaries-outlier", value=9001)]
     monkeypatch.setattr(
-        history, "month_history", lambda store, settings, template, unit, month, sid: found if unit == m.wz.code else []
+        history,
+        "month_histories",
+        lambda store, settings, template, adopted, month: {
+            u: [f.to_dict() for f in found] if u == m.wz.code else [] for u in adopted
+        },
     )
     m.report(m.wz, "2026-11-20T09:00:00+08:00", errors=1, warnings=1)
     m.report(m.fl, "2026-11-20T09:00:00+08:00", errors=0, warnings=0)

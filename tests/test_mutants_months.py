@@ -281,3 +281,71 @@ def test_rows_of_the_ledger_that_had_a_finding_are_not_expected_again(month: Mon
     month.report(month.wz, "2026-11-20T10:00:00+08:00", activities=acts[:1])
     history = month.city(NOW).history[month.wz.code]
     assert [(f["code"], f["sheet"], f["value"]) for f in history] == [("history.activity-missing", "活动台账", "A3")]
+
+
+# Kept findings: a pair of reports is compared once (consolidate/history.py month_histories)
+
+
+def _kept(month: Month) -> list[tuple]:
+    return month.store.db.execute("SELECT previous, current, months FROM history_findings ORDER BY 1, 2").fetchall()
+
+
+def test_a_pair_of_reports_is_compared_once_and_its_findings_kept(month: Month, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kexie_xl.consolidate import history
+
+    acts = [_act("A-1", date(2026, 10, 3), 2), _act("A-2", date(2026, 10, 9), 3)]
+    month.report(month.wz, "2026-10-20T10:00:00+08:00", month=PREV, activities=acts, registration=[_reg(500, 3)])
+    month.report(month.wz, "2026-11-20T10:00:00+08:00", activities=acts[:1], registration=[_reg(480, 0)])
+    first = month.city(NOW).history[month.wz.code]
+    assert sorted(f["code"] for f in first) == ["history.activity-missing", "history.total-decreased"]
+    assert [(p, c, m) for p, c, m in _kept(month)] == [(1, 2, "2026-10>2026-11")]
+
+    def compared(*_args: object) -> list:
+        raise AssertionError("compared again")
+
+    monkeypatch.setattr(history, "compare_months", compared)
+    assert month.city(NOW).history[month.wz.code] == first  # the same findings, read back, not compared again
+    # a correction of November is a new pair: compared, and kept beside the first
+    monkeypatch.undo()
+    month.report(month.wz, "2026-11-22T10:00:00+08:00", activities=acts, registration=[_reg(480, 0)])
+    again = month.city(NOW).history[month.wz.code]
+    assert [f["code"] for f in again] == ["history.total-decreased"]
+    assert [(p, c) for p, c, _m in _kept(month)] == [(1, 2), (1, 3)]
+
+
+def test_kept_findings_follow_the_settings_and_a_read_only_store_keeps_none(month: Month, tmp_path: Path) -> None:
+    from kexie_xl.consolidate.merge import merge_month
+    from kexie_xl.consolidate.store import Store
+
+    month.report(month.wz, "2026-10-20T10:00:00+08:00", month=PREV, registration=[_reg(500, 3)])
+    month.report(month.wz, "2026-11-20T10:00:00+08:00", registration=[_reg(480, 0)])
+    assert [f["severity"] for f in month.city(NOW).history[month.wz.code]] == ["警告"]
+    month.settings = month.settings.model_copy(
+        update={"cross_month": month.settings.cross_month.model_copy(update={"severity": "错误"})}
+    )
+    assert [f["severity"] for f in month.city(NOW).history[month.wz.code]] == ["错误"]  # not the kept 警告
+    assert len(_kept(month)) == 1  # findings kept under other settings are dropped
+    with month.store.write():
+        month.store.db.execute("DELETE FROM history_findings")
+    reader = Store.reader(tmp_path / "store.sqlite")
+    city = merge_month(reader, month.settings, month.units, NOW)  # opened read-only: computed, nothing written
+    assert [f["severity"] for f in city.history[month.wz.code]] == ["错误"] and _kept(month) == []
+    reader.close()
+
+
+def test_a_store_busy_with_another_run_is_not_waited_for_to_keep_findings(month: Month, tmp_path: Path) -> None:
+    import sqlite3
+
+    from kexie_xl.consolidate.merge import merge_month
+
+    month.report(month.wz, "2026-10-20T10:00:00+08:00", month=PREV, registration=[_reg(500, 3)])
+    month.report(month.wz, "2026-11-20T10:00:00+08:00", registration=[_reg(480, 0)])
+    for m in (PREV, NOW):
+        month.decide(m)
+    other = sqlite3.connect(tmp_path / "store.sqlite", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another run is writing
+    city = merge_month(month.store, month.settings, month.units, NOW)
+    other.execute("ROLLBACK")
+    other.close()
+    assert [f["code"] for f in city.history[month.wz.code]] == ["history.total-decreased"] and _kept(month) == []
+    assert month.store.db.execute("PRAGMA busy_timeout").fetchone()[0] > 0  # waits as before for everything else

@@ -190,16 +190,16 @@ def _feedback_groups(ctx: Context, store, month: str) -> dict[tuple[str, str], l
 
 def _history(ctx: Context, store, month: str, groups: dict[tuple[str, str], list]) -> dict[str, list[dict]]:
     """Per unit with an adopted report this month, its history findings (consolidate/history.py) as dicts."""
-    from ..consolidate.history import month_history
+    from ..consolidate.history import month_histories
     from ..schema.city import ADOPTED
 
-    out: dict[str, list[dict]] = {}
+    adopted: dict[str, int] = {}
     for (unit, _to), items in groups.items():
-        adopted = [r for r, _s in items if r["status"] == ADOPTED]
-        if adopted and unit not in out:
-            found = month_history(store, ctx.settings, ctx.template, unit, month, adopted[-1]["submission_id"])
-            out[unit] = [f.to_dict() for f in found]
-    return out
+        mine = [r for r, _s in items if r["status"] == ADOPTED]
+        if mine and unit not in adopted:
+            adopted[unit] = mine[-1]["submission_id"]
+    found = month_histories(store, ctx.settings, ctx.template, adopted, month)
+    return {unit: found.get(unit, []) for unit in adopted}
 
 
 def _plan(ctx: Context, unit: str, items: list, history: list[dict]) -> _Plan | None:

@@ -13,6 +13,8 @@ keeps one answer for the city workbook, the ledger and the feedback, and re-runn
 from __future__ import annotations
 
 import json
+from contextlib import suppress
+from functools import lru_cache
 from pathlib import Path
 
 from ..config import Settings
@@ -49,16 +51,60 @@ def previous_report(store: Store, unit: str, month: str, template: Template) -> 
     return stored_report(store, found[1], found[0], template) if found else None
 
 
-def month_history(store: Store, settings: Settings, template: Template, unit: str, month: str, sid: int) -> list[Finding]:
-    """The history findings of the unit's adopted submission `sid` of `month` (cells as the template lays them
-    out: the store keeps no column letters; a marked copy is placed by `submission_history`)."""
+def month_histories(
+    store: Store, settings: Settings, template: Template, adopted: dict[str, int], month: str
+) -> dict[str, list[dict]]:
+    """Per unit that has an earlier adopted report, the history findings (as dicts) of its adopted submission of
+    `month` (unit code → submission id), computed once per pair of reports.
+
+    The findings of a pair depend only on the two submissions (content), their months, the [cross_month] settings,
+    the template and this code; the store keeps them under exactly that (`history_findings`), so merging a month
+    again — every consolidation, every look at the office desk, every month of a year's report — compares only
+    the pairs it has not compared before."""
     if not settings.cross_month.enabled:
-        return []
-    previous = previous_report(store, unit, month, template)
-    if previous is None:
-        return []
-    current = stored_report(store, sid, month, template)
-    return compare_months(previous, current, template_where(template), severity_of(settings))
+        return {}
+    fingerprint = _fingerprint(settings, template)
+    pairs = {}
+    for unit in sorted(adopted):
+        found = store.previous_adopted(unit, month)
+        if found is not None:
+            pairs[unit] = (found[1], adopted[unit], f"{found[0]}>{month}")
+    known = store.kept_histories(list(pairs.values()), fingerprint)
+    out, fresh = {}, []
+    for unit, (previous_sid, sid, months) in pairs.items():
+        findings = known.get((previous_sid, sid, months))
+        if findings is None:
+            previous = stored_report(store, previous_sid, months.split(">")[0], template)
+            current = stored_report(store, sid, month, template)
+            found_now = compare_months(previous, current, template_where(template), severity_of(settings))
+            findings = [f.to_dict() for f in found_now]
+            fresh.append((previous_sid, sid, months, findings))
+        out[unit] = findings
+    store.keep_histories(fresh, fingerprint)
+    return out
+
+
+def _fingerprint(settings: Settings, template: Template) -> str:
+    """What a pair's findings depend on besides the two submissions: the settings, the template, the code."""
+    import hashlib
+
+    text = f"{settings.cross_month.model_dump_json()}|{template!r}|{_code_version()}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _code_version() -> str:
+    """This kexie_xl's version and the digest of its sources (any change to the code recomputes kept findings)."""
+    import hashlib
+
+    from .._version import __version__
+
+    digest = hashlib.sha256(__version__.encode())
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted(root.rglob("*.py")):
+        with suppress(OSError):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def submission_history(store_path: Path, settings: Settings, sub: Submission, unit: str | None) -> list[Finding]:

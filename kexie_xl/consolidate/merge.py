@@ -246,15 +246,11 @@ def format_label(name: str) -> str:
 def _history(store: Store, settings: Settings, adopted: dict[str, Any], month: str) -> dict[str, list[dict[str, Any]]]:
     """Per unit, its adopted report against its previous adopted one (consolidate/history.py), as finding dicts."""
     from ..schema.standard import build_template
-    from .history import month_history
+    from .history import month_histories
 
     template = build_template(settings.platform_names, ())
-    out = {}
-    for unit in sorted(adopted):
-        found = month_history(store, settings, template, unit, month, adopted[unit]["submission_id"])
-        if found:
-            out[unit] = [f.to_dict() for f in found]
-    return out
+    found = month_histories(store, settings, template, {u: r["submission_id"] for u, r in adopted.items()}, month)
+    return {unit: findings for unit, findings in found.items() if findings}
 
 
 def _intake(subs: dict[int, Any], inputs: list[Any], history: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:

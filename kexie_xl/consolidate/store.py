@@ -59,6 +59,9 @@ CREATE TABLE IF NOT EXISTS submissions (
     id INTEGER PRIMARY KEY, sha256 TEXT UNIQUE NOT NULL, unit TEXT, unit_name TEXT, month TEXT,
     report_date TEXT, template_version TEXT, readable INTEGER NOT NULL, errors INTEGER NOT NULL,
     warnings INTEGER NOT NULL, findings TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS history_findings (
+    previous INTEGER NOT NULL, current INTEGER NOT NULL, months TEXT NOT NULL, fingerprint TEXT NOT NULL,
+    findings TEXT NOT NULL, PRIMARY KEY (previous, current, months, fingerprint));
 CREATE TABLE IF NOT EXISTS inputs (
     id INTEGER PRIMARY KEY, month TEXT NOT NULL, name TEXT NOT NULL, source TEXT NOT NULL, received TEXT NOT NULL,
     sha256 TEXT NOT NULL, sender TEXT, submission_id INTEGER REFERENCES submissions(id), status TEXT, reason TEXT,
@@ -304,6 +307,47 @@ class Store:
         finally:
             with suppress(sqlite3.Error):
                 self.db.execute("DETACH DATABASE staged")
+
+    # Kept history findings (consolidate/history.py month_histories)
+
+    def kept_histories(self, pairs: list[tuple[int, int, str]], fingerprint: str) -> dict[tuple[int, int, str], list[dict]]:
+        """The kept findings of those (previous, current, months) pairs under `fingerprint`; {} when the store has none
+        (an older store opened read-only has no such table)."""
+        if not pairs:
+            return {}
+        try:
+            found = self.db.execute(
+                "SELECT previous, current, months, findings FROM history_findings WHERE fingerprint = ?", (fingerprint,)
+            ).fetchall()
+        except sqlite3.Error:
+            return {}
+        wanted = set(pairs)
+        return {(p, c, m): json.loads(f) for p, c, m, f in found if (p, c, m) in wanted}
+
+    def keep_histories(self, found: list[tuple[int, int, str, list[dict]]], fingerprint: str) -> None:
+        """Keep freshly computed findings — at once or not at all: a store opened read-only, or busy with another
+        run, is left as it is (the findings are computed again next time); kept findings of other code or settings
+        are dropped."""
+        if not found:
+            return
+        rows = [(p, c, m, fingerprint, json.dumps(f, ensure_ascii=False)) for p, c, m, f in found]
+
+        def insert() -> None:
+            self.db.execute("DELETE FROM history_findings WHERE fingerprint != ?", (fingerprint,))
+            self.db.executemany("INSERT OR REPLACE INTO history_findings VALUES (?, ?, ?, ?, ?)", rows)
+
+        try:
+            if self.db.in_transaction:
+                insert()
+                return
+            self.db.execute("PRAGMA busy_timeout = 0")  # never wait for another run for this
+            try:
+                with self.write():
+                    insert()
+            finally:
+                self.db.execute(f"PRAGMA busy_timeout = {LOCK_WAIT_SECONDS * 2 * 1000:.0f}")
+        except (sqlite3.Error, StoreError):
+            pass
 
     # Inputs
 
