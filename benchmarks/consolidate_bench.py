@@ -2,7 +2,9 @@
 
 Run on demand (not part of the tests):  python benchmarks/consolidate_bench.py [--tiers 41x500 200x1000]
 
-Timed as whole processes in the same run, with peak memory (max RSS of the process):
+Timed as whole processes in the same run, with peak memory (max RSS of the process), beside the floor
+(benchmarks/floor.py: start, calamine reading every input across the cores, xlsxwriter writing as many cells as
+the city workbook holds):
 - kexie_xl, first run into an empty store (every workbook read, checked, stored; city workbook written);
 - kexie_xl, re-run after one unit resubmits (only the new file is read);
 - naive: pandas.read_excel(engine="openpyxl") of 活动台账, 服务队 and 注册情况 for each file → concat → to_excel.
@@ -124,7 +126,7 @@ def main() -> None:
         _touch_content(resubmitted)
         again, _ = run(base)
         naive, naive_mb = run([py, "-c", NAIVE, str(folder / "inbox"), str(folder / "naive.xlsx")])
-        output_cells = units * rows * 20  # the city workbook's detail sheet holds about every ledger cell
+        output_cells = _cells(folder / "city.xlsx")  # the floor writes as many cells as the city workbook holds
         low = floor([folder / "inbox"], output_cells, folder / "floor.xlsx")
         one = floor([resubmitted], output_cells, folder / "floor.xlsx")
         print(
@@ -132,6 +134,14 @@ def main() -> None:
             f"{again:.2f} s | {one['floor']:.2f} s | {naive:.2f} s | {naive_mb:.0f} MB | {naive / first:.1f}× |",
             flush=True,
         )
+
+
+def _cells(path: Path) -> int:
+    """The non-empty cells of a workbook (python-calamine)."""
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    return sum(1 for name in wb.sheet_names for row in wb.get_sheet_by_name(name).to_python() for v in row if v != "")
 
 
 def _touch_content(path: Path) -> None:

@@ -545,3 +545,28 @@ def test_a_file_that_cannot_be_read_is_one_line_and_a_full_archive_stops_cleanly
     with pytest.raises(OutputError, match="归档目录"):
         consolidate_month([folder], ctx, "2026-11", output=tmp_path / "d.xlsx", store_path=tmp_path / "s.db")
     assert not (tmp_path / "d.xlsx").exists()
+
+
+def test_rows_reach_the_store_when_no_staging_file_can_be_made(tmp_path: Path, monkeypatch) -> None:
+    """The workers stage the rows in a scratch file in the temp folder; without one they hand the rows over."""
+    import tempfile
+
+    ctx = registry_ctx(tmp_path)
+    books = workbooks(ctx, tmp_path)
+    folder = tmp_path / "in"
+    save(folder, "万州区科协_11月.xlsx", books["wz"])
+    save(folder, "涪陵区科协_11月.xlsx", books["fl"])
+    staged = consolidate_month([folder], ctx, "2026-11", output=tmp_path / "a.xlsx", store_path=tmp_path / "a.db")
+    made = tempfile.TemporaryDirectory
+
+    def full_disk(*args, **kwargs):  # the staging folder cannot be made (xlsxwriter's own temp files still can)
+        if kwargs.get("prefix") == "kexie-staging-":
+            raise OSError(28, "No space left on device")
+        return made(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", full_disk)
+    handed = consolidate_month([folder], ctx, "2026-11", output=tmp_path / "b.xlsx", store_path=tmp_path / "b.db")
+    assert staged.counts.by_status == handed.counts.by_status == {C.ADOPTED: 2}
+    rows = [Store(tmp_path / db).fingerprint() for db in ("a.db", "b.db")]
+    assert rows[0] == rows[1] and sum(1 for r in rows[0] if len(r) > 15) > 10  # the same rows, and many of them
+    assert ledger(tmp_path / "a.xlsx") == ledger(tmp_path / "b.xlsx")

@@ -276,7 +276,7 @@ def _writable(folder: Path, what: str) -> None:
 
 
 def _check_many(
-    items: list[Input], ctx: Context, month: str, staged: Path, progress: Progress | None
+    items: list[Input], ctx: Context, month: str, staged: Path | None, progress: Progress | None
 ) -> Iterator[tuple[Input, Facts]]:
     """Check new workbooks for the store, each in a worker process (a crash or a limit costs that file only); the
     workers write the rows into the run's staging file and hand back only the facts."""

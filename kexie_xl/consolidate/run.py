@@ -22,7 +22,7 @@ from .store import ROW_TABLES, Staged, Store, staging, store_row
 # What the store keeps of one checked workbook: its facts, and its rows (in hand, or staged by a worker)
 Facts = tuple[dict[str, Any], dict[str, list[tuple[Any, ...]]] | Staged]
 # Checks new content (maybe in parallel), given the run's staging file for the rows
-CheckMany = Callable[[list[Input], Path], Iterator[tuple[Input, Facts]]]
+CheckMany = Callable[[list[Input], Path | None], Iterator[tuple[Input, Facts]]]
 
 
 @dataclass
@@ -52,7 +52,7 @@ def take_in(
         # The workers write the rows into the staging file as they go; the parent holds only each file's facts.
         # The store's transaction starts when they are done (the store's lock is held throughout).
         checked = list(check_many(list(new.values()), staged)) if new else []
-        with store.attach_staging(staged if checked else None):
+        with store.attach_staging(staged if checked and staged is not None else None):
             _record(store, intake, month, units, strict, checked, sender_unit, accept_unknown)
             counts.checked = len(checked)
     for row in store.inputs(month):

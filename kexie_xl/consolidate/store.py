@@ -485,20 +485,32 @@ class Staged:
 
 
 @contextmanager
-def staging() -> Iterator[Path]:
+def staging() -> Iterator[Path | None]:
     """A scratch SQLite file for the rows of one run's newly checked workbooks, in a temporary folder on local disk
-    (removed afterwards): one table per store row table, with the job's key instead of a submission id."""
+    (removed afterwards): one table per store row table, with the job's key instead of a submission id. None when
+    no such file can be made (a full or unwritable temp folder): the workers then hand the rows over themselves."""
     import tempfile
 
-    with tempfile.TemporaryDirectory(prefix="kexie-staging-") as folder:
-        path = Path(folder) / "rows.sqlite"
-        db = sqlite3.connect(path)
-        with db:
-            for table, columns in ROW_TABLES.items():
-                cols = ", ".join(f'"{c}"' for c in columns)
-                db.execute(f'CREATE TABLE "{table}" (job TEXT NOT NULL, {cols})')
-        db.close()
-        yield path
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="kexie-staging-", ignore_cleanup_errors=True)
+    except OSError:
+        yield None
+        return
+    with folder:
+        path = Path(folder.name) / "rows.sqlite"
+        made = True
+        try:
+            db = sqlite3.connect(path)
+            try:
+                with db:
+                    for table, columns in ROW_TABLES.items():
+                        cols = ", ".join(f'"{c}"' for c in columns)
+                        db.execute(f'CREATE TABLE "{table}" (job TEXT NOT NULL, {cols})')
+            finally:
+                db.close()
+        except sqlite3.Error:
+            made = False
+        yield path if made else None
 
 
 def stage_rows(path: Path, job: str, rows: dict[str, list[tuple[Any, ...]]]) -> Staged | None:
