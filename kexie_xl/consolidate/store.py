@@ -293,15 +293,20 @@ class Store:
         if path is None:
             yield
             return
-        with _sqlite_errors(self.path):
+        with suppress(sqlite3.Error):  # an index per table, made once the workers are done (without: slower)
             scratch = sqlite3.connect(path)
             try:
-                with scratch:  # an index per table, made once the workers are done writing
+                with scratch:
                     for table in ROW_TABLES:
                         scratch.execute(f'CREATE INDEX IF NOT EXISTS "{table}_job" ON "{table}" (job)')
             finally:
                 scratch.close()
+        try:
             self.db.execute("ATTACH DATABASE ? AS staged", (str(path),))
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"无法读取临时文件夹中的暂存文件「{path}」（{exc}）；请检查临时文件夹的空间和权限后重试，汇总库没有改动。"
+            ) from None
         try:
             yield
         finally:
@@ -340,12 +345,13 @@ class Store:
             if self.db.in_transaction:
                 insert()
                 return
+            waits = self.db.execute("PRAGMA busy_timeout").fetchone()[0]
             self.db.execute("PRAGMA busy_timeout = 0")  # never wait for another run for this
             try:
                 with self.write():
                     insert()
             finally:
-                self.db.execute(f"PRAGMA busy_timeout = {LOCK_WAIT_SECONDS * 2 * 1000:.0f}")
+                self.db.execute(f"PRAGMA busy_timeout = {int(waits)}")
         except (sqlite3.Error, StoreError):
             pass
 
@@ -537,14 +543,6 @@ def stage_rows(path: Path, job: str, rows: dict[str, list[tuple[Any, ...]]]) -> 
     finally:
         db.close()
     return Staged(job)
-
-
-@contextmanager
-def _sqlite_errors(path: Path) -> Iterator[None]:
-    try:
-        yield
-    except sqlite3.Error as exc:
-        raise StoreError(_explain(path, exc)) from None
 
 
 def store_row(values: dict[str, Any], row: int, table: str) -> tuple[Any, ...]:
