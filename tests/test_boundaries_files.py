@@ -345,6 +345,9 @@ def test_blocks_bounded_quickly_are_scanned_exactly_when_the_bound_is_too_large(
     sheet = small + b" " * (1 << 20) + b'<row r="2"><c r="ZZ2"/></row>'
     finding = _inspect(_raw_zip(tmp_path / "q.xlsx", {"xl/worksheets/sheet1.xml": sheet}))
     if refused:
-        assert finding.code == "file.too-large" and f"延伸到 ZZ{last_row}（{last_row:,} 行 × 702 列）" in finding.message
+        assert finding.code == "file.too-large" and finding.message.endswith(
+            f"延伸到 ZZ{last_row}（{last_row:,} 行 × 702 列），远超月报所需；"
+            "请在 Excel/WPS 中按 Ctrl+End 找到最后一个单元格，删除多余的行列后重新保存"
+        )
     else:
         assert finding.code == "file.format"  # past the extent check; then not a workbook (no workbook part)
