@@ -570,3 +570,13 @@ def test_rows_reach_the_store_when_no_staging_file_can_be_made(tmp_path: Path, m
     rows = [Store(tmp_path / db).fingerprint() for db in ("a.db", "b.db")]
     assert rows[0] == rows[1] and sum(1 for r in rows[0] if len(r) > 15) > 10  # the same rows, and many of them
     assert ledger(tmp_path / "a.xlsx") == ledger(tmp_path / "b.xlsx")
+
+
+def test_a_mistyped_source_makes_no_store_and_no_archive(tmp_path: Path) -> None:
+    from kexie_xl.errors import InputMissing
+
+    ctx = registry_ctx(tmp_path)
+    missing = tmp_path / "收件" / "没有这个文件夹"
+    with pytest.raises(InputMissing, match=f"找不到「{missing}」"):
+        consolidate_month([missing], ctx, "2026-11", output=tmp_path / "out" / "c.xlsx", store_path=tmp_path / "db" / "s.db")
+    assert not (tmp_path / "db").exists() and not (tmp_path / "out").exists()

@@ -111,6 +111,11 @@ def consolidate_month(
     month = f"{year}-{mon:02d}"
     output = Path(os.path.abspath(output or CITY_FILENAME.format(month=month)))
     store_path = Path(os.path.abspath(store_path or ctx.settings.paths.store))
+    for source in sources:  # a mistyped source is said before a store or an archive is made for nothing
+        if not os.path.exists(source):
+            from ..errors import InputMissing
+
+            raise InputMissing(f"找不到「{source}」：请检查路径（文件夹、工作簿、.zip 或邮件文件）。")
     _writable(output.parent, "全市月报")
     with store_lock(store_path, LOCK_WAIT_SECONDS if lock_wait is None else lock_wait, on_wait=on_wait):
         archive = _open_archive(ctx, store_path, output)
