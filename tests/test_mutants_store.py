@@ -169,15 +169,18 @@ def test_inputs_the_same_file_again_is_the_same_row_with_the_newer_time(tmp_path
     store.close()
 
 
-def test_adopted_submissions_per_month(tmp_path: Path) -> None:
+def test_only_adopted_submissions_of_the_months_asked_count_in_the_ledger(tmp_path: Path) -> None:
     store = _store(tmp_path)
     with store.write():
-        sid = store.add_submission("a" * 64, FACTS, {})
+        sid = store.add_submission("a" * 64, FACTS, {"activities": [store_row(_activity(1, date(2026, 10, 5)), 2, "activities")]})
         for month, name, status in (("2026-11", "a", C.ADOPTED), ("2026-11", "b", C.SUPERSEDED), ("2026-10", "c", C.ADOPTED)):
             row = store.record_input(month, name, "文件夹", f"{month}-20T09:00:00+08:00", name * 64, None, sid)
             store.decide(row, status, "")
-    assert store.adopted(["2026-11", "2026-10", "2026-09"]) == {"2026-11": [sid], "2026-10": [sid], "2026-09": []}
-    assert len(store.fingerprint()) == 4 and store.fingerprint() == store.fingerprint()
+    # adopted in October and in November: one activity, counted once
+    assert store.ledger_counts("2026-10", "2026-11") == [("500101", "2026-10", "T01", 1)]
+    assert store.ledger_counts("2026-11", "2026-11") == [("500101", "2026-10", "T01", 1)]
+    assert store.ledger_counts("2026-09", "2026-09") == []  # nothing adopted that month
+    assert len(store.fingerprint()) == 5 and store.fingerprint() == store.fingerprint()  # 1 submission, 3 inputs, 1 row
     store.close()
 
 

@@ -64,21 +64,19 @@ def month_histories(
     if not settings.cross_month.enabled:
         return {}
     fingerprint = _fingerprint(settings, template)
-    pairs = {}
-    for unit in sorted(adopted):
-        found = store.previous_adopted(unit, month)
-        if found is not None:
-            pairs[unit] = (found[1], adopted[unit], f"{found[0]}>{month}")
+    previous = {unit: found for unit in sorted(adopted) if (found := store.previous_adopted(unit, month)) is not None}
+    pairs = {unit: (sid, adopted[unit], f"{before}>{month}") for unit, (before, sid) in previous.items()}
     known = store.kept_histories(list(pairs.values()), fingerprint)
     out, fresh = {}, []
-    for unit, (previous_sid, sid, months) in pairs.items():
-        findings = known.get((previous_sid, sid, months))
+    for unit, key in pairs.items():
+        findings = known.get(key)
         if findings is None:
-            previous = stored_report(store, previous_sid, months.split(">")[0], template)
-            current = stored_report(store, sid, month, template)
-            found_now = compare_months(previous, current, template_where(template), severity_of(settings))
+            before, previous_sid = previous[unit]
+            earlier = stored_report(store, previous_sid, before, template)
+            current = stored_report(store, adopted[unit], month, template)
+            found_now = compare_months(earlier, current, template_where(template), severity_of(settings))
             findings = [f.to_dict() for f in found_now]
-            fresh.append((previous_sid, sid, months, findings))
+            fresh.append((*key, findings))
         out[unit] = findings
     store.keep_histories(fresh, fingerprint)
     return out

@@ -69,7 +69,8 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
     months = [f"{year}-{m:02d}" for m in range(1, mon + 1)]
     ledgers = _year_ledgers(store, months)
     sids = [r["submission_id"] for r in adopted.values()]
-    rows = {table: _by_submission(store, table, sids, month) for table in ("activities", "teams", "registration")}
+    rows = {table: _by_submission(store, table, sids) for table in ("teams", "registration")}
+    rows["activities"] = _by_submission(store, "activities", sids, date_prefix=month)
     statuses = _quarterly(rows["teams"], settings, adopted, ledgers, as_of, year)
     lines, detail = [], []
     platforms = settings.platforms
@@ -151,10 +152,10 @@ def _year_ledgers(store: Store, months: list[str]) -> dict[str, list[tuple[date,
     return out
 
 
-def _by_submission(store: Store, table: str, sids: list[int], month: str | None = None) -> dict[int, list[dict[str, Any]]]:
-    """The rows of `table` of many submissions in one query, by submission (activities: only the month's)."""
+def _by_submission(store: Store, table: str, sids: list[int], date_prefix: str | None = None) -> dict[int, list[dict[str, Any]]]:
+    """The rows of `table` of many submissions in one query, by submission (see Store.rows for `date_prefix`)."""
     out: dict[int, list[dict[str, Any]]] = {}
-    for r in store.rows(table, sids, date_prefix=month if table == "activities" else None):
+    for r in store.rows(table, sids, date_prefix=date_prefix):
         out.setdefault(r["submission_id"], []).append(r)
     return out
 

@@ -388,16 +388,6 @@ class Store:
     def decide(self, input_id: int, status: str, reason: str) -> None:
         self.db.execute("UPDATE inputs SET status = ?, reason = ? WHERE id = ?", (status, reason, input_id))
 
-    def adopted(self, months: Iterable[str]) -> dict[str, list[int]]:
-        """Per month, the adopted submissions (one per unit)."""
-        out: dict[str, list[int]] = {}
-        for month in months:
-            found = self.db.execute(
-                "SELECT DISTINCT submission_id FROM inputs WHERE month = ? AND status = '采用'", (month,)
-            ).fetchall()
-            out[month] = [r["submission_id"] for r in found]
-        return out
-
     def previous_adopted(self, unit: str, month: str) -> tuple[str, int] | None:
         """(month, submission id) of the unit's latest adopted report of a month before `month`, if any."""
         row = self.db.execute(
