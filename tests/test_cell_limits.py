@@ -7,6 +7,7 @@ exactly as Excel (a formula with its cached error) or another program (an over-l
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -147,6 +148,39 @@ def test_classic_error_cells_in_a_file_are_reported_as_such(clean: Path, ctx) ->
     expected = sorted(("cell.excel-error", s, cell, label, error) for (s, cell), (label, error) in placed.items())
     assert _at(report, set(placed)) == expected
     assert "cell.required" not in {f.code for f in report.findings}
+
+
+def test_the_guard_tells_the_reader_which_sheets_hold_no_error_cell(clean: Path, ctx) -> None:
+    """The guard decompresses every sheet anyway; the sheets it saw without an error-typed cell are not decompressed
+    again to look for error values — the one with an error cell is, wherever in the sheet it is."""
+    from kexie_xl.files.guard import inspect
+
+    cell = _address(ctx, "activities", "hours", 0)
+    clean_sheets: set[str] = set()
+    assert inspect(clean, clean_sheets=clean_sheets) is None
+    assert sheet_part(clean, ACTIVITIES) in clean_sheets and len(clean_sheets) == len(ctx.template.sheets)
+    _put(clean, ACTIVITIES, {cell: _error(cell, "#REF!")})
+    # the error cell past the first megabyte the guard reads (stored, not compressed: no bomb by its ratio)
+    pad = lambda xml: xml.replace("<sheetData>", "<sheetData>" + " " * (1 << 20), 1)  # noqa: E731
+    patch_part(clean, sheet_part(clean, ACTIVITIES), pad)
+    with zipfile.ZipFile(clean) as zf:
+        members = [(i.filename, zf.read(i)) for i in zf.infolist()]
+    with zipfile.ZipFile(clean, "w", zipfile.ZIP_STORED) as zf:
+        for name, data in members:
+            zf.writestr(name, data)
+    clean_sheets.clear()
+    assert inspect(clean, clean_sheets=clean_sheets) is None
+    assert sheet_part(clean, ACTIVITIES) not in clean_sheets and sheet_part(clean, BASIC) in clean_sheets
+    assert read_grid(clean, clean_sheets=clean_sheets).sheets[ACTIVITIES].value(2, 1 + _column(ctx, "hours")) == "#REF!"
+    # told wrongly that the sheet is clean, the reader does not look (so the guard's word must be right)
+    assert (
+        read_grid(clean, clean_sheets={sheet_part(clean, ACTIVITIES)}).sheets[ACTIVITIES].value(2, 1 + _column(ctx, "hours"))
+        == ""
+    )
+
+
+def _column(ctx, key: str) -> int:
+    return [c.key for c in ctx.template.sheet("activities").columns].index(key)
 
 
 def test_newer_error_cells_do_not_make_the_file_unreadable(clean: Path, ctx) -> None:

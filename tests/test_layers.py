@@ -29,3 +29,18 @@ def test_import_contracts_hold() -> None:
     if "No module named" in done.stderr:
         done = subprocess.run(["lint-imports", "--no-cache"], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_command_line_loads_only_what_the_command_uses() -> None:
+    """kexie_xl.api loads each verb on first use: `kexie-xl --help` and every command's start pay for no add-in
+    builder, mail, web page or pydantic settings; the verb a command calls brings its own modules."""
+    never = ("kexie_xl.addin.build", "kexie_xl.addin.install", "kexie_xl.api.desk", "kexie_xl.mail", "kexie_xl.config")
+    code = (
+        "import sys, kexie_xl.cli, kexie_xl.api; before = set(sys.modules); kexie_xl.api.load_context; "
+        "after = set(sys.modules); "
+        f"print(','.join(m for m in {never!r} if m in before)); print('kexie_xl.config' in after - before)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded, config_on_use = done.stdout.splitlines()
+    assert loaded == "", f"kexie_xl.cli loads {loaded} at start"
+    assert config_on_use == "True"

@@ -75,6 +75,11 @@ def test_store_rows_keep_the_schemas_column_order_and_dates_as_text() -> None:
     assert row[columns.index("remark")] == "2026-11-05T08:30:00" and row[columns.index("name")] is None
     assert {"date", "founded", "dissolved"} <= DATE_COLUMNS and "name" not in DATE_COLUMNS
 
+    class Day(date):  # a date of some subclass (another reader's) is still stored as its ISO text
+        pass
+
+    assert store_row({"date": Day(2026, 11, 6), "volunteers": True}, 8, "activities")[columns.index("date")] == "2026-11-06"
+
 
 def test_activities_of_a_month_by_their_date_and_the_year_ledger(tmp_path: Path) -> None:
     store = _store(tmp_path)
@@ -147,6 +152,54 @@ def test_the_year_ledger_counts_an_activity_once_as_the_latest_adopted_report_ha
         ("500101", "2026-10", "T01", 2),
     ]
     store.close()
+
+
+def _kept(store: Store) -> dict[str, str]:
+    found = store.db.execute("SELECT unit, picked FROM ledger_counts WHERE first = '2026-01' AND last = '2026-11'")
+    return dict(found.fetchall())
+
+
+def test_the_year_ledger_is_kept_per_unit_and_counted_again_only_where_a_report_changed(tmp_path: Path) -> None:
+    """#17: a re-run after one unit resubmits counts that unit's ledger only; what is kept is exactly what counting
+    afresh gives (checked against a store that keeps nothing: the same reports in a new file)."""
+    store = _store(tmp_path)
+    _adopt(store, "2026-10", "a" * 64, [_activity(1, date(2026, 10, 3)), _activity(2, date(2026, 10, 9))])
+    _adopt(store, "2026-11", "b" * 64, [_activity(1, date(2026, 11, 3))], unit="500102")
+    first = store.ledger_counts("2026-01", "2026-11")
+    kept = _kept(store)
+    assert first == [("500101", "2026-10", "T01", 2), ("500102", "2026-11", "T01", 1)]
+    assert set(kept) == {"500101", "500102"}
+    # what is kept is what is given back: spoil one unit's kept counts, and they come back spoiled
+    store.db.execute("UPDATE ledger_counts SET counts = '[[\"2026-10\", \"T09\", 7]]' WHERE unit = '500102'")
+    assert store.ledger_counts("2026-01", "2026-11")[-1] == ("500102", "2026-10", "T09", 7)
+    # 500101's November report comes in (A-2 moved, A-3 new): its counts change, 500102's kept entry is not touched
+    _adopt(store, "2026-11", "c" * 64, [_activity(2, date(2026, 11, 1)), _activity(3, date(2026, 11, 2))])
+    again = store.ledger_counts("2026-01", "2026-11")
+    assert again[:3] == [("500101", "2026-10", "T01", 1), ("500101", "2026-11", "T01", 2), ("500102", "2026-10", "T09", 7)]
+    assert _kept(store)["500101"] != kept["500101"] and _kept(store)["500102"] == kept["500102"]
+    # a month asked for again over another range is its own entry
+    assert store.ledger_counts("2026-01", "2026-10") == [("500101", "2026-10", "T01", 2)]
+    assert store.db.execute("SELECT count(*) FROM ledger_counts").fetchone()[0] == 3
+    store.close()
+
+
+def test_a_store_that_cannot_keep_the_ledger_still_counts_it(tmp_path: Path) -> None:
+    """A read-only store, or one without the table (made by an older kexie_xl), counts without keeping."""
+    store = _store(tmp_path)
+    _adopt(store, "2026-11", "a" * 64, [_activity(1, date(2026, 11, 3))])
+    assert store.ledger_counts("2026-01", "2026-11") == [("500101", "2026-11", "T01", 1)]
+    store.close()
+    reader = Store.reader(tmp_path / "s.sqlite")
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        db.execute("DELETE FROM ledger_counts")
+    assert reader.ledger_counts("2026-01", "2026-11") == [("500101", "2026-11", "T01", 1)]
+    assert reader.db.execute("SELECT count(*) FROM ledger_counts").fetchone()[0] == 0  # read-only: nothing kept
+    reader.close()
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        db.execute("DROP TABLE ledger_counts")
+    reader = Store.reader(tmp_path / "s.sqlite")
+    assert reader.ledger_counts("2026-01", "2026-11") == [("500101", "2026-11", "T01", 1)]
+    reader.close()
 
 
 def test_inputs_the_same_file_again_is_the_same_row_with_the_newer_time(tmp_path: Path) -> None:

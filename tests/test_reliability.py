@@ -500,10 +500,31 @@ def test_workers_started_as_on_windows_give_the_same_report(demo) -> None:
     path = out / next(f["path"] for f in manifest["files"] if f["findings"])
     day = datetime(2026, 11, 30).date()
     ((_job, checked),) = run_isolated(
-        _check_job, [(path, day, None, None)], limits=Limits(start_method="spawn"), initializer=_init_worker, initargs=(ctx,)
+        _check_job,
+        [(path, day, None, None, True)],
+        limits=Limits(start_method="spawn"),
+        initializer=_init_worker,
+        initargs=(ctx,),
     )
-    report, _sub = check_workbook(path, ctx, as_of=day)
+    report, sub = check_workbook(path, ctx, as_of=day)
     assert checked.report.flatten(("code", "sheet", "cell")) == report.flatten(("code", "sheet", "cell")) != []
+    assert sub is not None and checked.submission is not None
+    assert [r.values for r in checked.submission.rows("activities")] == [r.values for r in sub.rows("activities")] != []
+
+
+def test_only_callers_that_read_the_submission_get_it_back(demo) -> None:
+    """The worker pickles a workbook's typed rows back only for validate_many (quarterly, the clerk page's grids):
+    `validate --no-mark` has no use for them, and a 10,000-row ledger costs ~0.2 s each way."""
+    from kexie_xl.api import check_files, load_context, validate_many
+
+    out, manifest = demo
+    ctx = load_context(out / manifest["config"])
+    path = out / manifest["files"][0]["path"]
+    day = datetime(2026, 11, 30).date()
+    ((_p, checked),) = check_files([path], ctx, as_of=day)
+    ((_q, report, sub),) = validate_many([path], ctx, as_of=day)
+    assert checked.submission is None and checked.report.flatten(("code", "cell")) == report.flatten(("code", "cell"))
+    assert sub is not None and sub.rows("activities")
 
 
 def test_reply_subjects_read_back_exactly(tmp_path: Path) -> None:

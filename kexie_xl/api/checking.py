@@ -65,11 +65,12 @@ def check_workbook(
     from ..rules import RuleContext
 
     name = name or path.name
-    problem = inspect(path, name)
+    clean: set[str] = set()  # worksheets the guard saw without error cells: not decompressed again to look
+    problem = inspect(path, name, clean_sheets=clean)
     if problem is None:
         try:
             unread = [*ctx.template.sheet("instructions").names, *ctx.template.sheet("codes").names]
-            grid = read_grid(path, skip=unread)
+            grid = read_grid(path, skip=unread, clean_sheets=clean)
         except UnreadableWorkbook as exc:
             problem = make("file.unreadable", file=name, reason=str(exc))
     if problem is not None:
@@ -92,7 +93,7 @@ def validate_many(
 ) -> Iterator[tuple[Path, Report, Submission | None]]:
     """Check each file in its own worker process; one bad file never stops the batch (a crash, abort or limit
     is that file's finding)."""
-    for path, checked in _isolated_checks(list(paths), ctx, as_of, None, progress, None):
+    for path, checked in _isolated_checks(list(paths), ctx, as_of, None, progress, None, send_back=True):
         yield path, checked.report, checked.submission
 
 
@@ -171,14 +172,23 @@ def history_store(ctx: Context, store: Path | None = None) -> Path | None:
 
 
 def _isolated_checks(
-    paths: list[Path], ctx: Context, as_of: AsOf, mark: MarkRequest | None, progress: Progress | None, store: Path | None
+    paths: list[Path],
+    ctx: Context,
+    as_of: AsOf,
+    mark: MarkRequest | None,
+    progress: Progress | None,
+    store: Path | None,
+    *,
+    send_back: bool = False,
 ) -> Iterator[tuple[Path, Checked]]:
+    """`send_back`: the worker returns the Submission too (pickling a 10,000-row ledger's costs ~0.2 s each way,
+    so only when the caller reads it)."""
     from ..files.isolate import Failed, run_isolated
     from ..findings import make
 
     default = today(ctx)
     days = as_of if isinstance(as_of, Mapping) else {}
-    jobs = [(path, days.get(path) or (as_of if isinstance(as_of, date) else default), mark, store) for path in paths]
+    jobs = [(path, days.get(path) or (as_of if isinstance(as_of, date) else default), mark, store, send_back) for path in paths]
     results = run_isolated(_check_job, jobs, initializer=_init_worker, initargs=(ctx,))
     for n, (path, (_job, result)) in enumerate(zip(paths, results, strict=True), start=1):
         if isinstance(result, Failed):
@@ -189,11 +199,11 @@ def _isolated_checks(
         yield path, result
 
 
-def _check_job(job: tuple[Path, date, MarkRequest | None, Path | None]) -> Checked:
+def _check_job(job: tuple[Path, date, MarkRequest | None, Path | None, bool]) -> Checked:
     """In the worker: check (against the unit's previous report when a store is given), and mark when asked (a
     marking problem is a note, not a failure of the check)."""
     ctx = worker_context()
-    path, day, mark, store = job
+    path, day, mark, store, send_back = job
     report, sub = check_workbook(path, ctx, as_of=day)
     if store is not None and sub is not None:
         from dataclasses import replace
@@ -207,7 +217,7 @@ def _check_job(job: tuple[Path, date, MarkRequest | None, Path | None]) -> Check
             history = []
         report = replace(report, findings=[*report.findings, *history])
     if mark is None:
-        return Checked(report, sub)
+        return Checked(report, sub if send_back else None)
     if sub is None:
         return Checked(report)
     try:

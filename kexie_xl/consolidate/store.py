@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..errors import Busy, StoreError
 from ..schema.city import BY_FILE_TIME, BY_MAIL_DATE
@@ -62,12 +62,41 @@ CREATE TABLE IF NOT EXISTS submissions (
 CREATE TABLE IF NOT EXISTS history_findings (
     previous INTEGER NOT NULL, current INTEGER NOT NULL, months TEXT NOT NULL, fingerprint TEXT NOT NULL,
     findings TEXT NOT NULL, PRIMARY KEY (previous, current, months, fingerprint));
+CREATE TABLE IF NOT EXISTS ledger_counts (
+    unit TEXT NOT NULL, first TEXT NOT NULL, last TEXT NOT NULL, picked TEXT NOT NULL, counts TEXT NOT NULL,
+    PRIMARY KEY (unit, first, last));
 CREATE TABLE IF NOT EXISTS inputs (
     id INTEGER PRIMARY KEY, month TEXT NOT NULL, name TEXT NOT NULL, source TEXT NOT NULL, received TEXT NOT NULL,
     sha256 TEXT NOT NULL, sender TEXT, submission_id INTEGER REFERENCES submissions(id), status TEXT, reason TEXT,
     note TEXT NOT NULL DEFAULT '', received_by TEXT NOT NULL DEFAULT '',
     UNIQUE (month, name, source, sha256));
 """
+
+
+# The year ledger's counts (Store.ledger_counts) of some adopted reports, given as JSON [[month, submission id], …].
+_LEDGER_SQL = """
+WITH picked AS (
+    SELECT json_extract(value, '$[0]') AS month, json_extract(value, '$[1]') AS sid FROM json_each(?)),
+latest AS (
+    -- one row per (unit, activity): with a single max() SQLite takes the other columns from the row that has it
+    -- (documented: "bare columns in an aggregate query"), i.e. the latest month, then the last row
+    SELECT s.unit AS unit, substr(a.date, 1, 7) AS month, a.team_ids AS teams,
+           max(p.month || printf('%012d', a.rowid)) AS latest
+    FROM picked p JOIN activities a ON a.submission_id = p.sid JOIN submissions s ON s.id = p.sid
+    WHERE a.date GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]' AND substr(a.date, 6, 2) BETWEEN '01' AND '12'
+      AND a.team_ids IS NOT NULL
+    GROUP BY s.unit, coalesce(a.activity_id, 'row' || a.row))
+SELECT unit, month, teams, count(*) FROM latest GROUP BY unit, month, teams ORDER BY unit, month, teams
+"""
+
+
+_Ledgers = dict[str | None, list[tuple[str, str, int]]]  # unit → (month, team ids, activities)
+
+
+def _digest(*parts: str) -> str:
+    import hashlib
+
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
 class Store:
@@ -266,26 +295,42 @@ class Store:
         by its row) counts once, as the latest month's report has it (the last row, within one report); undated or
         team-less rows are left out. Grouping by month is exact for every figure taken from it — quarters and the
         month's end are month-aligned — and keeps a year of 200 units' ledgers to a few thousand rows, counted by
-        SQLite instead of row by row in Python."""
-        found = self.db.execute(
-            """
-            WITH picked AS (
-                SELECT DISTINCT month, submission_id AS sid FROM inputs
-                WHERE status = '采用' AND submission_id IS NOT NULL AND month BETWEEN ? AND ?),
-            latest AS (
-                -- one row per (unit, activity): with a single max() SQLite takes the other columns from the row that
-                -- has it (documented: "bare columns in an aggregate query"), i.e. the latest month, then the last row
-                SELECT s.unit AS unit, substr(a.date, 1, 7) AS month, a.team_ids AS teams,
-                       max(p.month || printf('%012d', a.rowid)) AS latest
-                FROM picked p JOIN activities a ON a.submission_id = p.sid JOIN submissions s ON s.id = p.sid
-                WHERE a.date GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]' AND substr(a.date, 6, 2) BETWEEN '01' AND '12'
-                  AND a.team_ids IS NOT NULL
-                GROUP BY s.unit, coalesce(a.activity_id, 'row' || a.row))
-            SELECT unit, month, teams, count(*) FROM latest GROUP BY unit, month, teams ORDER BY unit, month, teams
-            """,
+        SQLite instead of row by row in Python.
+
+        A unit's counts are kept in the store under what they were counted from (its adopted reports by month and
+        content hash, and this query's text): a re-run after one unit resubmits counts that unit's ledger only."""
+        picked: dict[str | None, list[tuple[str, int, str]]] = {}
+        for unit, month, sid, sha in self.db.execute(
+            "SELECT DISTINCT s.unit, i.month, s.id, s.sha256 FROM inputs i JOIN submissions s ON s.id = i.submission_id "
+            "WHERE i.status = '采用' AND i.month BETWEEN ? AND ? ORDER BY s.unit, i.month, s.id",
             (first, last),
-        ).fetchall()
-        return [(u, m, t, n) for u, m, t, n in found]
+        ):
+            picked.setdefault(unit, []).append((month, sid, sha))
+        digests = {unit: _digest(_LEDGER_SQL, *(f"{m}:{h}" for m, _sid, h in reports)) for unit, reports in picked.items()}
+        kept = self._kept_ledgers(first, last, digests)
+        fresh = [unit for unit in picked if unit not in kept]
+        counted: _Ledgers = {unit: [] for unit in fresh}
+        if fresh:
+            pairs = [[month, sid] for unit in fresh for month, sid, _sha in picked[unit]]
+            for unit, month, teams, n in self.db.execute(_LEDGER_SQL, (json.dumps(pairs),)):
+                counted[unit].append((month, teams, n))
+            self._keep_ledgers([(u, first, last, digests[u], json.dumps(c)) for u, c in counted.items() if u is not None])
+        everything = {**kept, **counted}
+        units = sorted(everything, key=lambda u: u or "")  # a report without a unit (None) sorts first, as in SQL
+        return [(cast(str, u), m, t, n) for u in units for m, t, n in everything[u]]
+
+    def _kept_ledgers(self, first: str, last: str, digests: dict[str | None, str]) -> _Ledgers:
+        try:
+            found = self.db.execute(
+                "SELECT unit, picked, counts FROM ledger_counts WHERE first = ? AND last = ?", (first, last)
+            ).fetchall()
+        except sqlite3.Error:  # an older store opened read-only has no such table
+            return {}
+        return {u: [(m, t, n) for m, t, n in json.loads(counts)] for u, d, counts in found if digests.get(u) == d}
+
+    def _keep_ledgers(self, rows: list[tuple[str, str, str, str, str]]) -> None:
+        if rows:
+            self._keep(lambda: self.db.executemany("INSERT OR REPLACE INTO ledger_counts VALUES (?, ?, ?, ?, ?)", rows))
 
     @contextmanager
     def attach_staging(self, path: Path | None) -> Iterator[None]:
@@ -341,6 +386,11 @@ class Store:
             self.db.execute("DELETE FROM history_findings WHERE fingerprint != ?", (fingerprint,))
             self.db.executemany("INSERT OR REPLACE INTO history_findings VALUES (?, ?, ?, ?, ?)", rows)
 
+        self._keep(insert)
+
+    def _keep(self, insert: Callable[[], object]) -> None:
+        """Keep what a run computed and can compute again (a cache) — at once or not at all: a store opened
+        read-only, or busy with another run, is left as it is."""
         try:
             if self.db.in_transaction:
                 insert()
@@ -538,10 +588,15 @@ def stage_rows(path: Path, job: str, rows: dict[str, list[tuple[Any, ...]]]) -> 
 def store_row(values: dict[str, Any], row: int, table: str) -> tuple[Any, ...]:
     """One row for the store, in the table's column order, dates as ISO text (done where the row is read, so a
     process pool does this work in parallel and the parent only inserts)."""
-    return (row, *[v.isoformat() if isinstance(v, _DATES) else v for v in map(values.get, ROW_TABLES[table][1:])])
+    return (row, *[v if type(v) in _PLAIN else _sql(v) for v in map(values.get, ROW_TABLES[table][1:])])
 
 
 _DATES = (date, datetime)
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # most cells: an exact type test, then nothing to do
+
+
+def _sql(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, _DATES) else value
 
 
 def _typed(row: dict[str, Any]) -> dict[str, Any]:

@@ -40,13 +40,14 @@ class UnreadableWorkbook(Exception):
     """calamine could not parse the file; the message is the reason, in Chinese."""
 
 
-def read_grid(path: Path, skip: Collection[str] = ()) -> Grid:
+def read_grid(path: Path, skip: Collection[str] = (), clean_sheets: Collection[str] = ()) -> Grid:
     """Every worksheet's values, except sheets named in `skip` (listed, but left unparsed and empty).
+    `clean_sheets`: worksheet parts already known to hold no error-typed cell (files/guard.py inspect).
 
     The file is closed before returning, so it can be replaced at once (Windows keeps open files locked).
     """
     skipped = {label_key(name) for name in skip}
-    errors = _errors(path, skipped)
+    errors = _errors(path, skipped, clean_sheets)
     try:
         wb = CalamineWorkbook.from_path(str(path))
         if any(e not in KNOWN_ERRORS for cells in errors.values() for e in cells.values()):
@@ -74,13 +75,14 @@ def read_grid(path: Path, skip: Collection[str] = ()) -> Grid:
     return grid
 
 
-def _errors(path: Path, skipped: set[str]) -> dict[str, dict[tuple[int, int], bytes]]:
-    """The error cells of an .xlsx/.xlsm, by sheet name and (row, column), 1-based; {} for .xls or any surprise."""
+def _errors(path: Path, skipped: set[str], clean: Collection[str] = ()) -> dict[str, dict[tuple[int, int], bytes]]:
+    """The error cells of an .xlsx/.xlsm, by sheet name and (row, column), 1-based; {} for .xls or any surprise.
+    Parts in `clean` are known to have none."""
     try:
         with zipfile.ZipFile(path) as zf:
             found = {}
             for name, part in _sheet_parts(zf).items():
-                if label_key(name) in skipped:
+                if label_key(name) in skipped or part in clean:
                     continue
                 data = zf.read(part)
                 if b'"e"' not in data and b"'e'" not in data:

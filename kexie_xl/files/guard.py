@@ -26,8 +26,11 @@ _BIG = re.compile(rb'r="(?:[A-Z]{0,3}[0-9]{6}|[A-Z]{2})')  # a reference past ro
 _SMALL = (99_999, 26)  # what a block without one can reach
 
 
-def inspect(path: Path, name: str | None = None) -> Finding | None:
-    """None when the file may be parsed; otherwise the finding that explains why not (`name`: as received)."""
+def inspect(path: Path, name: str | None = None, *, clean_sheets: set[str] | None = None) -> Finding | None:
+    """None when the file may be parsed; otherwise the finding that explains why not (`name`: as received).
+
+    `clean_sheets`, when given, receives the worksheet parts the scan found without any error-typed cell (t="e"):
+    the reader need not decompress them again to look for error values (files/calamine.py read_grid)."""
     name = name or path.name
     try:
         size = path.stat().st_size
@@ -43,7 +46,7 @@ def inspect(path: Path, name: str | None = None) -> Finding | None:
     if encrypted is not None:
         return encrypted
     if head.startswith(ZIP_MAGIC):
-        damaged = _zip(path, name)  # a damaged package or a bomb says so before its format is looked at
+        damaged = _zip(path, name, clean_sheets)  # a damaged package or a bomb says so before its format is looked at
         if damaged is not None:
             return damaged
     found = sniff(path)
@@ -63,7 +66,7 @@ def _ole(path: Path, name: str) -> Finding | None:
     return None
 
 
-def _zip(path: Path, name: str) -> Finding | None:
+def _zip(path: Path, name: str, clean_sheets: set[str] | None = None) -> Finding | None:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -83,26 +86,29 @@ def _zip(path: Path, name: str) -> Finding | None:
                         return make("file.unsafe", file=name, reason=f"{info.filename} 含有 XML 实体声明")
             for info in infos:
                 if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                    problem = _extent(zf, info, name)
+                    problem, errors = _extent(zf, info, name)
                     if problem is not None:
                         return problem
+                    if clean_sheets is not None and not errors:
+                        clean_sheets.add(info.filename)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
         return make("file.unreadable", file=name, reason=f"压缩包已损坏（{exc}）")
     return None
 
 
-def _extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Finding | None:
+def _extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> tuple[Finding | None, bool]:
     """The real extent of a sheet (its last row and column that hold a cell), scanned from the XML — not the
     declared dimension, which WPS writes wrongly. One stray value in XFD1048576 would make the reader build a
     grid of 17 billion cells.
 
     Most blocks of a sheet hold no row past 99,999 and no column past Z: one regex search says so, and such a block
     is bounded by (99,999, Z) instead of reading every cell reference (a third of the time of a 1,000-row check).
-    Only blocks with a larger reference are scanned exactly, and the whole sheet again if the bound is too large."""
-    exact, bounded = _scan(zf, info, quick=True)
+    Only blocks with a larger reference are scanned exactly, and the whole sheet again if the bound is too large.
+    Also says whether the sheet may hold an error-typed cell."""
+    exact, bounded, errors = _scan(zf, info, quick=True)
     last_row, last_col = max(exact[0], bounded[0]), max(exact[1], bounded[1])
     if last_row * max(last_col, 1) > MAX_AREA and bounded != (0, 0):
-        (last_row, last_col), _ = _scan(zf, info, quick=False)
+        (last_row, last_col), _, _ = _scan(zf, info, quick=False)
     if last_row * max(last_col, 1) > MAX_AREA:
         letters = column_letter(max(last_col, 1))
         return make(
@@ -110,20 +116,23 @@ def _extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Finding | 
             file=name,
             reason=f"工作表的数据区域延伸到 {letters}{last_row}（{last_row:,} 行 × {last_col:,} 列），"
             "远超月报所需；请在 Excel/WPS 中按 Ctrl+End 找到最后一个单元格，删除多余的行列后重新保存",
-        )
-    return None
+        ), errors
+    return None, errors
 
 
-def _scan(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, quick: bool) -> tuple[tuple[int, int], tuple[int, int]]:
-    """(last row, last column) over the blocks scanned exactly, and the bound of the blocks that had no large
-    reference (`quick`; (0, 0) when there were none) — streamed in 1 MB blocks, never the whole sheet at once."""
+def _scan(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, quick: bool) -> tuple[tuple[int, int], tuple[int, int], bool]:
+    """(last row, last column) over the blocks scanned exactly, the bound of the blocks that had no large
+    reference (`quick`; (0, 0) when there were none), and whether any block may hold an error-typed cell (the
+    test files/calamine.py makes before its own search) — streamed in 1 MB blocks, never the whole sheet at once."""
     last_row = last_col = 0
     bounded = (0, 0)
+    errors = False
     tail = b""
     with zf.open(info) as member:
         for block in iter(lambda: member.read(1 << 20), b""):
             data = tail + block
             tail = data[-256:]
+            errors = errors or b'"e"' in data or b"'e'" in data
             if quick and _BIG.search(data) is None:
                 bounded = _SMALL
                 continue
@@ -134,4 +143,4 @@ def _scan(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, quick: bool) -> tuple[t
                 named = set(cols) - {b""}
                 if named:
                     last_col = max(last_col, *map(column_number, named))
-    return (last_row, last_col), bounded
+    return (last_row, last_col), bounded, errors

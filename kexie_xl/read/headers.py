@@ -91,4 +91,6 @@ def map_header(grid: SheetGrid, sheet: Sheet) -> HeaderMap:
             if len(columns) > best_score:
                 best_score = len(columns)
                 best = HeaderMap(rows, columns, extra, renamed)
+        if best_score == len(sheet.columns):
+            break  # every column found: no row below can do better (the rows below are the data)
     return best
