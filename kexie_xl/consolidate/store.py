@@ -74,6 +74,8 @@ CREATE TABLE IF NOT EXISTS inputs (
 
 
 # The year ledger's counts (Store.ledger_counts) of some adopted reports, given as JSON [[month, submission id], …].
+# Counts are kept (table ledger_counts) under a digest of this text and of the reports' months and content: a stored
+# report's rows never change. A migration that rewrites stored rows must empty ledger_counts.
 _LEDGER_SQL = """
 WITH picked AS (
     SELECT json_extract(value, '$[0]') AS month, json_extract(value, '$[1]') AS sid FROM json_each(?)),
