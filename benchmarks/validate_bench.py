@@ -2,7 +2,8 @@
 
 Run on demand (not part of the tests):  python benchmarks/validate_bench.py [--sizes 1000 10000] [--repeat 5]
 
-Both sides are timed as whole processes (interpreter start and imports included), in the same run:
+Both sides are timed as whole processes (interpreter start and imports included), with peak memory (the process or
+its largest worker), in the same run:
 - kexie_xl: `python -m kexie_xl validate FILE --format json --as-of 2026-11-30` (with and without the marked copy);
 - naive:    openpyxl normal mode (load_workbook, data_only) + one pydantic row model per row, the obvious script.
 """
@@ -10,6 +11,7 @@ Both sides are timed as whole processes (interpreter start and imports included)
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -70,13 +72,16 @@ def make_workbook(path: Path, rows: int) -> None:
     write_template(path, template, CONTACT, filling, overwrite=True)
 
 
-def timed(cmd: list[str], repeat: int) -> float:
-    times = []
+def timed(cmd: list[str], repeat: int) -> tuple[float, float]:
+    """Median wall seconds, and the peak RSS (MB) of the process or the largest of its workers (wait4)."""
+    times, peak = [], 0.0
     for _ in range(repeat):
         t0 = time.perf_counter()
-        subprocess.run(cmd, check=False, capture_output=True)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _pid, _status, usage = os.wait4(proc.pid, 0)
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        peak = max(peak, usage.ru_maxrss / 1024)
+    return statistics.median(times), peak
 
 
 EMPTY = str(Path(__file__).resolve().parents[1] / "tests" / "data" / "empty.toml")
@@ -92,8 +97,11 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from benchmarks.floor import floor
 
-    print("| 台账行数 | validate（含标注副本） | 仅校验（--no-mark） | 行/秒 | 下限（启动+读取） | 对下限 | 朴素基线 | 对朴素 |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| 台账行数 | validate（含标注副本） | 仅校验（--no-mark） | 峰值内存 | 行/秒 | 下限（启动+读取） | 对下限 "
+        "| 朴素基线 | 朴素峰值内存 | 对朴素 |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for rows in args.sizes:
         path = out / f"ledger-{rows}.xlsx"
         make_workbook(path, rows)
@@ -113,13 +121,13 @@ def main() -> None:
             str(out / "marked"),
         ]
         repeat = args.repeat if rows <= 10000 else max(1, args.repeat // 2)
-        marked = timed(base, repeat)
-        plain = timed([*base, "--no-mark"], repeat)
-        naive = timed([py, "-c", NAIVE, str(path), EMPTY], repeat)
+        marked, _ = timed(base, repeat)
+        plain, plain_mb = timed([*base, "--no-mark"], repeat)
+        naive, naive_mb = timed([py, "-c", NAIVE, str(path), EMPTY], repeat)
         low = floor([path], 0, out / "floor.xlsx", repeat)["floor"]
         print(
-            f"| {rows:,} | {marked:.2f} s | {plain:.2f} s | {rows / plain:,.0f} | {low:.2f} s | {plain / low:.1f}× | "
-            f"{naive:.2f} s | {naive / plain:.1f}× |",
+            f"| {rows:,} | {marked:.2f} s | {plain:.2f} s | {plain_mb:.0f} MB | {rows / plain:,.0f} | {low:.2f} s | "
+            f"{plain / low:.1f}× | {naive:.2f} s | {naive_mb:.0f} MB | {naive / plain:.1f}× |",
             flush=True,
         )
 
