@@ -601,3 +601,18 @@ def test_a_mistyped_source_makes_no_store_and_no_archive(tmp_path: Path) -> None
     with pytest.raises(InputMissing, match=f"找不到「{missing}」"):
         consolidate_month([missing], ctx, "2026-11", output=tmp_path / "out" / "c.xlsx", store_path=tmp_path / "db" / "s.db")
     assert not (tmp_path / "db").exists() and not (tmp_path / "out").exists()
+
+
+def test_the_archive_finds_a_kept_object_by_its_content_only(tmp_path: Path) -> None:
+    """Archive.find: the object whose name starts with the digest and a dot, never a half-written `.part`, never
+    another digest sharing the folder (the first two hex digits) or a name that only begins with it."""
+    archive = Archive(tmp_path / "archive")
+    digest, kept = archive.put_bytes(b"PK-not-really", "a.xlsx")
+    folder = kept.parent
+    assert archive.find(digest) == kept and kept.name.startswith(f"{digest}.")
+    other = digest[:2] + "0" * 62 if digest[2:] != "0" * 62 else digest[:2] + "1" * 62
+    (folder / f"{other}.xlsx").write_bytes(b"x")
+    (folder / f"{digest}0.xlsx").write_bytes(b"x")  # longer than a digest: another name
+    assert archive.find(other) == folder / f"{other}.xlsx" and archive.find(digest) == kept
+    kept.rename(folder / f"{digest}.123.part")
+    assert archive.find(digest) is None and archive.find("ff" + "0" * 62) is None
