@@ -351,3 +351,18 @@ def test_blocks_bounded_quickly_are_scanned_exactly_when_the_bound_is_too_large(
         )
     else:
         assert finding.code == "file.format"  # past the extent check; then not a workbook (no workbook part)
+
+
+def test_a_file_of_another_format_is_refused_by_name_with_what_it_is(tmp_path: Path) -> None:
+    text = tmp_path / "x.xlsx"
+    text.write_text("这不是表格", encoding="utf-8")
+    assert _inspect(text).message == (
+        "文件「单位.xlsx」：不是 Excel 工作簿（.xlsx/.xlsm/.xls/.xlsb/.ods）；请用 Excel 或 WPS 打开它，"
+        "「另存为」Excel 工作簿（*.xlsx）后再报送"
+    )
+    renamed = tmp_path / "y.xlsx"
+    renamed.write_bytes(OLE_MAGIC + b"\0" * 600)
+    assert _inspect(renamed).message == (
+        "文件「单位.xlsx」：这是 Excel 97-2003 工作簿（.xls），文件名却是 .xlsx；请用 Excel 或 WPS 打开它，"
+        "「另存为」Excel 工作簿（*.xlsx）后再报送"
+    )

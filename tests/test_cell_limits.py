@@ -179,6 +179,18 @@ def test_the_guard_tells_the_reader_which_sheets_hold_no_error_cell(clean: Path,
     )
 
 
+def test_an_error_cell_written_with_single_quotes_is_seen_by_the_guard_too(clean: Path, ctx) -> None:
+    """XML allows t='e' as well as t="e" (other programs write it): the sheet is not taken as clean."""
+    from kexie_xl.files.guard import inspect
+
+    cell = _address(ctx, "activities", "hours", 0)
+    _put(clean, ACTIVITIES, {cell: _error(cell, "#N/A").replace('"', "'")})
+    clean_sheets: set[str] = set()
+    assert inspect(clean, clean_sheets=clean_sheets) is None and sheet_part(clean, ACTIVITIES) not in clean_sheets
+    report = validate(clean, ctx, as_of=AS_OF)
+    assert _at(report, {(ACTIVITIES, cell)}) == [("cell.excel-error", ACTIVITIES, cell, HOURS, "#N/A")]
+
+
 def _column(ctx, key: str) -> int:
     return [c.key for c in ctx.template.sheet("activities").columns].index(key)
 

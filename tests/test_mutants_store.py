@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,7 @@ def test_store_rows_keep_the_schemas_column_order_and_dates_as_text() -> None:
         pass
 
     assert store_row({"date": Day(2026, 11, 6), "volunteers": True}, 8, "activities")[columns.index("date")] == "2026-11-06"
+    assert store_row({"hours": Decimal("2.5")}, 9, "activities")[columns.index("hours")] == Decimal("2.5")  # as it is
 
 
 def test_activities_of_a_month_by_their_date_and_the_year_ledger(tmp_path: Path) -> None:
@@ -180,6 +182,24 @@ def test_the_year_ledger_is_kept_per_unit_and_counted_again_only_where_a_report_
     # a month asked for again over another range is its own entry
     assert store.ledger_counts("2026-01", "2026-10") == [("500101", "2026-10", "T01", 2)]
     assert store.db.execute("SELECT count(*) FROM ledger_counts").fetchone()[0] == 3
+    store.close()
+
+
+def test_kept_ledgers_are_counted_again_when_the_counting_changes_and_reports_without_a_unit_come_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kexie_xl.consolidate.store as store_module
+
+    store = _store(tmp_path)
+    _adopt(store, "2026-11", "a" * 64, [_activity(1, date(2026, 11, 3))])
+    _adopt(store, "2026-11", "b" * 64, [_activity(1, date(2026, 11, 4)), _activity(2, date(2026, 11, 5))], unit=None)  # type: ignore[arg-type]
+    assert store.ledger_counts("2026-01", "2026-11") == [(None, "2026-11", "T01", 2), ("500101", "2026-11", "T01", 1)]
+    assert set(_kept(store)) == {"500101"}  # a report without a unit is counted every time, never kept
+    store.db.execute('UPDATE ledger_counts SET counts = \'[["2026-11", "T09", 7]]\'')
+    assert store.ledger_counts("2026-01", "2026-11")[-1] == ("500101", "2026-11", "T09", 7)
+    # a new version of the counting (its SQL text is part of the key) does not take the old counts
+    monkeypatch.setattr(store_module, "_LEDGER_SQL", store_module._LEDGER_SQL + "\n")
+    assert store.ledger_counts("2026-01", "2026-11")[-1] == ("500101", "2026-11", "T01", 1)
     store.close()
 
 
