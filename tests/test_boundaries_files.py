@@ -366,3 +366,18 @@ def test_a_file_of_another_format_is_refused_by_name_with_what_it_is(tmp_path: P
         "文件「单位.xlsx」：这是 Excel 97-2003 工作簿（.xls），文件名却是 .xlsx；请用 Excel 或 WPS 打开它，"
         "「另存为」Excel 工作簿（*.xlsx）后再报送"
     )
+
+
+def test_a_sheet_stored_twice_is_clean_of_error_cells_only_if_both_copies_are(tmp_path: Path) -> None:
+    import warnings
+
+    path = tmp_path / "twice.xlsx"
+    sheet = "xl/worksheets/sheet1.xml"
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "w") as zf:
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name: that is the point
+        zf.writestr(sheet, b'<c r="A1"><v>1</v></c>')
+        zf.writestr(sheet, b'<c r="A1" t="e"><v>#REF!</v></c>')
+        zf.writestr("xl/worksheets/sheet2.xml", b'<c r="A1"><v>1</v></c>')
+    clean: set[str] = set()
+    guard.inspect(path, "单位.xlsx", clean_sheets=clean)
+    assert clean == {"xl/worksheets/sheet2.xml"}

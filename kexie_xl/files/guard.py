@@ -84,13 +84,16 @@ def _zip(path: Path, name: str, clean_sheets: set[str] | None = None) -> Finding
                         head = member.read(4096)
                     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                         return make("file.unsafe", file=name, reason=f"{info.filename} 含有 XML 实体声明")
+            scanned: set[str] = set()
+            dirty: set[str] = set()  # a name twice in a damaged or hostile package: dirty if either is
             for info in infos:
                 if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
                     problem, errors = _extent(zf, info, name)
                     if problem is not None:
                         return problem
-                    if clean_sheets is not None and not errors:
-                        clean_sheets.add(info.filename)
+                    (dirty if errors else scanned).add(info.filename)
+            if clean_sheets is not None:
+                clean_sheets |= scanned - dirty
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
         return make("file.unreadable", file=name, reason=f"压缩包已损坏（{exc}）")
     return None
