@@ -203,6 +203,25 @@ def test_kept_ledgers_are_counted_again_when_the_counting_changes_and_reports_wi
     store.close()
 
 
+def test_units_counted_again_are_asked_for_in_chunks_and_inside_an_open_transaction_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kexie_xl.consolidate.store as store_module
+
+    store = _store(tmp_path)
+    for n, unit in enumerate(("500101", "500102", "500103")):
+        _adopt(store, "2026-11", str(n) * 64, [_activity(k, date(2026, 11, 3)) for k in range(n + 1)], unit=unit)
+    expected = [("500101", "2026-11", "T01", 1), ("500102", "2026-11", "T01", 2), ("500103", "2026-11", "T01", 3)]
+    assert store.ledger_counts("2026-01", "2026-11") == expected and not store.db.in_transaction
+    store.db.execute("DELETE FROM ledger_counts WHERE unit != '500102'")
+    monkeypatch.setattr(store_module, "_UNITS_PER_QUERY", 1)  # two units to count again: two queries
+    with store.write():
+        assert store.ledger_counts("2026-01", "2026-11") == expected
+        assert store.db.in_transaction  # the caller's transaction is left open
+    assert set(_kept(store)) == {"500101", "500102", "500103"}
+    store.close()
+
+
 def test_a_store_that_cannot_keep_the_ledger_still_counts_it(tmp_path: Path) -> None:
     """A read-only store, or one without the table (made by an older kexie_xl), counts without keeping."""
     store = _store(tmp_path)

@@ -73,12 +73,14 @@ CREATE TABLE IF NOT EXISTS inputs (
 """
 
 
-# The year ledger's counts (Store.ledger_counts) of some adopted reports, given as JSON [[month, submission id], …].
+# The year ledger's counts (Store.ledger_counts): the reports adopted in months ? .. ?, of the units that `{only}`
+# names (or of every unit). Plain SQL (no JSON functions: the SQLite of an older Python may lack them).
 # Counts are kept (table ledger_counts) under a digest of this text and of the reports' months and content: a stored
 # report's rows never change. A migration that rewrites stored rows must empty ledger_counts.
 _LEDGER_SQL = """
 WITH picked AS (
-    SELECT json_extract(value, '$[0]') AS month, json_extract(value, '$[1]') AS sid FROM json_each(?)),
+    SELECT DISTINCT i.month AS month, i.submission_id AS sid FROM inputs i JOIN submissions u ON u.id = i.submission_id
+    WHERE i.status = '采用' AND i.month BETWEEN ? AND ? {only}),
 latest AS (
     -- one row per (unit, activity): with a single max() SQLite takes the other columns from the row that has it
     -- (documented: "bare columns in an aggregate query"), i.e. the latest month, then the last row
@@ -90,6 +92,7 @@ latest AS (
     GROUP BY s.unit, coalesce(a.activity_id, 'row' || a.row))
 SELECT unit, month, teams, count(*) FROM latest GROUP BY unit, month, teams ORDER BY unit, month, teams
 """
+_UNITS_PER_QUERY = 500  # bound parameters per query stay far below SQLite's limit (999 before 3.32)
 
 
 _Ledgers = dict[str | None, list[tuple[str, str, int]]]  # unit → (month, team ids, activities)
@@ -301,25 +304,48 @@ class Store:
 
         A unit's counts are kept in the store under what they were counted from (its adopted reports by month and
         content hash, and this query's text): a re-run after one unit resubmits counts that unit's ledger only."""
-        picked: dict[str | None, list[tuple[str, int, str]]] = {}
-        for unit, month, sid, sha in self.db.execute(
-            "SELECT DISTINCT s.unit, i.month, s.id, s.sha256 FROM inputs i JOIN submissions s ON s.id = i.submission_id "
-            "WHERE i.status = '采用' AND i.month BETWEEN ? AND ? ORDER BY s.unit, i.month, s.id",
-            (first, last),
-        ):
-            picked.setdefault(unit, []).append((month, sid, sha))
-        digests = {unit: _digest(_LEDGER_SQL, *(f"{m}:{h}" for m, _sid, h in reports)) for unit, reports in picked.items()}
-        kept = self._kept_ledgers(first, last, digests)
-        fresh = [unit for unit in picked if unit not in kept]
-        counted: _Ledgers = {unit: [] for unit in fresh}
+        with self._snapshot():  # what is counted is what the digests say, even while another run adopts reports
+            picked: dict[str | None, list[tuple[str, int, str]]] = {}
+            for unit, month, sid, sha in self.db.execute(
+                "SELECT DISTINCT s.unit, i.month, s.id, s.sha256 FROM inputs i JOIN submissions s ON s.id = i.submission_id "
+                "WHERE i.status = '采用' AND i.month BETWEEN ? AND ? ORDER BY s.unit, i.month, s.id",
+                (first, last),
+            ):
+                picked.setdefault(unit, []).append((month, sid, sha))
+            digests = {unit: _digest(_LEDGER_SQL, *(f"{m}:{h}" for m, _sid, h in reports)) for unit, reports in picked.items()}
+            kept = self._kept_ledgers(first, last, digests)
+            fresh = [unit for unit in picked if unit not in kept]
+            counted: _Ledgers = {unit: [] for unit in fresh}
+            if len(fresh) == len(picked):  # nothing kept (a first run): every unit in one query
+                self._count_ledgers(first, last, "", [], counted)
+            else:
+                named = [u for u in fresh if u is not None]
+                if None in counted:
+                    self._count_ledgers(first, last, "AND u.unit IS NULL", [], counted)
+                for at in range(0, len(named), _UNITS_PER_QUERY):
+                    chunk = named[at : at + _UNITS_PER_QUERY]
+                    self._count_ledgers(first, last, f"AND u.unit IN ({', '.join('?' * len(chunk))})", chunk, counted)
         if fresh:
-            pairs = [[month, sid] for unit in fresh for month, sid, _sha in picked[unit]]
-            for unit, month, teams, n in self.db.execute(_LEDGER_SQL, (json.dumps(pairs),)):
-                counted[unit].append((month, teams, n))
             self._keep_ledgers([(u, first, last, digests[u], json.dumps(c)) for u, c in counted.items() if u is not None])
         everything = {**kept, **counted}
         units = sorted(everything, key=lambda u: u or "")  # a report without a unit (None) sorts first, as in SQL
         return [(cast(str, u), m, t, n) for u in units for m, t, n in everything[u]]
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Several reads as one (a read transaction), unless a transaction is open already."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
+
+    def _count_ledgers(self, first: str, last: str, only: str, units: list[str], into: _Ledgers) -> None:
+        for unit, month, teams, n in self.db.execute(_LEDGER_SQL.format(only=only), (first, last, *units)):
+            into[unit].append((month, teams, n))
 
     def _kept_ledgers(self, first: str, last: str, digests: dict[str | None, str]) -> _Ledgers:
         try:
