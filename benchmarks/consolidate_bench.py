@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -80,14 +78,13 @@ def make_tier(folder: Path, units: int, rows: int) -> Path:
 
 
 def run(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one process."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    if status != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr.read().decode() if proc.stderr else ''}")
-    return wall, usage.ru_maxrss / 1024
+    """Wall seconds and peak RSS (MB) of one process and its workers (benchmarks/measure.py)."""
+    from benchmarks.measure import measured
+
+    wall, peak, code, err = measured(cmd)
+    if code != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{err}")
+    return wall, peak
 
 
 def main() -> None:

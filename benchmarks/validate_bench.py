@@ -11,12 +11,9 @@ its largest worker), in the same run:
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -73,14 +70,14 @@ def make_workbook(path: Path, rows: int) -> None:
 
 
 def timed(cmd: list[str], repeat: int) -> tuple[float, float]:
-    """Median wall seconds, and the peak RSS (MB) of the process or the largest of its workers (wait4)."""
+    """Median wall seconds, and the peak RSS (MB) of the process or the largest of its workers (measure.py)."""
+    from benchmarks.measure import measured
+
     times, peak = [], 0.0
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _pid, _status, usage = os.wait4(proc.pid, 0)
-        times.append(time.perf_counter() - t0)
-        peak = max(peak, usage.ru_maxrss / 1024)
+        wall, mb, _code, _err = measured(cmd)  # validate exits 1 when a ledger has errors: timed all the same
+        times.append(wall)
+        peak = max(peak, mb)
     return statistics.median(times), peak
 
 
