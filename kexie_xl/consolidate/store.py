@@ -341,7 +341,8 @@ class Store:
         try:
             yield
         finally:
-            self.db.execute("COMMIT")
+            if self.db.in_transaction:  # an error may have ended it already: then its own message stands
+                self.db.execute("COMMIT")
 
     def _count_ledgers(self, first: str, last: str, only: str, units: list[str], into: _Ledgers) -> None:
         for unit, month, teams, n in self.db.execute(_LEDGER_SQL.format(only=only), (first, last, *units)):
