@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -44,3 +45,22 @@ def test_the_command_line_loads_only_what_the_command_uses() -> None:
     loaded, config_on_use = done.stdout.splitlines()
     assert loaded == "", f"kexie_xl.cli loads {loaded} at start"
     assert config_on_use == "True"
+
+
+def test_validating_one_file_loads_no_consolidation_mail_or_web_module(tmp_path) -> None:
+    """What `kexie-xl validate FILE` loads in its own process (the check runs in a worker): the store only when
+    there is one to compare with, the intake's folder rules only for a folder."""
+    from pathlib import Path
+
+    template = Path(__file__).resolve().parents[1] / "templates" / "科技志愿服务月报模板.xlsx"
+    code = (
+        "import sys\nfrom kexie_xl.cli import main\n"
+        f"sys.argv = ['kexie-xl', 'validate', {str(template)!r}, '--no-mark', '--format', 'json']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('|' + ','.join(sorted(m for m in sys.modules if m.startswith(('kexie_xl.consolidate', 'kexie_xl.mail',"
+        " 'kexie_xl.web', 'kexie_xl.addin')))))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "KEXIE_XL_CONFIG"}  # the built-in defaults (no kexie.toml here)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert '"readable": true' in done.stdout, done.stdout + done.stderr
+    assert done.stdout.rstrip().endswith("|"), done.stdout.splitlines()[-1]

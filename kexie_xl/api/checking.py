@@ -100,7 +100,6 @@ def validate_many(
 def workbook_files(paths: Iterable[Path]) -> list[Path]:
     """The workbooks named, a folder standing for every workbook in it (sub-folders too), kexie_xl's own marked
     copies, backups and Excel's lock files left out. A folder without any workbook is an error (exit 2)."""
-    from ..consolidate.intake import SPREADSHEET_SUFFIXES, own_output
     from ..errors import InputMissing
 
     out: list[Path] = []
@@ -108,6 +107,8 @@ def workbook_files(paths: Iterable[Path]) -> list[Path]:
         if not path.is_dir():
             out.append(path)  # a missing file is that file's finding
             continue
+        from ..consolidate.intake import SPREADSHEET_SUFFIXES, own_output  # only for a folder: a file needs none of it
+
         found = [
             f for f in sorted(path.rglob("*")) if f.is_file() and f.suffix.lower() in SPREADSHEET_SUFFIXES and not own_output(f)
         ]
@@ -157,7 +158,6 @@ def history_store(ctx: Context, store: Path | None = None) -> Path | None:
     StoreError (exit 2) here, before any workbook is checked."""
     import os
 
-    from ..consolidate.store import Store
     from ..errors import InputMissing
 
     if not ctx.settings.cross_month.enabled:
@@ -167,6 +167,8 @@ def history_store(ctx: Context, store: Path | None = None) -> Path | None:
     path = Path(os.path.abspath(store or ctx.settings.paths.store))
     if not path.is_file():
         return None
+    from ..consolidate.store import Store  # only when there is a store to compare with
+
     Store.reader(path).close()
     return path
 
