@@ -12,6 +12,7 @@ import zipfile
 from datetime import datetime, timedelta
 from email import policy
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -68,6 +69,16 @@ def workbooks(ctx, tmp_path: Path) -> dict[str, bytes]:
         "wz_bad": write(made / "wzb.xlsx", ctx.template, bad).read_bytes(),
         "fl": write(made / "fl.xlsx", ctx.template, fl).read_bytes(),
     }
+
+
+def two_units(tmp_path: Path, wz: str = "wz", second: str = "涪陵区科协_11月.xlsx") -> tuple[Any, Path]:
+    """The registry context and an inbox holding 万州's workbook (`wz`: one of `workbooks`) and 涪陵's (as `second`)."""
+    ctx = registry_ctx(tmp_path)
+    books = workbooks(ctx, tmp_path)
+    folder = tmp_path / "in"
+    save(folder, "万州区科协_11月.xlsx", books[wz])
+    save(folder, second, books["fl"])
+    return ctx, folder
 
 
 def ledger(city: Path) -> list[dict]:
@@ -185,11 +196,7 @@ def test_a_sheet_reaching_xfd1048576_is_one_finding(ctx, tmp_path: Path) -> None
 def test_a_reader_crash_costs_one_ledger_line(tmp_path: Path, monkeypatch) -> None:
     """With the size guard out of the way, the reader itself aborts the process it runs in: only that file fails."""
     monkeypatch.setattr("kexie_xl.files.guard.MAX_AREA", 10**15)  # inherited by the forked workers
-    ctx = registry_ctx(tmp_path)
-    books = workbooks(ctx, tmp_path)
-    folder = tmp_path / "in"
-    save(folder, "万州区科协_11月.xlsx", books["wz"])
-    save(folder, "涪陵区科协_11月.xlsx", books["fl"])
+    ctx, folder = two_units(tmp_path)
     xfd_workbook(folder / "坏文件.xlsx")
     result = consolidate_month([folder], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")
     fates = {r["文件"]: (r["状态"], r["原因"]) for r in ledger(tmp_path / "c.xlsx")}
@@ -337,11 +344,7 @@ def test_a_new_template_column_needs_no_store_edit(tmp_path: Path, monkeypatch) 
 
 
 def test_a_version_1_store_is_migrated_and_keeps_every_row(tmp_path: Path) -> None:
-    ctx = registry_ctx(tmp_path)
-    books = workbooks(ctx, tmp_path)
-    folder = tmp_path / "in"
-    save(folder, "万州区科协_11月.xlsx", books["wz_bad"])
-    save(folder, "涪陵区科协_11月.xlsx", books["fl"])
+    ctx, folder = two_units(tmp_path, wz="wz_bad")
     store_path = tmp_path / "s.db"
     consolidate_month([folder], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=store_path)
     before = Store(store_path).fingerprint()
@@ -542,11 +545,7 @@ def test_a_file_that_cannot_be_read_is_one_line_and_a_full_archive_stops_cleanly
 
     from kexie_xl.errors import OutputError
 
-    ctx = registry_ctx(tmp_path)
-    books = workbooks(ctx, tmp_path)
-    folder = tmp_path / "in"
-    save(folder, "万州区科协_11月.xlsx", books["wz"])
-    save(folder, "坏盘上的文件.xlsx", books["fl"])
+    ctx, folder = two_units(tmp_path, second="坏盘上的文件.xlsx")
     put_file = Archive.put_file
 
     def flaky(self, source, name=None):
@@ -572,11 +571,7 @@ def test_rows_reach_the_store_when_no_staging_file_can_be_made(tmp_path: Path, m
     """The workers stage the rows in a scratch file in the temp folder; without one they hand the rows over."""
     import tempfile
 
-    ctx = registry_ctx(tmp_path)
-    books = workbooks(ctx, tmp_path)
-    folder = tmp_path / "in"
-    save(folder, "万州区科协_11月.xlsx", books["wz"])
-    save(folder, "涪陵区科协_11月.xlsx", books["fl"])
+    ctx, folder = two_units(tmp_path)
     staged = consolidate_month([folder], ctx, "2026-11", output=tmp_path / "a.xlsx", store_path=tmp_path / "a.db")
     made = tempfile.TemporaryDirectory
 
