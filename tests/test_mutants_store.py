@@ -19,6 +19,7 @@ from kexie_xl.consolidate.store import (
     backup_store,
     store_lock,
     store_row,
+    store_rows,
 )
 from kexie_xl.errors import Busy, StoreError
 from kexie_xl.schema import city as C
@@ -81,6 +82,25 @@ def test_store_rows_keep_the_schemas_column_order_and_dates_as_text() -> None:
 
     assert store_row({"date": Day(2026, 11, 6), "volunteers": True}, 8, "activities")[columns.index("date")] == "2026-11-06"
     assert store_row({"hours": Decimal("2.5")}, 9, "activities")[columns.index("hours")] == Decimal("2.5")  # as it is
+
+
+def test_many_store_rows_at_once_convert_only_what_is_not_plain() -> None:
+    columns = ROW_TABLES["activities"]
+    at = columns.index
+    records = [
+        (2, {"activity_id": "A-1", "date": date(2026, 11, 5), "volunteers": 3, "hours": 2.5, "remark": None}),
+        (3, {"activity_id": "A-2", "date": None, "volunteers": True, "remark": datetime(2026, 11, 6, 9, 0)}),
+        (5, {"activity_id": "A-3", "date": date(2026, 11, 7), "hours": Decimal("1.5")}),
+    ]
+    rows = store_rows(records, "activities")
+    assert [r[0] for r in rows] == [2, 3, 5] and all(len(r) == len(columns) for r in rows)
+    assert [r[at("date")] for r in rows] == ["2026-11-05", None, "2026-11-07"]
+    assert [r[at("remark")] for r in rows] == [None, "2026-11-06T09:00:00", None]
+    assert [r[at("hours")] for r in rows] == [2.5, None, Decimal("1.5")]  # a column with an odd value keeps the rest
+    assert [r[at("volunteers")] for r in rows] == [3, True, None] and [r[at("name")] for r in rows] == [None] * 3
+    plain = store_rows([(7, {"activity_id": "A-9", "volunteers": 4})], "activities")
+    assert plain == [(7, "A-9", *[4 if c == "volunteers" else None for c in columns[2:]])]
+    assert store_rows([], "teams") == []
 
 
 def test_activities_of_a_month_by_their_date_and_the_year_ledger(tmp_path: Path) -> None:

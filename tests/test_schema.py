@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from kexie_xl.schema import codelists
-from kexie_xl.schema.rows import row_model, split_multi
+from kexie_xl.schema.rows import SPLIT_CHARS, row_model, split_multi
 from kexie_xl.schema.types import Kind, Layout, column_letter
 from kexie_xl.write.template import MAX_PROMPT, MAX_PROMPT_TITLE, _column_help
 
@@ -118,6 +120,15 @@ def test_models_are_built_once(ctx) -> None:
 def test_split_multi_and_letters() -> None:
     assert split_multi("T01、T02，T03,T04;T05；T06/T07 ") == ["T01", "T02", "T03", "T04", "T05", "T06", "T07"]
     assert [column_letter(i) for i in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
+    assert split_multi("T01") == ["T01"] and split_multi("Ｔ０１") == ["Ｔ０１"] and split_multi(" ") == [] == split_multi("")
+
+
+@given(st.text(alphabet=st.sampled_from([*SPLIT_CHARS, " ", "\u3000", "\t", "T", "0", "1", "Ｔ", "１", "-", "_", "队", "²"])))
+def test_split_multi_splits_at_every_separator_and_trims(value: str) -> None:
+    import re
+
+    expected = [p.strip() for p in re.split(f"[{re.escape(SPLIT_CHARS)}]", value) if p.strip()]
+    assert split_multi(value) == expected
 
 
 def test_sheet_addresses(ctx) -> None:

@@ -75,13 +75,14 @@ def _team_refs(sub: Submission, teams: Table, activities: Table) -> Iterator[Fin
         ids = record.values.get("team_ids")
         if not ids or "team_ids" in record.bad:
             continue
-        unknown = [t for t in split_multi(ids) if t not in roster]
+        named = split_multi(ids)
+        unknown = [t for t in named if t not in roster]
         if unknown:
             yield at(record, activities, "team_ids", "ref.team-unknown", value="、".join(unknown))
         day = record.values.get("date")
         if not isinstance(day, date):
             continue
-        for team_id in split_multi(ids):
+        for team_id in named:
             team = roster.get(team_id)
             reason = _inactive(team, day) if team else None
             if reason:

@@ -17,7 +17,7 @@ from ..schema.units import Unit
 from .intake import Input, Intake
 from .ledger import decide, unit_from_name
 from .merge import CityMonth
-from .store import ROW_TABLES, Staged, Store, staging, store_row
+from .store import ROW_TABLES, Staged, Store, staging, store_rows
 
 # What the store keeps of one checked workbook: its facts, and its rows (in hand, or staged by a worker)
 Facts = tuple[dict[str, Any], dict[str, list[tuple[Any, ...]]] | Staged]
@@ -132,7 +132,7 @@ def facts_of(
     rows: dict[str, list[tuple[Any, ...]]] = {}
     if sub is not None:
         for table in ROW_TABLES:
-            rows[table] = [store_row(r.values, r.row, table) for r in sub.rows(table)]
+            rows[table] = store_rows([(r.row, r.values) for r in sub.rows(table)], table)
     return facts, rows
 
 

@@ -6,21 +6,21 @@ normaliser types them) and MISS for every other cell; the reader sends only the 
 normaliser (cells.py), so findings and the change record stay exactly those of the per-cell path. Blank cells
 (None, "") become None; whitespace-only text goes the long way.
 
-The row model is then validated over all rows in one call (`rows_adapter`: pydantic-core loops in Rust).
+The row model is then validated over all rows in one call (`rows_adapter`: pydantic-core loops in Rust) — unless
+`proven_clean` shows, a column at a time, that it could find nothing.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import TypeAdapter
-
-from ..schema.rows import SPLIT_CHARS, row_model
-from ..schema.types import Column, Kind, Template
+from ..schema.rows import SPLIT_CHARS
+from ..schema.types import Column, Kind, Sheet, Template
 from .cells import EXCEL_CELL_MAX
 
 MISS: Any = object()  # this cell needs the per-cell normaliser
@@ -76,7 +76,48 @@ def clean_column(values: list[Any], column: Column, extra: Any) -> list[Any]:
     return [None if v is None or v == "" else MISS for v in values]  # month, phone, email: few cells, the long way
 
 
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
+_TYPES: dict[Kind, frozenset[type]] = {Kind.INT: frozenset({int}), Kind.DECIMAL: frozenset({float}), Kind.DATE: frozenset({date})}
+_TEXT = frozenset({str})  # every other kind is text in the lean row model
+
+
+def proven_clean(sheet: Sheet, columns: Mapping[str, Sequence[Any]]) -> bool:
+    """True when the lean row model can find nothing in these values (column key → the column's values, one per
+    row, none of them with a finding of its own): every value exactly of its column's type, None only where the
+    column is optional, numbers finite and within the column's bounds. Checked a column at a time in C (the set of
+    types, min and max), so a clean ledger — the common case — neither runs nor builds the model. Anything else
+    (an int in a decimal column, a datetime, inf) is left to the model, which stays the judge.
+
+    A column not given (not in the sheet) is skipped: the model's finding there is dropped anyway (header.missing
+    says it)."""
+    for column in sheet.columns:
+        values = columns.get(column.key)
+        if values is None:
+            continue
+        types = set(map(type, values))
+        optional = not column.required and type(None) in types
+        if optional:
+            types.discard(type(None))
+        if not types <= _TYPES.get(column.kind, _TEXT):
+            return False
+        if column.kind in (Kind.INT, Kind.DECIMAL) and types:
+            numbers = [v for v in values if v is not None] if optional else values
+            if column.kind is Kind.DECIMAL and not all(map(math.isfinite, numbers)):
+                return False
+            if column.min is not None and min(numbers) < column.min:
+                return False
+            if column.max is not None and max(numbers) > column.max:
+                return False
+    return True
+
+
 @lru_cache(maxsize=32)
 def rows_adapter(template: Template, sheet_key: str) -> TypeAdapter[list[Any]]:
     """The lean row model of a table sheet, over a list of rows."""
+    from pydantic import TypeAdapter
+
+    from ..schema.rows import row_model
+
     return TypeAdapter(list[row_model(template, sheet_key, lean=True)])  # type: ignore[misc,arg-type]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,7 +22,7 @@ from ..schema.standard import META_UNIT_CODE, META_VERSION
 from ..schema.types import Column, Kind, Layout, Sheet, Template, column_letter
 from . import cells, fast
 from .cells import CellProblem, Change, is_blank, label_key, show
-from .fast import MISS, clean_column, rows_adapter
+from .fast import MISS, clean_column, proven_clean, rows_adapter
 from .grid import Grid, SheetGrid
 from .headers import map_header
 
@@ -159,7 +160,8 @@ class _Reader:
             record.cols[column.key] = f"{column_letter(c)}{r}"
             record.bad |= per_row.bad
             raw[column.key] = per_row.values.get(column.key)
-        self._model(sheet, grid.name, record, raw, form=True)
+        if record.bad or not proven_clean(sheet, {key: (value,) for key, value in raw.items()}):
+            self._model(sheet, grid.name, record, raw, form=True)
         return record
 
     def _table(self, sheet: Sheet) -> Table:
@@ -194,8 +196,16 @@ class _Reader:
         # comprehension (fast.py); only the others (MISS) go through the per-cell normaliser, row by row, so the
         # findings and the change record are exactly those of the per-cell path.
         keys = [column.key for column, *_rest in plan]
+        rows = [row for _r, row in kept]
+        narrowest = min(map(len, rows), default=0)  # calamine's rows are all as wide as the sheet's used range
         columns = [
-            clean_column([row[index] if index < len(row) else "" for _r, row in kept], column, extra)
+            clean_column(
+                list(map(itemgetter(index), rows))
+                if index < narrowest
+                else [row[index] if index < len(row) else "" for row in rows],
+                column,
+                extra,
+            )
             for column, index, _normalise, extra in plan
         ]
         for (r, row), values in zip(kept, zip(*columns, strict=True) if columns else ((),) * len(kept), strict=True):
@@ -206,7 +216,15 @@ class _Reader:
                     if value is MISS:
                         self._cell(grid.name, record, column, row[index] if index < width else "", normalise, extra)
             table.records.append(record)
-        self._models(sheet, grid.name, table.records)
+        if any(record.bad for record in table.records):
+            self._models(sheet, grid.name, table.records)
+            return table
+        final = {
+            key: [record.values[key] for record in table.records] if MISS in values else values
+            for key, values in zip(keys, columns, strict=True)
+        }
+        if not proven_clean(sheet, final):
+            self._models(sheet, grid.name, table.records)
         return table
 
     def _models(self, sheet: Sheet, sheet_name: str, records: list[Record]) -> None:

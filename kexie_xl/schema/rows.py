@@ -31,6 +31,8 @@ _SPLIT = re.compile(f"[{re.escape(SPLIT_CHARS)}]")
 
 def split_multi(value: str) -> list[str]:
     """'A、B，C' → ['A', 'B', 'C'] (several ids or codes in one cell)."""
+    if value.isalnum():  # the common single id (T01): no separator, no space — nothing to split or strip
+        return [value]
     if _SPLIT.search(value) is None:
         value = value.strip()
         return [value] if value else []
