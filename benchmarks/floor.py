@@ -57,19 +57,29 @@ def _run(cmd: list[str]) -> tuple[float, str]:
     return time.perf_counter() - t0, done.stdout.strip()
 
 
-def floor(inputs: list[Path], write_cells: int, out: Path, repeat: int = 3) -> dict[str, float]:
-    """Median seconds of each part and their sum (`floor`); `cells` is how many cells the inputs hold."""
+def floor_commands(inputs: list[Path], write_cells: int, out: Path) -> dict[str, list[str]]:
+    """The floor's parts as commands (start, read, and write when there are cells to write), to be timed beside a
+    benchmark's own commands (measure.py `interleaved`)."""
     py = sys.executable
     files = [str(p) for i in inputs for p in (sorted(i.glob("*.xlsx")) if i.is_dir() else [i])]
+    commands = {"start": [py, "-c", START], "read": [py, "-c", READ, *files]}
+    if write_cells:
+        commands["write"] = [py, "-c", WRITE, str(write_cells), str(out)]
+    return commands
+
+
+def floor(inputs: list[Path], write_cells: int, out: Path, repeat: int = 3) -> dict[str, float]:
+    """Median seconds of each part and their sum (`floor`); `cells` is how many cells the inputs hold."""
+    commands = floor_commands(inputs, write_cells, out)
     parts: dict[str, list[float]] = {"start": [], "read": [], "write": []}
     cells = 0
     for _ in range(repeat):
-        parts["start"].append(_run([py, "-c", START])[0])
-        seconds, text = _run([py, "-c", READ, *files])
-        parts["read"].append(seconds)
-        cells = int(text)
-        parts["write"].append(_run([py, "-c", WRITE, str(write_cells), str(out)])[0] if write_cells else 0.0)
-    result = {k: sorted(v)[len(v) // 2] for k, v in parts.items()}
+        for part, cmd in commands.items():
+            seconds, text = _run(cmd)
+            parts[part].append(seconds)
+            if part == "read":
+                cells = int(text)
+    result = {k: sorted(v)[len(v) // 2] if v else 0.0 for k, v in parts.items()}
     result["floor"] = result["start"] + result["read"] + result["write"]
     result["cells"] = cells
     return result

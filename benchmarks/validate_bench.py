@@ -3,7 +3,8 @@
 Run on demand (not part of the tests):  python benchmarks/validate_bench.py [--sizes 1000 10000] [--repeat 5]
 
 Both sides are timed as whole processes (interpreter start and imports included), with peak memory (the process or
-its largest worker), in the same run:
+its largest worker), in the same run — every command once per round, rounds repeated, ratios taken within a round
+(benchmarks/measure.py `interleaved`: this VM's speed drifts within a day):
 - kexie_xl: `python -m kexie_xl validate FILE --format json --as-of 2026-11-30` (with and without the marked copy);
 - naive:    openpyxl normal mode (load_workbook, data_only) + one pydantic row model per row, the obvious script.
 """
@@ -11,7 +12,6 @@ its largest worker), in the same run:
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 from datetime import date, timedelta
@@ -69,18 +69,6 @@ def make_workbook(path: Path, rows: int) -> None:
     write_template(path, template, CONTACT, filling, overwrite=True)
 
 
-def timed(cmd: list[str], repeat: int) -> tuple[float, float]:
-    """Median wall seconds, and the peak RSS (MB) of the process or the largest of its workers (measure.py)."""
-    from benchmarks.measure import measured
-
-    times, peak = [], 0.0
-    for _ in range(repeat):
-        wall, mb, _code, _err = measured(cmd)  # validate exits 1 when a ledger has errors: timed all the same
-        times.append(wall)
-        peak = max(peak, mb)
-    return statistics.median(times), peak
-
-
 EMPTY = str(Path(__file__).resolve().parents[1] / "tests" / "data" / "empty.toml")
 
 
@@ -92,7 +80,8 @@ def main() -> None:
     py = sys.executable
     out = Path(tempfile.mkdtemp(prefix="kexie-bench-"))
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from benchmarks.floor import floor
+    from benchmarks.floor import floor_commands
+    from benchmarks.measure import interleaved, median, peak
 
     print(
         "| 台账行数 | validate（含标注副本） | 仅校验（--no-mark） | 峰值内存 | 行/秒 | 下限（启动+读取） | 对下限 "
@@ -117,14 +106,21 @@ def main() -> None:
             "--out",
             str(out / "marked"),
         ]
-        repeat = args.repeat if rows <= 10000 else max(1, args.repeat // 2)
-        marked, _ = timed(base, repeat)
-        plain, plain_mb = timed([*base, "--no-mark"], repeat)
-        naive, naive_mb = timed([py, "-c", NAIVE, str(path), EMPTY], repeat)
-        low = floor([path], 0, out / "floor.xlsx", repeat)["floor"]
+        repeat = args.repeat if rows <= 10000 else max(3, args.repeat // 2)
+        commands = {
+            "marked": base,
+            "plain": [*base, "--no-mark"],
+            "naive": [py, "-c", NAIVE, str(path), EMPTY],
+            **floor_commands([path], 0, out / "floor.xlsx"),
+        }
+        rounds = interleaved(commands, repeat)
+        low = median(rounds, lambda t: t["start"] + t["read"])
+        plain = median(rounds, lambda t: t["plain"])
+        naive = median(rounds, lambda t: t["naive"])
         print(
-            f"| {rows:,} | {marked:.2f} s | {plain:.2f} s | {plain_mb:.0f} MB | {rows / plain:,.0f} | {low:.2f} s | "
-            f"{plain / low:.1f}× | {naive:.2f} s | {naive_mb:.0f} MB | {naive / plain:.1f}× |",
+            f"| {rows:,} | {median(rounds, lambda t: t['marked']):.2f} s | {plain:.2f} s | {peak(rounds, 'plain'):.0f} MB | "
+            f"{rows / plain:,.0f} | {low:.2f} s | {median(rounds, lambda t: t['plain'] / (t['start'] + t['read'])):.1f}× | "
+            f"{naive:.2f} s | {peak(rounds, 'naive'):.0f} MB | {median(rounds, lambda t: t['naive'] / t['plain']):.1f}× |",
             flush=True,
         )
 
