@@ -9,17 +9,15 @@ from datetime import date, datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 from kexie_xl.read import cells
-from kexie_xl.read.fast import MISS, clean_column, proven_clean, rows_adapter
+from kexie_xl.read.fast import MISS, clean_column
 from kexie_xl.read.submission import ID_COLUMNS, NORMALISERS
 from kexie_xl.schema.standard import build_template
 from kexie_xl.schema.types import Kind, Layout
 
 TEMPLATE = build_template(("全国志愿服务信息系统（中国志愿服务网）", "志愿重庆"), ())
 COLUMNS = [(s.key, c) for s in TEMPLATE.sheets if s.layout is Layout.TABLE for c in s.columns]
-TABLES = [s for s in TEMPLATE.sheets if s.layout is Layout.TABLE]
 ITEMS = sorted({i for _k, c in COLUMNS if c.codes for i in TEMPLATE.code_list(c.codes).items})
 ALIASES = sorted({a for _k, c in COLUMNS if c.codes for a, _i in TEMPLATE.code_list(c.codes).aliases})
 
@@ -79,69 +77,3 @@ def test_the_common_cells_take_the_fast_pass() -> None:
     assert clean_column(["A2026-001", "Ａ2026-001", None, ""], by_key["activity_id"], 2026) == ["A2026-001", MISS, None, None]
     assert clean_column(["T01、T02", "T01,T02"], by_key["team_ids"], 2026) == ["T01、T02", MISS]
     assert clean_column(["科普讲座", " 科普讲座", "#REF!"], by_key["name"], 2026) == ["科普讲座", MISS, MISS]
-
-
-# The reader skips the row model where proven_clean says it can find nothing: that must never hide a finding.
-typed_values = st.one_of(
-    st.none(),
-    st.integers(-3, 70),
-    st.integers(-(10**30), 10**30),
-    st.booleans(),
-    st.floats(-1, 100),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.dates(date(2020, 1, 1), date(2030, 12, 31)),
-    st.datetimes(datetime(2020, 1, 1), datetime(2030, 12, 31)),
-    st.sampled_from(["T01", "是", "", " x "]),
-)
-
-
-@pytest.mark.parametrize("sheet", TABLES, ids=[s.key for s in TABLES])
-@given(data=st.data())
-def test_a_table_proven_clean_has_nothing_for_the_row_model_to_find(sheet, data) -> None:
-    rows = data.draw(st.integers(1, 4))
-    present = data.draw(st.lists(st.sampled_from([c.key for c in sheet.columns]), unique=True, min_size=1))
-    columns = {key: data.draw(st.lists(typed_values, min_size=rows, max_size=rows)) for key in present}
-    if proven_clean(sheet, columns):
-        records = [{key: values[n] for key, values in columns.items()} for n in range(rows)]
-        try:
-            rows_adapter(TEMPLATE, sheet.key).validate_python(records)
-        except ValidationError as exc:  # only a column not in the sheet may be missing (header.missing says it)
-            assert {e["type"] for e in exc.errors()} == {"missing"}, exc.errors()
-            assert {e["loc"][1] for e in exc.errors()} <= {c.key for c in sheet.columns} - set(present)
-
-
-def test_clean_ledger_columns_are_proven_and_each_kind_of_problem_is_not() -> None:
-    activities = TEMPLATE.sheet("activities")
-    clean = {
-        "activity_id": ["A1", "A2"],
-        "date": [date(2026, 11, 5), date(2026, 11, 6)],
-        "team_ids": ["T01", "T01、T02"],
-        "name": ["科普讲座", "义诊"],
-        "kind": ["科普讲座", "科普讲座"],
-        "delivery": ["线下", "线上"],
-        "script_no": [None, 60],
-        "volunteers": [3, 0],
-        "hours": [2.5, 0.0],
-        "beneficiaries": [40, 1],
-    }
-    assert proven_clean(activities, clean)
-    assert proven_clean(activities, {"name": ["x"]})  # the other columns are not in the sheet: header.missing
-    for key, bad in [
-        ("date", None),  # a required cell blank
-        ("date", datetime(2026, 11, 5)),  # not exactly a date
-        ("volunteers", -1),  # below min 0
-        ("volunteers", True),  # a bool is not a count
-        ("volunteers", 2.0),  # a float in a whole-number column
-        ("script_no", 61),  # above max 60
-        ("script_no", 0),  # below min 1
-        ("hours", 2),  # an int in a decimal column: the model decides
-        ("hours", math.inf),
-        ("hours", math.nan),
-        ("name", 5),
-    ]:
-        column = [*clean[key][:1], bad]
-        assert not proven_clean(activities, {**clean, key: column}), (key, bad)
-    assert proven_clean(activities, {**clean, "script_no": [None, None]})  # an optional column left blank
-    basic = TEMPLATE.sheet("basic")
-    assert not proven_clean(basic, {"unit": (None,)})
-    assert proven_clean(basic, {"unit": ("万州区科协",), "report_date": (date(2026, 11, 30),)})

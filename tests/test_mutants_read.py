@@ -1,14 +1,19 @@
 """Reading a grid at its edges (issue #19), fast enough for the mutation run: headers moved, renamed, doubled or
 under a title; extra and missing columns; the form sheet; every normalisation recorded as a change; the cell
-findings of the row models, each at its cell with the right wording."""
+findings of the row models, each at its cell with the right wording; the proof that lets the reader skip them."""
 
 from __future__ import annotations
 
-from datetime import date
+import math
+from datetime import date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from kexie_xl.read.cells import EXCEL_CELL_MAX, Change
+from kexie_xl.read.fast import proven_clean, rows_adapter
 from kexie_xl.read.grid import Grid, SheetGrid
 from kexie_xl.read.headers import SCAN_ROWS, map_header
 
@@ -44,7 +49,9 @@ def test_columns_moved_renamed_spaced_and_one_extra() -> None:
     rows[0][4] = "活动类型"  # an alias of 活动类别
     rows[0][-1], rows[1][-1] = "审核人", "张三"  # a column the template does not have
     report, sub = check(grid)
-    assert [(f.code, f.cell, f.value, f.severity.value) for f in report.findings] == [("header.extra", "T1", "审核人", "警告")]
+    assert [(f.code, f.sheet, f.cell, f.value, f.severity.value) for f in report.findings] == [
+        ("header.extra", ACTS, "T1", "审核人", "警告")
+    ]
     assert [r.values for r in sub.rows("activities")] == _clean_activities()
     assert sub.rows("activities")[0].cols["volunteers"] == "Q" and sub.rows("activities")[0].cell("kind") == "E2"
 
@@ -127,8 +134,28 @@ def test_blank_rows_are_skipped_and_rows_keep_their_excel_number() -> None:
 def test_a_short_row_reads_as_blank_cells() -> None:
     grid = clean_grid()
     grid.sheets[ACTS].rows[8] = grid.sheets[ACTS].rows[8][:16]
+    put(grid, "activities", 2, remark="已核实")  # a full row's value in a column the short row lacks is still read
     report, sub = check(grid)
     assert report.findings == [] and sub.rows("activities")[-1].values["remark"] is None
+    assert sub.rows("activities")[0].values["remark"] == "已核实"
+
+
+def test_a_table_with_only_its_header_has_no_records_and_no_findings() -> None:
+    grid = clean_grid()
+    name = sheet_name("experience")
+    del grid.sheets[name].rows[1:]
+    report, sub = check(grid)
+    assert sub.rows("experience") == [] and sub.tables["experience"].present
+    assert [f for f in report.findings if f.sheet == name] == []
+
+
+def test_a_sheet_without_one_known_header_gives_rows_without_values() -> None:
+    grid = clean_grid()
+    name = sheet_name("experience")
+    grid.sheets[name].rows = [["甲", "乙", "丙"], ["一", "二", "三"], ["四", "五", "六"]]
+    report, sub = check(grid)  # no header row found: every row is data, and no cell of it is read
+    assert [(r.row, r.values) for r in sub.rows("experience")] == [(1, {}), (2, {}), (3, {})]
+    assert {f.code for f in report.findings if f.sheet == name} == {"header.missing"}
 
 
 # The form sheet (基本信息)
@@ -164,6 +191,7 @@ def test_without_a_sheet_a_required_one_is_missing_an_optional_one_is_not() -> N
     report, sub = check(grid)
     assert found(report) == [("sheet.missing", REG, "")]
     assert sub.rows("registration") == [] and sub.tables["registration"].present is False and sub.rows("nothing") == []
+    assert sub.tables["registration"].name == REG  # a missing sheet is named as the template names it
 
 
 def test_the_meta_sheet_gives_version_and_unit_code() -> None:
@@ -359,3 +387,72 @@ def test_a_finding_on_a_column_the_sheet_lacks_points_at_column_a() -> None:
         ("header.missing", ""),
         ("row.duplicate-activity", "A10"),
     ]
+
+
+TABLES = [s for s in context().template.sheets if s.layout.value == "table"]
+
+
+# The reader skips the row model where proven_clean says it can find nothing: that must never hide a finding.
+typed_values = st.one_of(
+    st.none(),
+    st.integers(-3, 70),
+    st.integers(-(10**30), 10**30),
+    st.booleans(),
+    st.floats(-1, 100),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.dates(date(2020, 1, 1), date(2030, 12, 31)),
+    st.datetimes(datetime(2020, 1, 1), datetime(2030, 12, 31)),
+    st.sampled_from(["T01", "是", "", " x "]),
+)
+
+
+@pytest.mark.parametrize("sheet", TABLES, ids=[s.key for s in TABLES])
+@given(data=st.data())
+def test_a_table_proven_clean_has_nothing_for_the_row_model_to_find(sheet, data) -> None:
+    rows = data.draw(st.integers(1, 4))
+    present = data.draw(st.lists(st.sampled_from([c.key for c in sheet.columns]), unique=True, min_size=1))
+    columns = {key: data.draw(st.lists(typed_values, min_size=rows, max_size=rows)) for key in present}
+    if proven_clean(sheet, columns):
+        records = [{key: values[n] for key, values in columns.items()} for n in range(rows)]
+        try:
+            rows_adapter(context().template, sheet.key).validate_python(records)
+        except ValidationError as exc:  # only a column not in the sheet may be missing (header.missing says it)
+            assert {e["type"] for e in exc.errors()} == {"missing"}, exc.errors()
+            assert {e["loc"][1] for e in exc.errors()} <= {c.key for c in sheet.columns} - set(present)
+
+
+def test_clean_ledger_columns_are_proven_and_each_kind_of_problem_is_not() -> None:
+    activities = context().template.sheet("activities")
+    clean = {
+        "activity_id": ["A1", "A2"],
+        "date": [date(2026, 11, 5), date(2026, 11, 6)],
+        "team_ids": ["T01", "T01、T02"],
+        "name": ["科普讲座", "义诊"],
+        "kind": ["科普讲座", "科普讲座"],
+        "delivery": ["线下", "线上"],
+        "script_no": [None, 60],
+        "volunteers": [3, 0],
+        "hours": [2.5, 0.0],
+        "beneficiaries": [40, 1],
+    }
+    assert proven_clean(activities, clean)
+    assert proven_clean(activities, {"name": ["x"]})  # the other columns are not in the sheet: header.missing
+    for key, bad in [
+        ("date", None),  # a required cell blank
+        ("date", datetime(2026, 11, 5)),  # not exactly a date
+        ("volunteers", -1),  # below min 0
+        ("volunteers", True),  # a bool is not a count
+        ("volunteers", 2.0),  # a float in a whole-number column
+        ("script_no", 61),  # above max 60
+        ("script_no", 0),  # below min 1
+        ("hours", 2),  # an int in a decimal column: the model decides
+        ("hours", math.inf),
+        ("hours", math.nan),
+        ("name", 5),
+    ]:
+        column = [*clean[key][:1], bad]
+        assert not proven_clean(activities, {**clean, key: column}), (key, bad)
+    assert proven_clean(activities, {**clean, "script_no": [None, None]})  # an optional column left blank
+    basic = context().template.sheet("basic")
+    assert not proven_clean(basic, {"unit": (None,)})
+    assert proven_clean(basic, {"unit": ("万州区科协",), "report_date": (date(2026, 11, 30),)})
