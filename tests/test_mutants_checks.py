@@ -134,6 +134,7 @@ def test_without_the_teams_sheet_the_other_sheets_are_still_checked() -> None:
         ("ref.activity-unknown", EXP, "C2"),
         ("sheet.missing", TEAMS, ""),  # a sheet the workbook lacks comes last
     ]
+    assert found(report, "ref.team-unknown", "ref.team-inactive") == []  # not one per activity: the sheet is missing
 
 
 def test_without_the_activities_sheet_there_is_no_activity_this_month() -> None:

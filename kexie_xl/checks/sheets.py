@@ -19,7 +19,7 @@ def check_sheets(sub: Submission) -> Iterator[Finding]:
     if activities is not None:
         yield from _unique(activities, "activity_id")
         yield from _duplicate_activities(activities)
-    if teams is not None and activities is not None:
+    if teams is not None and teams.present and activities is not None:  # no 服务队 sheet: sheet.missing says it once
         yield from _team_refs(sub, teams, activities)
     if activities is not None:
         yield from _activity_refs(sub, activities)
