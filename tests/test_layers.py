@@ -64,3 +64,24 @@ def test_validating_one_file_loads_no_consolidation_mail_or_web_module(tmp_path)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert '"readable": true' in done.stdout, done.stdout + done.stderr
     assert done.stdout.rstrip().endswith("|"), done.stdout.splitlines()[-1]
+
+
+def test_every_exported_api_name_loads_on_first_use() -> None:
+    """kexie_xl.api lists each name three times (the imports type checkers read, the lazy map, __all__): a name in
+    one list and not in another would fail only when an adapter first uses it."""
+    import ast
+    import inspect as source
+
+    import kexie_xl.api as api
+
+    tree = ast.parse(source.getsource(api))
+    checked = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if node.module not in ("__future__", "typing", "importlib")
+    }
+    assert set(api._WHERE) == set(api.__all__) == checked
+    for name in api.__all__:
+        assert getattr(api, name) is not None, name

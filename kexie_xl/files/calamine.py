@@ -21,6 +21,7 @@ from python_calamine import CalamineWorkbook
 from ..read.cells import label_key
 from ..read.grid import Grid, SheetGrid
 from ..schema.types import column_number
+from .guard import may_hold_error_cells
 
 # Error values python-calamine knows; any other (#SPILL!, #CALC!, …) fails the sheet, so it is masked before reading.
 KNOWN_ERRORS = (b"#REF!", b"#N/A", b"#VALUE!", b"#DIV/0!", b"#NAME?", b"#NULL!", b"#NUM!")
@@ -85,7 +86,7 @@ def _errors(path: Path, skipped: set[str], clean: Collection[str] = ()) -> dict[
                 if label_key(name) in skipped or part in clean:
                     continue
                 data = zf.read(part)
-                if b'"e"' not in data and b"'e'" not in data:
+                if not may_hold_error_cells(data):
                     continue  # the common case: no error cell, no regex
                 cells = {
                     (int(m[2]), column_number(m[1])): v[1]

@@ -26,6 +26,12 @@ _BIG = re.compile(rb'r="(?:[A-Z]{0,3}[0-9]{6}|[A-Z]{2})')  # a reference past ro
 _SMALL = (99_999, 26)  # what a block without one can reach
 
 
+def may_hold_error_cells(xml: bytes) -> bool:
+    """Whether sheet XML may hold an error-typed cell (t="e" or t='e') — the one test both the guard's hint
+    (`clean_sheets`) and the reader's search for error values (files/calamine.py) make, so they cannot disagree."""
+    return b'"e"' in xml or b"'e'" in xml
+
+
 def inspect(path: Path, name: str | None = None, *, clean_sheets: set[str] | None = None) -> Finding | None:
     """None when the file may be parsed; otherwise the finding that explains why not (`name`: as received).
 
@@ -125,8 +131,8 @@ def _extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> tuple[Find
 
 def _scan(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, quick: bool) -> tuple[tuple[int, int], tuple[int, int], bool]:
     """(last row, last column) over the blocks scanned exactly, the bound of the blocks that had no large
-    reference (`quick`; (0, 0) when there were none), and whether any block may hold an error-typed cell (the
-    test files/calamine.py makes before its own search) — streamed in 1 MB blocks, never the whole sheet at once."""
+    reference (`quick`; (0, 0) when there were none), and whether any block may hold an error-typed cell — streamed
+    in 1 MB blocks, never the whole sheet at once."""
     last_row = last_col = 0
     bounded = (0, 0)
     errors = False
@@ -135,7 +141,7 @@ def _scan(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, quick: bool) -> tuple[t
         for block in iter(lambda: member.read(1 << 20), b""):
             data = tail + block
             tail = data[-256:]
-            errors = errors or b'"e"' in data or b"'e'" in data
+            errors = errors or may_hold_error_cells(data)
             if quick and _BIG.search(data) is None:
                 bounded = _SMALL
                 continue
