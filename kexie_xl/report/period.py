@@ -84,7 +84,9 @@ class _Report:
     # helpers
 
     def _sheet(self, name: str, heading: str, widths: list[float]) -> Any:
-        ws = self.wb.add_worksheet(name)
+        from ..write.rows import SafeTextSheet
+
+        ws = self.wb.add_worksheet(name, worksheet_class=SafeTextSheet)  # units' texts (team names…) written literally
         ws.write(0, 0, heading, self.title)
         ws.write(1, 0, f"统计范围：{self.period.label}；汇总库中有数据的月份：{'、'.join(self.months) or '无'}", self.note)
         for i, width in enumerate(widths):

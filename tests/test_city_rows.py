@@ -1,0 +1,260 @@
+"""The city workbook's table rows rendered beside xlsxwriter (write/rows.py) read back exactly as the same values
+written cell by cell through xlsxwriter: values, number formats, fills, wrapping — in openpyxl, python-calamine and
+LibreOffice. And a unit's text that looks like xlsxwriter's rich-string XML ("<r>…</r>") stays what it was."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+import xlsxwriter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from python_calamine import CalamineWorkbook
+from xlsxwriter.utility import _datetime_to_excel_datetime
+
+from kexie_xl.read.cells import EXCEL_CELL_MAX
+from kexie_xl.write.city import clip
+from kexie_xl.write.rows import Plan, SafeTextSheet, Styles, TableSheet, _cell, _column, render, serial
+
+from .conftest import convert
+
+KEYS = ("unit", "n", "day", "note", "status")
+WRAP = ("note",)
+STATUS = {"未达标": "#FFC7CE", "待开展": "#FFEB9C"}
+TRICKY = [
+    "<r>x</r>",
+    "<r><t>ok</t></r>",
+    "<r></t></r>",
+    "_x0041_",
+    " lead",
+    "trail ",
+    "a&b<c>d",
+    "\x01\x1f",
+    "tab\there",
+    "line\nbreak",
+    "cr\rhere",
+    "\ufffe",
+    "𠀀𠀁",
+    "=1+1",
+    "未达标",
+    "待开展",
+    "{0}\x00",
+]
+VALUES = st.one_of(
+    st.none(),
+    st.just(""),
+    st.sampled_from(TRICKY),
+    st.text(max_size=12),
+    st.booleans(),
+    st.integers(-(10**18), 10**18),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)),
+    st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1)),
+)
+ROWS = st.lists(st.fixed_dictionaries({k: VALUES for k in KEYS}), max_size=8)
+
+
+class _Formats:
+    def __init__(self, wb: Any) -> None:
+        self.text = wb.add_format({"border": 1, "valign": "top"})
+        self.wrap = wb.add_format({"border": 1, "valign": "top", "text_wrap": True})
+        self.int = wb.add_format({"border": 1, "num_format": "0"})
+        self.dec = wb.add_format({"border": 1, "num_format": "0.0"})
+        self.day = wb.add_format({"border": 1, "num_format": "yyyy-mm-dd"})
+        self.status = {k: wb.add_format({"border": 1, "bg_color": v, "align": "center"}) for k, v in STATUS.items()}
+
+    def styles(self) -> Styles:
+        ids = (f._get_xf_index() for f in (self.text, self.wrap, self.int, self.dec, self.day))
+        return Styles(*ids, {k: f._get_xf_index() for k, f in self.status.items()})
+
+
+def _rendered(path: Path, rows: list[dict[str, Any]]) -> None:
+    wb = xlsxwriter.Workbook(str(path))
+    f = _Formats(wb)
+    ws = wb.add_worksheet("t", worksheet_class=TableSheet)
+    for c, key in enumerate(KEYS):
+        ws.write_string(0, c, key, f.text)
+    ws.add_rows(render(rows, Plan.of(KEYS, f.styles(), wrap=WRAP, status_key="status"), 2), 1, len(KEYS) - 1)
+    wb.close()
+
+
+def _exact(value: Any) -> bool:
+    try:
+        return math.isfinite(float(value)) and float(value) == value
+    except OverflowError:
+        return False
+
+
+def _reference(path: Path, rows: list[dict[str, Any]]) -> None:
+    """The same rows through xlsxwriter's own cell writers, by the rules write/city.py follows."""
+    wb = xlsxwriter.Workbook(str(path))
+    f = _Formats(wb)
+    ws = wb.add_worksheet("t", worksheet_class=SafeTextSheet)
+    for c, key in enumerate(KEYS):
+        ws.write_string(0, c, key, f.text)
+    for r, row in enumerate(rows, start=1):
+        for c, key in enumerate(KEYS):
+            value, fmt = row.get(key), f.wrap if key in WRAP else None
+            if value is None or value == "":
+                continue
+            if isinstance(value, bool):
+                ws.write_string(r, c, "是" if value else "否", fmt or f.text)
+            elif isinstance(value, (int, float)) and _exact(value):
+                ws.write_number(r, c, float(value), fmt or (f.int if float(value).is_integer() else f.dec))
+            elif isinstance(value, date):
+                ws.write_datetime(r, c, datetime.combine(value, time()), fmt or f.day)
+            else:
+                text = clip(str(value))
+                style = f.status[text] if key == "status" and text in f.status else fmt or f.text
+                ws.write_string(r, c, text, style)
+    wb.close()
+
+
+def _cells(path: Path) -> list[list[tuple[Any, ...]]]:
+    """Each cell as openpyxl reads it. openpyxl undoes Excel's escape of a literal "_xHHHH_" ("_x005F_xHHHH_") in
+    shared strings but not in inline ones (Excel and calamine undo both): that one step is taken here."""
+    ws = openpyxl.load_workbook(path)["t"]
+
+    def value(v: Any) -> Any:
+        return v.replace("_x005F_", "_") if isinstance(v, str) else v
+
+    return [
+        [
+            (value(c.value), c.number_format, c.fill.fgColor.rgb if c.fill.fill_type else None, bool(c.alignment.wrap_text))
+            for c in row
+        ]
+        for row in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=len(KEYS))
+    ]
+
+
+def _calamine(path: Path) -> list[list[Any]]:
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name("t").to_python()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=ROWS)
+def test_rendered_rows_read_back_as_xlsxwriter_s_own(tmp_path: Path, rows: list[dict[str, Any]]) -> None:
+    ours, theirs = tmp_path / "ours.xlsx", tmp_path / "theirs.xlsx"
+    _rendered(ours, rows)
+    _reference(theirs, rows)
+    assert _cells(ours) == _cells(theirs)
+    assert _calamine(ours) == _calamine(theirs)
+    assert openpyxl.load_workbook(ours)["t"].dimensions == openpyxl.load_workbook(theirs)["t"].dimensions or not any(
+        v not in (None, "") for row in rows for v in row.values()
+    )
+
+
+def test_tricky_texts_survive_libreoffice_and_read_back_literally(tmp_path: Path, soffice: str) -> None:
+    rows = [{"unit": text, "note": text, "n": n, "day": date(2026, 11, 2)} for n, text in enumerate(TRICKY)]
+    rows.append({"unit": "x" * (EXCEL_CELL_MAX + 10)})
+    ours, theirs = tmp_path / "ours.xlsx", tmp_path / "theirs.xlsx"
+    _rendered(ours, rows)
+    _reference(theirs, rows)
+    read = _calamine(ours)
+    assert read == _calamine(theirs)
+    literal = [t if t != "\ufffe" else "_xFFFE_" for t in TRICKY]  # U+FFFE cannot be in a cell: its escape stays
+    assert [r[0] for r in read[1:]] == [*literal, clip("x" * (EXCEL_CELL_MAX + 10))]
+    back = convert(soffice, ours, tmp_path / "lo")
+    skip = {"_xfffe_"}  # LibreOffice writes that escape back in lower case
+    assert [r[:2] for r in _calamine(back) if r[0].lower() not in skip] == [r[:2] for r in read if r[0].lower() not in skip]
+    ws = openpyxl.load_workbook(back)["t"]
+    assert ws.cell(2, 1).value == "<r>x</r>" and ws.cell(2, 3).value == datetime(2026, 11, 2)
+    assert ws.cell(2, 3).number_format == "yyyy\\-mm\\-dd" or ws.cell(2, 3).number_format == "yyyy-mm-dd"
+
+
+def test_a_row_with_no_value_keeps_its_place(tmp_path: Path) -> None:
+    path = tmp_path / "gap.xlsx"
+    _rendered(path, [{"unit": "甲"}, {"unit": None, "n": ""}, {"unit": "丙", "n": 3}])
+    assert _calamine(path) == [list(KEYS), ["甲", "", "", "", ""], [""] * 5, ["丙", 3.0, "", "", ""]]
+
+
+def test_an_integer_no_double_holds_is_written_as_its_digits() -> None:
+    styles = Styles(1, 2, 3, 4, 5, {})
+    (row,) = render([{"n": 2**53 + 1, "unit": float("nan")}], Plan.of(KEYS, styles), 2)
+    assert f"<t>{2**53 + 1}</t>" in row and "<t>nan</t>" in row and "<v>" not in row
+
+
+def test_rows_are_numbered_from_the_first_row() -> None:
+    styles = Styles(1, 2, 3, 4, 5, {})
+    rendered = render([{"unit": "甲", "n": 1}, {"unit": "乙"}], Plan.of(KEYS, styles), 7)
+    assert rendered[0] == '<row r="7"><c r="A7" s="1" t="inlineStr"><is><t>甲</t></is></c><c r="B7" s="3"><v>1</v></c></row>'
+    assert rendered[1] == '<row r="8"><c r="A8" s="1" t="inlineStr"><is><t>乙</t></is></c></row>'
+
+
+COLUMN = st.one_of(
+    st.lists(st.one_of(st.none(), st.text(max_size=6), st.sampled_from(TRICKY)), max_size=6),
+    st.lists(st.one_of(st.none(), st.integers(-(10**17), 10**17)), max_size=6),
+    st.lists(st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)), max_size=6),
+    st.lists(st.one_of(st.none(), st.dates(min_value=date(1900, 1, 1))), max_size=6),
+    st.lists(VALUES, max_size=6),
+)
+
+
+@given(values=COLUMN, wrap=st.booleans(), status=st.booleans())
+def test_a_column_of_one_kind_is_written_as_cell_by_cell(values: list[Any], wrap: bool, status: bool) -> None:
+    """The comprehension for a column of one plain kind writes what the general cell writer writes."""
+    styles = Styles(1, 2, 3, 4, 5, {"未达标": 6, "待开展": 7})
+    style = 2 if wrap else 1
+    expected = [_cell(f"C{n}", v, style, wrap, status, styles) for n, v in enumerate(values, 4)]
+    assert _column(values, "C", 4, wrap, status, styles) == expected
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(9999, 12, 31)))
+def test_serial_days_are_xlsxwriter_s(day: date) -> None:
+    assert serial(day) == _datetime_to_excel_datetime(datetime.combine(day, time()), False, False)
+
+
+def test_a_cell_written_through_xlsxwriter_among_rendered_rows_is_refused(tmp_path: Path) -> None:
+    wb = xlsxwriter.Workbook(str(tmp_path / "mixed.xlsx"))
+    f = _Formats(wb)
+    ws = wb.add_worksheet("t", worksheet_class=TableSheet)
+    ws.write_string(0, 0, "head")
+    assert ws.add_rows(render([{"unit": "甲"}, {"unit": "乙"}], Plan.of(KEYS, f.styles()), 2), 1, 4) == 2
+    ws.write_string(2, 3, "would be lost")
+    with pytest.raises(ValueError, match="row 3"):
+        wb.close()
+    with pytest.raises(ValueError, match="once"):
+        ws.add_rows([], 5, 1)
+
+
+@pytest.mark.parametrize("text", ["<r>x</r>", "<r><t>ok</t></r>", "<r></t></r>"])
+def test_text_shaped_like_rich_string_xml_is_written_literally_through_xlsxwriter(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "safe.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("t", worksheet_class=SafeTextSheet)
+    bold = wb.add_format({"bold": True})
+    ws.write_string(0, 0, text)
+    ws.write(1, 0, text, bold)
+    ws.write_row(2, 0, [text, "plain"])
+    wb.close()
+    assert _calamine(path) == [[text, ""], [text, ""], [text, "plain"]]
+    ws_read = openpyxl.load_workbook(path)["t"]
+    assert [str(ws_read.cell(r, 1).value) for r in (1, 2, 3)] == [text] * 3 and ws_read.cell(2, 1).font.b
+
+
+def test_a_unit_s_texts_shaped_like_xml_reach_the_city_workbook_and_the_period_report_unchanged(ctx, tmp_path: Path) -> None:
+    from kexie_xl.api import consolidate_month, period_report
+    from kexie_xl.schema import city as C
+
+    from .builders import changed, clean_filling, write
+    from .conftest import ROOT
+
+    filling = changed(clean_filling(), "activities", 7, name="<r>应急</r>", remark="a&b<c>")
+    filling = changed(filling, "teams", 2, name="<r><t>队</t></r>")
+    source = write(tmp_path / "2026-11_万州区科协.xlsx", ctx.template, filling)
+    city, store = tmp_path / "city.xlsx", tmp_path / "store.sqlite"
+    result = consolidate_month([source], ctx, "2026-11", output=city, store_path=store)
+    assert result.counts.by_status == {C.ADOPTED: 1}
+    book = CalamineWorkbook.from_path(str(city))
+    detail = book.get_sheet_by_name(C.DETAIL).to_python()
+    row = dict(zip(detail[0], detail[1], strict=True))
+    assert row["活动名称"] == "<r>应急</r>" and row["备注"] == "a&b<c>", row
+    report = tmp_path / "year.xlsx"
+    period_report("2026", ROOT / "tests" / "data" / "empty.toml", store_path=store, output=report)
+    teams = CalamineWorkbook.from_path(str(report)).get_sheet_by_name("季度达标").to_python()
+    assert any("<r><t>队</t></r>" in r for r in teams)
