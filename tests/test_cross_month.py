@@ -7,6 +7,7 @@ import email
 import email.policy
 import io
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -19,9 +20,11 @@ from kexie_xl.cli import cli
 from kexie_xl.config import Settings
 from kexie_xl.errors import KexieError
 from kexie_xl.findings import CATALOGUE, Severity
-from kexie_xl.rules.months import MonthReport, compare_months, template_where
+from kexie_xl.rules.months import MonthReport, compare_months, gaps, template_where
 from kexie_xl.sample.series import month_range, write_series
 from kexie_xl.schema.standard import build_template
+
+from .conftest import ROOT
 
 MONTHS = ["2026-09", "2026-10", "2026-11"]
 P = "全国志愿服务信息系统（中国志愿服务网）"
@@ -136,6 +139,92 @@ def test_rows_that_had_a_finding_last_month_are_not_compared() -> None:
     )
     found = compare_months(prev, MonthReport("2026-11", activities=[_act("A1", date(2026, 10, 3), 2)]), WHERE)
     assert found == []
+
+
+ACTS = "activities"
+
+
+def test_a_column_either_report_lacked_is_not_compared() -> None:
+    """A workbook without 参与志愿者人数 (header.missing) holds None there for every row: not 「10 → （空）」 each."""
+    prev = [_act("A1", date(2026, 10, 3), 2), _act("A2", date(2026, 10, 9), 3)]
+    now = [_act("A1", date(2026, 10, 3), 2, volunteers=None), _act("A2", date(2026, 10, 8), 3, volunteers=None)]
+    lacking = MonthReport("2026-11", activities=now, absent=frozenset({(ACTS, "volunteers")}))
+    found = compare_months(MonthReport("2026-10", activities=prev), lacking, WHERE)
+    assert _flat(found) == [("history.activity-changed", "活动台账", "B3", "2026-10-08")]  # the date still counts
+    assert "参与志愿者人数" not in found[0].message
+    earlier = MonthReport(
+        "2026-10", activities=[{**a, "volunteers": None} for a in prev], absent=frozenset({(ACTS, "volunteers")})
+    )
+    assert compare_months(earlier, MonthReport("2026-11", activities=prev), WHERE) == []
+    # the same rows with the column present: each emptied count is a change
+    assert len(compare_months(MonthReport("2026-10", activities=prev), MonthReport("2026-11", activities=now), WHERE)) == 2
+
+
+def test_without_activity_ids_no_activity_is_matched() -> None:
+    prev = MonthReport("2026-10", activities=[_act("A1", date(2026, 10, 3), 2), _act("A2", date(2026, 10, 9), 3)])
+    now = [{**_act("A1", date(2026, 10, 3), 2), "activity_id": None}]
+    assert compare_months(prev, MonthReport("2026-11", activities=now, absent=frozenset({(ACTS, "activity_id")})), WHERE) == []
+    earlier = MonthReport("2026-10", activities=prev.activities, absent=frozenset({(ACTS, "activity_id")}))
+    assert compare_months(earlier, MonthReport("2026-11", activities=[]), WHERE) == []
+    assert len(compare_months(prev, MonthReport("2026-11", activities=now), WHERE)) == 2  # with the column: both missing
+
+
+@pytest.mark.parametrize("lacking", ["name", "date"])
+def test_without_names_or_dates_an_id_is_not_called_reused(lacking: str) -> None:
+    prev = MonthReport("2026-10", activities=[_act("A1", date(2026, 10, 3), 2, volunteers=10)])
+    now = [_act("A1", date(2026, 11, 5), 2, name="另一场活动", volunteers=12)]
+    found = compare_months(prev, MonthReport("2026-11", activities=now, absent=frozenset({(ACTS, lacking)})), WHERE)
+    assert [f.code for f in found] == ["history.activity-changed"]
+    assert "参与志愿者人数 10 → 12" in found[0].message and ("活动日期" in found[0].message) == (lacking == "name")
+    assert [f.code for f in compare_months(prev, MonthReport("2026-11", activities=now), WHERE)] == ["history.activity-id-reused"]
+
+
+def test_a_cell_with_its_own_finding_this_month_is_not_compared() -> None:
+    """「八」 in 参与志愿者人数 is cell.not-integer and not taken: the clerk did not empty the cell."""
+    prev = MonthReport("2026-10", activities=[_act("A1", date(2026, 10, 3), 2), _act("A2", date(2026, 10, 9), 3)])
+    now = [_act("A1", date(2026, 10, 3), 2, volunteers=None), _act("A2", date(2026, 10, 9), 3, volunteers=None)]
+    found = compare_months(prev, MonthReport("2026-11", activities=now, unsure=frozenset({(ACTS, 2, "volunteers")})), WHERE)
+    assert _flat(found) == [("history.activity-changed", "活动台账", "N3", "（空）")]  # row 3 was emptied indeed
+    reused = [_act("A1", date(2026, 11, 5), 2, name=None)]
+    found = compare_months(prev, MonthReport("2026-11", activities=reused, unsure=frozenset({(ACTS, 2, "name")})), WHERE)
+    assert [f.code for f in found] == ["history.activity-changed", "history.activity-missing"]
+
+
+def test_registration_and_team_cells_with_findings_are_not_compared() -> None:
+    prev = MonthReport("2026-10", [_reg(500, 3)], teams=[_team("T02", "撤销", date(2026, 8, 15), 3)])
+    now = MonthReport("2026-11", [_reg(None, 0)], teams=[_team("T02", None, None, 3)])  # type: ignore[arg-type]
+    assert [f.code for f in compare_months(prev, now, WHERE)] == ["history.team-revived"]
+    unsure = frozenset({("registration", 2, "total"), ("teams", 3, "status")})
+    assert compare_months(prev, MonthReport("2026-11", now.registration, now.teams, unsure=unsure), WHERE) == []
+    wrong = MonthReport("2026-11", [_reg(515, 12)])
+    assert [f.code for f in compare_months(prev, wrong, WHERE)] == ["history.total-mismatch"]
+    new_unsure = MonthReport("2026-11", [_reg(515, 12)], unsure=frozenset({("registration", 2, "new")}))
+    assert compare_months(prev, new_unsure, WHERE) == []
+    lower = MonthReport("2026-11", [_reg(400, 12)], unsure=frozenset({("registration", 2, "new")}))
+    assert [f.code for f in compare_months(prev, lower, WHERE)] == ["history.total-decreased"]
+    for key in ("platform", "item", "total"):
+        lacking = MonthReport("2026-11", [_reg(400, 0)], absent=frozenset({("registration", key)}))
+        assert (
+            compare_months(prev, lacking, WHERE) == []
+            and compare_months(replace(prev, absent=lacking.absent), wrong, WHERE) == []
+        )
+
+
+def test_gaps_are_read_from_the_findings_by_sheet_and_label() -> None:
+    template = build_template(Settings().platform_names, ())
+    findings = [
+        {"code": "header.missing", "sheet": "活动台账", "label": "参与志愿者人数"},
+        {"code": "cell.not-integer", "sheet": "活动台账", "row": 7, "column": "L", "label": "受益人数", "value": "八"},
+        {"code": "cell.required", "sheet": "注册情况", "row": 3, "column": "C", "label": "累计注册数"},
+        {"code": "cell.required", "sheet": "服务队", "row": 4, "label": "状态"},
+        {"code": "row.duplicate-id", "sheet": "活动台账", "row": 8, "label": "活动编号"},  # not a cell finding
+        {"code": "cell.required", "sheet": "基本信息", "row": 3, "label": "填报单位"},  # not a table
+        {"code": "cell.required", "sheet": "活动台账", "label": "活动名称"},  # no row
+        {"code": "header.missing", "sheet": "活动台账", "label": "没有这一列"},
+    ]
+    absent, unsure = gaps(findings, template)
+    assert absent == {(ACTS, "volunteers")}
+    assert unsure == {(ACTS, 7, "beneficiaries"), ("registration", 3, "total"), ("teams", 4, "status")}
 
 
 def test_a_dissolved_team_active_again() -> None:
@@ -268,3 +357,32 @@ def test_validate_compares_with_the_configured_store(series) -> None:
     ]
     missing = CliRunner().invoke(cli, ["--config", str(empty), *args, "--store", str(out / "nowhere.sqlite")])
     assert missing.exit_code == 2 and "找不到汇总库" in missing.output
+
+
+def test_a_workbook_lacking_a_column_or_with_a_mistyped_cell_gets_no_history_noise(ctx: Context, tmp_path: Path) -> None:
+    """December's workbook lost its 参与志愿者人数 header and has 「八」 in one 受益人数: the reply lists those
+    (header.missing, cell.not-integer), not a 「10 → （空）」 for every activity of the year."""
+    from .builders import changed, clean_filling, write
+
+    november = write(tmp_path / "nov" / "2026-11_万州区科协.xlsx", ctx.template, clean_filling())
+    store = tmp_path / "store.sqlite"
+    consolidate_month([november], ctx, "2026-11", output=tmp_path / "nov.xlsx", store_path=store)
+    filling = changed(clean_filling(), "basic", None, report_month="2026-12", report_date=date(2026, 12, 20))
+    for row in filling.rows["registration"]:  # type: ignore[index]
+        row["total"] += row["new"]  # November's 累计 + December's 新增: nothing to say across the months
+    december = write(tmp_path / "dec" / "2026-12_万州区科协.xlsx", ctx.template, filling)
+    book = openpyxl.load_workbook(december)
+    sheet = book["活动台账"]
+    header = next(c for row in sheet.iter_rows() for c in row if c.value == "参与志愿者人数")
+    header.value = "志愿者（另行统计）"
+    people = next(c for row in sheet.iter_rows() for c in row if c.value == "受益人数")
+    sheet.cell(people.row + 3, people.column, "八")
+    book.save(december)
+    args = ["--config", str(ROOT / "tests" / "data" / "empty.toml"), "validate", str(december), "--no-mark"]
+    done = CliRunner().invoke(cli, [*args, "--format", "json", "--as-of", "2026-12-20", "--store", str(store)])
+    [report] = json.loads(done.output)
+    codes = [f["code"] for f in report["findings"]]
+    assert "header.missing" in codes and "cell.not-integer" in codes
+    assert not [c for c in codes if c.startswith("history.")], codes
+    result = consolidate_month([december], ctx, "2026-12", output=tmp_path / "dec.xlsx", store_path=store)
+    assert result.city.history == {}

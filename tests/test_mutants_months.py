@@ -228,7 +228,7 @@ def _stored(month: Month, rows: dict[str, list[dict[str, Any]]]) -> None:
 
 def _history(month: Month, grid: Grid) -> list[Finding]:
     report, sub = check(grid)
-    return submission_history(month.store.path, context().settings, sub, report.unit_code)
+    return submission_history(month.store.path, context().settings, sub, report.unit_code, report.findings)
 
 
 def test_a_checked_workbook_is_compared_on_its_own_sheet_names_and_column_letters(month: Month) -> None:
@@ -253,17 +253,20 @@ def test_a_checked_workbook_is_compared_on_its_own_sheet_names_and_column_letter
     assert found[0].message == f"工作表「注册情况」D2 {P}「科技工作者」累计注册数 100 比 {PREV} 月报的 120 少 20"
 
 
-def test_a_column_the_workbook_lacks_is_pointed_at_by_its_row(month: Month) -> None:
-    """受益人数 deleted (header.missing): the change is said on the row, not on the cell now in that column."""
+def test_a_column_the_workbook_lacks_is_not_compared_the_others_are(month: Month) -> None:
+    """受益人数 deleted (header.missing, said once): not 「120 → （空）」 for every activity of the year. A change in
+    another column is still said, on its cell."""
     grid = clean_grid()
     _, sub = check(grid)
-    _stored(month, _previous_from(sub, activities=[dict(sub.rows("activities")[0].values)]))
+    first = dict(sub.rows("activities")[0].values)
+    _stored(month, _previous_from(sub, activities=[first, {**dict(sub.rows("activities")[1].values), "hours": 9}]))
     for row in grid.sheets[sheet_name("activities")].rows:
         del row[15]
     [finding] = _history(month, grid)
-    assert (finding.code, finding.row, finding.cell) == ("history.activity-changed", 2, "")
-    assert finding.to_dict()["column"] == ""  # --format json: a text, as for every finding without a cell
-    assert finding.message == f"工作表「活动台账」第 2 行活动「A2026-001」与 {PREV} 月报不同：受益人数 120 → （空）"
+    assert (finding.code, finding.row, finding.cell) == ("history.activity-changed", 3, "O3")
+    assert finding.message == f"工作表「活动台账」O3 活动「A2026-002」与 {PREV} 月报不同：服务时长（小时） 9 → 2.5"
+    report, _sub = check(grid)
+    assert [f.label for f in report.findings if f.code == "header.missing"] == ["受益人数"]
 
 
 # The store: last month's rows that had a finding are left out

@@ -213,7 +213,7 @@ def _check_job(job: tuple[Path, date, MarkRequest | None, Path | None, bool]) ->
         from ..consolidate.history import submission_history
 
         try:
-            history = submission_history(store, ctx.settings, sub, report.unit_code)
+            history = submission_history(store, ctx.settings, sub, report.unit_code, report.findings)
         except KexieError:  # the store went away or changed since it was checked: the file's own findings stand
             log.warning("history of %s not compared: store %s unreadable", path.name, store)
             history = []

@@ -316,7 +316,9 @@ def _feedback_job(job: tuple[Path, str, str, Path, str, str]) -> tuple[Path | No
 
         from ..consolidate.history import submission_history
 
-        report = replace(report, findings=[*report.findings, *submission_history(Path(store), ctx.settings, sub, unit)])
+        report = replace(
+            report, findings=[*report.findings, *submission_history(Path(store), ctx.settings, sub, unit, report.findings)]
+        )
     findings = [f.to_dict() for f in report.findings]
     if sub is None:
         return None, findings

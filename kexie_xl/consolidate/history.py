@@ -25,6 +25,7 @@ from ..rules.months import (
     MonthReport,
     compare_months,
     flagged_rows,
+    gaps,
     submission_report,
     submission_where,
     template_where,
@@ -42,7 +43,8 @@ def stored_report(store: Store, sid: int, month: str, template: Template) -> Mon
     rows = {table: store.rows(table, [sid]) for table in TABLES}
     findings = json.loads(store.submission(sid)["findings"])
     flagged = flagged_rows(findings, template.sheet("activities").names)
-    return MonthReport(month, rows["registration"], rows["teams"], rows["activities"], flagged)
+    absent, unsure = gaps(findings, template)
+    return MonthReport(month, rows["registration"], rows["teams"], rows["activities"], flagged, absent, unsure)
 
 
 def previous_report(store: Store, unit: str, month: str, template: Template) -> MonthReport | None:
@@ -105,10 +107,12 @@ def _code_version() -> str:
     return digest.hexdigest()
 
 
-def submission_history(store_path: Path, settings: Settings, sub: Submission, unit: str | None) -> list[Finding]:
-    """The history findings of a checked workbook against the unit's previous adopted report in the store at
-    `store_path` (opened read-only), placed on this workbook's own cells."""
-    current = submission_report(sub)
+def submission_history(
+    store_path: Path, settings: Settings, sub: Submission, unit: str | None, findings: list[Finding]
+) -> list[Finding]:
+    """The history findings of a checked workbook (with `findings`, its own) against the unit's previous adopted
+    report in the store at `store_path` (opened read-only), placed on this workbook's own cells."""
+    current = submission_report(sub, findings)
     if not settings.cross_month.enabled or current is None or not unit:
         return []
     store = Store.reader(store_path)

@@ -14,6 +14,10 @@ activity removed) is not raised again every month after.
   same id with another name *and* date (history.activity-id-reused); else a changed date, team or count
   (history.activity-changed, old → new). Rows of the previous report that had a finding there are left out:
   the clerk was asked to fix them, and whatever they did is that fix.
+- Only what both workbooks say is compared: a column either of them lacked (its header.missing) is not compared —
+  without 活动编号 no activity is; a cell of this month's report with a finding of its own (its value was not
+  taken, or it is empty where it must not be) is not compared either: the clerk is told about that cell already,
+  and 「8 → （空）」 would say they emptied what they in fact mistyped.
 - 服务队: a team 撤销 before that is not 撤销 now (history.team-revived); one still 撤销 with activities dated
   after the earlier dissolution date that this month's roster no longer excludes (history.team-dissolved-active).
 """
@@ -45,6 +49,15 @@ class MonthReport:
     teams: list[dict[str, Any]] = field(default_factory=list)
     activities: list[dict[str, Any]] = field(default_factory=list)
     flagged: frozenset[int] = frozenset()  # rows of 活动台账 that had a finding in this report
+    absent: frozenset[tuple[str, str]] = frozenset()  # (table, column key) the workbook lacked (header.missing)
+    unsure: frozenset[tuple[str, int, str]] = frozenset()  # (table, row, column key) of cells with a finding
+
+    def knows(self, table: str, key: str) -> bool:
+        return (table, key) not in self.absent
+
+    def took(self, table: str, row: dict[str, Any], key: str) -> bool:
+        """Whether this report holds the column and took the cell's value without a finding."""
+        return (table, key) not in self.absent and (table, row.get("row"), key) not in self.unsure
 
 
 def compare_months(previous: MonthReport, current: MonthReport, where: Where, severity: Severity | None = None) -> list[Finding]:
@@ -62,13 +75,17 @@ def compare_months(previous: MonthReport, current: MonthReport, where: Where, se
 
 
 def _registration(previous: MonthReport, current: MonthReport, where: Where, severity: Severity | None) -> Iterator[Finding]:
+    if not all(r.knows("registration", key) for r in (previous, current) for key in ("platform", "item", "total")):
+        return
     before = {(r.get("platform"), r.get("item")): r.get("total") for r in previous.registration}
     adjacent = _next_month(previous.month) == current.month
     sheet, column, label = where("registration", "total")
     for r in current.registration:
         old, total, new = _number(before.get((r.get("platform"), r.get("item")))), _number(r.get("total")), _number(r.get("new"))
-        if old is None or total is None:
+        if old is None or total is None or not current.took("registration", r, "total"):
             continue
+        if not current.took("registration", r, "new"):
+            new = None
         facts: dict[str, Any] = dict(
             label=label, value=total, platform=r.get("platform") or "", item=r.get("item") or "", prev_month=previous.month
         )
@@ -110,7 +127,11 @@ def _next_month(month: str) -> str:
 
 
 def _activities(previous: MonthReport, current: MonthReport, where: Where, severity: Severity | None) -> Iterator[Finding]:
+    if not (previous.knows("activities", "activity_id") and current.knows("activities", "activity_id")):
+        return  # without the ids of both, no activity can be matched: nothing to say
     year = int(current.month[:4])
+    # Whether a changed name and date mean another activity under a reused id: only where both reports hold both
+    telling = all(r.knows("activities", key) for r in (previous, current) for key in ("name", "date"))
     now = _by_id(current.activities)
     before = _by_id(
         r
@@ -130,7 +151,13 @@ def _activities(previous: MonthReport, current: MonthReport, where: Where, sever
                 name=old.get("name") or "—",
                 date=_show(old.get("date")),
             )
-        elif _text(old.get("name")) != _text(new.get("name")) and _show(old.get("date")) != _show(new.get("date")):
+        elif (
+            telling
+            and current.took("activities", new, "name")
+            and current.took("activities", new, "date")
+            and _text(old.get("name")) != _text(new.get("name"))
+            and _show(old.get("date")) != _show(new.get("date"))
+        ):
             yield _at(
                 where,
                 "activities",
@@ -146,7 +173,7 @@ def _activities(previous: MonthReport, current: MonthReport, where: Where, sever
                 date=_show(new.get("date")),
             )
         else:
-            changes = _changes(old, new, where)
+            changes = _changes(old, new, where, previous, current)
             if changes:
                 first, text = changes[0][0], "；".join(c[1] for c in changes)
                 yield _at(
@@ -172,10 +199,14 @@ def _by_id(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _changes(old: dict[str, Any], new: dict[str, Any], where: Where) -> list[tuple[str, str]]:
-    """(column key, 「label old → new」) for date, teams and counts that differ."""
+def _changes(
+    old: dict[str, Any], new: dict[str, Any], where: Where, previous: MonthReport, current: MonthReport
+) -> list[tuple[str, str]]:
+    """(column key, 「label old → new」) for date, teams and counts that differ, where both reports hold the value."""
     out = []
     for key in ("date", "team_ids", *COUNTS):
+        if not (previous.knows("activities", key) and current.took("activities", new, key)):
+            continue
         a, b = old.get(key), new.get(key)
         same = _teams_of(a) == _teams_of(b) if key == "team_ids" else _show(a) == _show(b)
         if not same:
@@ -217,7 +248,7 @@ def _teams(previous: MonthReport, current: MonthReport, where: Where, severity: 
     for old in previous.teams:
         team_id = old.get("team_id")
         team = roster.get(str(team_id)) if team_id else None
-        if old.get("status") != DISSOLVED or team is None:
+        if old.get("status") != DISSOLVED or team is None or not current.took("teams", team, "status"):
             continue
         gone = old.get("dissolved")
         if team.get("status") != DISSOLVED:
@@ -293,16 +324,39 @@ def submission_where(sub: Submission) -> Where:
     return where
 
 
-def submission_report(sub: Submission) -> MonthReport | None:
-    """This month's rows of a checked workbook, for the comparison (None without a readable 报送月份)."""
+def submission_report(sub: Submission, findings: Iterable[Finding] = ()) -> MonthReport | None:
+    """This month's rows of a checked workbook, for the comparison (None without a readable 报送月份); `findings`,
+    the workbook's own, tell which columns it lacked and which cells were not taken (`gaps`)."""
     if sub.month is None:
         return None
     year, mon = sub.month
     rows = {t: [{**r.values, "row": r.row} for r in sub.rows(t)] for t in TABLES}
-    return MonthReport(f"{year}-{mon:02d}", rows["registration"], rows["teams"], rows["activities"])
+    absent, unsure = gaps([f.to_dict() for f in findings], sub.template)
+    return MonthReport(f"{year}-{mon:02d}", rows["registration"], rows["teams"], rows["activities"], absent=absent, unsure=unsure)
 
 
 def flagged_rows(findings: Iterable[dict[str, Any]], sheet_names: Iterable[str]) -> frozenset[int]:
     """Rows of 活动台账 that a stored report's findings point at."""
     names = set(sheet_names)
     return frozenset(int(f["row"]) for f in findings if f.get("sheet") in names and f.get("row"))
+
+
+def gaps(
+    findings: list[dict[str, Any]], template: Template
+) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, int, str]]]:
+    """From a report's findings (as dicts, as the store keeps them): the columns its workbook lacked (header.missing)
+    and the cells that had a finding of their own (cell.*), by table and column key — found by the sheet's name
+    and the column's label, which every such finding carries."""
+    absent, unsure = set(), set()
+    for table in TABLES:
+        sheet = template.sheet(table)
+        names, keys = set(sheet.names), {c.label: c.key for c in sheet.columns}
+        for f in findings:
+            if f.get("sheet") not in names or f.get("label") not in keys:
+                continue
+            key = keys[f["label"]]
+            if f.get("code") == "header.missing":
+                absent.add((table, key))
+            elif str(f.get("code", "")).startswith("cell.") and f.get("row"):
+                unsure.add((table, int(f["row"]), key))
+    return frozenset(absent), frozenset(unsure)
