@@ -15,47 +15,17 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
-from xlsxwriter.utility import _datetime_to_excel_datetime
 
 from kexie_xl.read.cells import EXCEL_CELL_MAX
 from kexie_xl.write.city import clip
-from kexie_xl.write.rows import Plan, SafeTextSheet, Styles, TableSheet, _cell, _column, render, serial
+from kexie_xl.write.rows import Plan, SafeTextSheet, Styles, TableSheet, render
 
 from .conftest import convert
+from .test_cells import TRICKY, VALUES
 
 KEYS = ("unit", "n", "day", "note", "status")
 WRAP = ("note",)
 STATUS = {"未达标": "#FFC7CE", "待开展": "#FFEB9C"}
-TRICKY = [
-    "<r>x</r>",
-    "<r><t>ok</t></r>",
-    "<r></t></r>",
-    "_x0041_",
-    " lead",
-    "trail ",
-    "a&b<c>d",
-    "\x01\x1f",
-    "tab\there",
-    "line\nbreak",
-    "cr\rhere",
-    "\ufffe",
-    "𠀀𠀁",
-    "=1+1",
-    "未达标",
-    "待开展",
-    "{0}\x00",
-]
-VALUES = st.one_of(
-    st.none(),
-    st.just(""),
-    st.sampled_from(TRICKY),
-    st.text(max_size=12),
-    st.booleans(),
-    st.integers(-(10**18), 10**18),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)),
-    st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1)),
-)
 ROWS = st.lists(st.fixed_dictionaries({k: VALUES for k in KEYS}), max_size=8)
 
 
@@ -171,42 +141,6 @@ def test_a_row_with_no_value_keeps_its_place(tmp_path: Path) -> None:
     path = tmp_path / "gap.xlsx"
     _rendered(path, [{"unit": "甲"}, {"unit": None, "n": ""}, {"unit": "丙", "n": 3}])
     assert _calamine(path) == [list(KEYS), ["甲", "", "", "", ""], [""] * 5, ["丙", 3.0, "", "", ""]]
-
-
-def test_an_integer_no_double_holds_is_written_as_its_digits() -> None:
-    styles = Styles(1, 2, 3, 4, 5, {})
-    (row,) = render([{"n": 2**53 + 1, "unit": float("nan")}], Plan.of(KEYS, styles), 2)
-    assert f"<t>{2**53 + 1}</t>" in row and "<t>nan</t>" in row and "<v>" not in row
-
-
-def test_rows_are_numbered_from_the_first_row() -> None:
-    styles = Styles(1, 2, 3, 4, 5, {})
-    rendered = render([{"unit": "甲", "n": 1}, {"unit": "乙"}], Plan.of(KEYS, styles), 7)
-    assert rendered[0] == '<row r="7"><c r="A7" s="1" t="inlineStr"><is><t>甲</t></is></c><c r="B7" s="3"><v>1</v></c></row>'
-    assert rendered[1] == '<row r="8"><c r="A8" s="1" t="inlineStr"><is><t>乙</t></is></c></row>'
-
-
-COLUMN = st.one_of(
-    st.lists(st.one_of(st.none(), st.text(max_size=6), st.sampled_from(TRICKY)), max_size=6),
-    st.lists(st.one_of(st.none(), st.integers(-(10**17), 10**17)), max_size=6),
-    st.lists(st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)), max_size=6),
-    st.lists(st.one_of(st.none(), st.dates(min_value=date(1900, 1, 1))), max_size=6),
-    st.lists(VALUES, max_size=6),
-)
-
-
-@given(values=COLUMN, wrap=st.booleans(), status=st.booleans())
-def test_a_column_of_one_kind_is_written_as_cell_by_cell(values: list[Any], wrap: bool, status: bool) -> None:
-    """The comprehension for a column of one plain kind writes what the general cell writer writes."""
-    styles = Styles(1, 2, 3, 4, 5, {"未达标": 6, "待开展": 7})
-    style = 2 if wrap else 1
-    expected = [_cell(f"C{n}", v, style, wrap, status, styles) for n, v in enumerate(values, 4)]
-    assert _column(values, "C", 4, wrap, status, styles) == expected
-
-
-@given(st.dates(min_value=date(1900, 1, 1), max_value=date(9999, 12, 31)))
-def test_serial_days_are_xlsxwriter_s(day: date) -> None:
-    assert serial(day) == _datetime_to_excel_datetime(datetime.combine(day, time()), False, False)
 
 
 def test_a_cell_written_through_xlsxwriter_among_rendered_rows_is_refused(tmp_path: Path) -> None:
