@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
+import xlsxwriter
 from hypothesis import given
 from hypothesis import strategies as st
+from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import _datetime_to_excel_datetime
 
 from kexie_xl.read import cells
-from kexie_xl.read.cells import CellProblem, excel_error
+from kexie_xl.read.cells import EXCEL_CELL_MAX, CellProblem, excel_error
 from kexie_xl.schema.codelists import ACTIVITY_KIND
-from kexie_xl.write.rows import Plan, Styles, _cell, _column, render, serial
+from kexie_xl.write.rows import Plan, SafeTextSheet, Styles, TableSheet, _cell, _column, render, serial
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 days = st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31))
@@ -157,6 +161,7 @@ def test_template_filled_and_read_gives_the_same_values(
 # tests/test_city_rows.py)
 
 CITY_KEYS = ("unit", "n", "day", "note", "status")
+CITY_STATUS = {"未达标": "#FFC7CE", "待开展": "#FFEB9C"}
 TRICKY = [
     "<r>x</r>",
     "<r><t>ok</t></r>",
@@ -187,6 +192,71 @@ VALUES = st.one_of(
     st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)),
     st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1)),
 )
+
+
+ST = Styles(1, 2, 3, 4, 5, {"未达标": 6, "待开展": 7})
+
+
+@pytest.mark.parametrize(
+    ("value", "wrap", "status", "xml"),
+    [
+        ("", False, False, ""),
+        (None, False, False, ""),
+        ("a&b<c>d", False, False, '<c r="B7" s="1" t="inlineStr"><is><t>a&amp;b&lt;c&gt;d</t></is></c>'),
+        ("x\x01_x0041_", False, False, '<c r="B7" s="1" t="inlineStr"><is><t>x_x0001__x005F_x0041_</t></is></c>'),
+        (" a", False, False, '<c r="B7" s="1" t="inlineStr"><is><t xml:space="preserve"> a</t></is></c>'),
+        ("ab ", False, False, '<c r="B7" s="1" t="inlineStr"><is><t xml:space="preserve">ab </t></is></c>'),
+        ("a b", True, False, '<c r="B7" s="2" t="inlineStr"><is><t>a b</t></is></c>'),
+        ("未达标", False, True, '<c r="B7" s="6" t="inlineStr"><is><t>未达标</t></is></c>'),
+        ("未达标", False, False, '<c r="B7" s="1" t="inlineStr"><is><t>未达标</t></is></c>'),
+        ("别的", True, True, '<c r="B7" s="2" t="inlineStr"><is><t>别的</t></is></c>'),
+        (True, False, False, '<c r="B7" s="1" t="inlineStr"><is><t>是</t></is></c>'),
+        (False, True, False, '<c r="B7" s="2" t="inlineStr"><is><t>否</t></is></c>'),
+        (12, False, False, '<c r="B7" s="3"><v>12</v></c>'),
+        (2.5, False, False, '<c r="B7" s="4"><v>2.5</v></c>'),
+        (3.0, False, False, '<c r="B7" s="3"><v>3</v></c>'),
+        (2.5, True, False, '<c r="B7" s="2"><v>2.5</v></c>'),
+        (float("inf"), False, False, '<c r="B7" s="1" t="inlineStr"><is><t>inf</t></is></c>'),
+        (2**53 + 1, True, False, f'<c r="B7" s="2" t="inlineStr"><is><t>{2**53 + 1}</t></is></c>'),
+        (10**400, False, False, f'<c r="B7" s="1" t="inlineStr"><is><t>{10**400}</t></is></c>'),
+        (date(2026, 11, 6), False, False, '<c r="B7" s="5"><v>46332</v></c>'),
+        (datetime(2026, 11, 6, 15, 30), True, False, '<c r="B7" s="2"><v>46332</v></c>'),
+        (date(1900, 2, 28), False, False, '<c r="B7" s="5"><v>59</v></c>'),
+        (date(1900, 3, 1), False, False, '<c r="B7" s="5"><v>61</v></c>'),
+        (time(8, 30), False, False, '<c r="B7" s="1" t="inlineStr"><is><t>08:30:00</t></is></c>'),
+    ],
+)
+def test_each_kind_of_value_as_a_cell(value: Any, wrap: bool, status: bool, xml: str) -> None:
+    style = 2 if wrap else 1
+    assert _cell("B7", value, style, wrap, status, ST) == xml
+    assert _column([value], "B", 7, wrap, status, ST) == [xml]
+
+
+def test_a_text_longer_than_a_cell_is_cut_visibly() -> None:
+    from kexie_xl.write.city import clip
+
+    for long in ("长" * (EXCEL_CELL_MAX + 1), "𠀀" * (EXCEL_CELL_MAX // 2 + 1)):  # "𠀀" counts twice in Excel
+        assert clip(long) != long
+        assert _cell("A2", long, 1, False, False, ST) == f'<c r="A2" s="1" t="inlineStr"><is><t>{clip(long)}</t></is></c>'
+        assert _column([long, "短"], "A", 2, False, False, ST)[0] == _cell("A2", long, 1, False, False, ST)
+
+
+@pytest.mark.parametrize(
+    ("day", "number"), [(date(1900, 1, 1), 1), (date(1900, 2, 28), 59), (date(1900, 3, 1), 61), (date(2026, 11, 6), 46332)]
+)
+def test_serial_days(day: date, number: int) -> None:
+    assert serial(day) == number
+
+
+def test_render_writes_each_column_by_its_plan() -> None:
+    plan = Plan.of(CITY_KEYS, ST, wrap=("note",), status_key="status")
+    rows = [{"unit": "甲", "note": "长文", "status": "未达标"}, {}, {"n": 3, "status": "达标"}]
+    assert render(rows, plan, 2) == [
+        '<row r="2"><c r="A2" s="1" t="inlineStr"><is><t>甲</t></is></c>'
+        '<c r="D2" s="2" t="inlineStr"><is><t>长文</t></is></c><c r="E2" s="6" t="inlineStr"><is><t>未达标</t></is></c></row>',
+        "",
+        '<row r="4"><c r="B4" s="3"><v>3</v></c><c r="E4" s="1" t="inlineStr"><is><t>达标</t></is></c></row>',
+    ]
 
 
 def test_an_integer_no_double_holds_is_written_as_its_digits() -> None:
@@ -223,3 +293,71 @@ def test_a_column_of_one_kind_is_written_as_cell_by_cell(values: list[Any], wrap
 @given(st.dates(min_value=date(1900, 1, 1), max_value=date(9999, 12, 31)))
 def test_serial_days_are_xlsxwriter_s(day: date) -> None:
     assert serial(day) == _datetime_to_excel_datetime(datetime.combine(day, time()), False, False)
+
+
+# The rendered rows inside an xlsxwriter workbook (TableSheet) and the literal text guard (SafeTextSheet)
+
+
+class CityFormats:
+    """The five cell styles of the city workbook's tables, in a test workbook."""
+
+    def __init__(self, wb: Any) -> None:
+        self.text = wb.add_format({"border": 1, "valign": "top"})
+        self.wrap = wb.add_format({"border": 1, "valign": "top", "text_wrap": True})
+        self.int = wb.add_format({"border": 1, "num_format": "0"})
+        self.dec = wb.add_format({"border": 1, "num_format": "0.0"})
+        self.day = wb.add_format({"border": 1, "num_format": "yyyy-mm-dd"})
+        self.status = {k: wb.add_format({"border": 1, "bg_color": v, "align": "center"}) for k, v in CITY_STATUS.items()}
+
+    def styles(self) -> Styles:
+        ids = (f._get_xf_index() for f in (self.text, self.wrap, self.int, self.dec, self.day))
+        return Styles(*ids, {k: f._get_xf_index() for k, f in self.status.items()})
+
+
+def rendered_book(path: Path, rows: list[dict[str, Any]]) -> None:
+    """`rows` rendered into sheet「t」 below a header row, as the city workbook's tables are."""
+    wb = xlsxwriter.Workbook(str(path))
+    f = CityFormats(wb)
+    ws = wb.add_worksheet("t", worksheet_class=TableSheet)
+    for c, key in enumerate(CITY_KEYS):
+        ws.write_string(0, c, key, f.text)
+    ws.add_rows(render(rows, Plan.of(CITY_KEYS, f.styles(), wrap=("note",), status_key="status"), 2), 1, len(CITY_KEYS) - 1)
+    wb.close()
+
+
+def calamine_sheet(path: Path, name: str = "t") -> list[list[Any]]:
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python()
+
+
+def test_a_row_with_no_value_keeps_its_place(tmp_path: Path) -> None:
+    path = tmp_path / "gap.xlsx"
+    rendered_book(path, [{"unit": "甲"}, {"unit": None, "n": ""}, {"unit": "丙", "n": 3}])
+    assert calamine_sheet(path) == [list(CITY_KEYS), ["甲", "", "", "", ""], [""] * 5, ["丙", 3.0, "", "", ""]]
+
+
+def test_a_cell_written_through_xlsxwriter_among_rendered_rows_is_refused(tmp_path: Path) -> None:
+    wb = xlsxwriter.Workbook(str(tmp_path / "mixed.xlsx"))
+    f = CityFormats(wb)
+    ws = wb.add_worksheet("t", worksheet_class=TableSheet)
+    ws.write_string(0, 0, "head")
+    assert ws.add_rows(render([{"unit": "甲"}, {"unit": "乙"}], Plan.of(CITY_KEYS, f.styles()), 2), 1, 4) == 2
+    ws.write_string(2, 3, "would be lost")
+    with pytest.raises(ValueError, match="row 3"):
+        wb.close()
+    with pytest.raises(ValueError, match="once"):
+        ws.add_rows([], 5, 1)
+
+
+@pytest.mark.parametrize("text", ["<r>x</r>", "<r><t>ok</t></r>", "<r></t></r>"])
+def test_text_shaped_like_rich_string_xml_is_written_literally_through_xlsxwriter(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "safe.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("t", worksheet_class=SafeTextSheet)
+    bold = wb.add_format({"bold": True})
+    ws.write_string(0, 0, text)
+    ws.write(1, 0, text, bold)
+    ws.write_row(2, 0, [text, "plain"])
+    wb.close()
+    assert calamine_sheet(path) == [[text, ""], [text, ""], [text, "plain"]]
+    ws_read = openpyxl.load_workbook(path)["t"]
+    assert [str(ws_read.cell(r, 1).value) for r in (1, 2, 3)] == [text] * 3 and ws_read.cell(2, 1).font.b

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pytest
 import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,39 +17,13 @@ from python_calamine import CalamineWorkbook
 
 from kexie_xl.read.cells import EXCEL_CELL_MAX
 from kexie_xl.write.city import clip
-from kexie_xl.write.rows import Plan, SafeTextSheet, Styles, TableSheet, render
+from kexie_xl.write.rows import SafeTextSheet
 
 from .conftest import convert
-from .test_cells import TRICKY, VALUES
+from .test_cells import CITY_KEYS, TRICKY, VALUES, CityFormats, calamine_sheet, rendered_book
 
-KEYS = ("unit", "n", "day", "note", "status")
-WRAP = ("note",)
-STATUS = {"未达标": "#FFC7CE", "待开展": "#FFEB9C"}
+KEYS, WRAP = CITY_KEYS, ("note",)
 ROWS = st.lists(st.fixed_dictionaries({k: VALUES for k in KEYS}), max_size=8)
-
-
-class _Formats:
-    def __init__(self, wb: Any) -> None:
-        self.text = wb.add_format({"border": 1, "valign": "top"})
-        self.wrap = wb.add_format({"border": 1, "valign": "top", "text_wrap": True})
-        self.int = wb.add_format({"border": 1, "num_format": "0"})
-        self.dec = wb.add_format({"border": 1, "num_format": "0.0"})
-        self.day = wb.add_format({"border": 1, "num_format": "yyyy-mm-dd"})
-        self.status = {k: wb.add_format({"border": 1, "bg_color": v, "align": "center"}) for k, v in STATUS.items()}
-
-    def styles(self) -> Styles:
-        ids = (f._get_xf_index() for f in (self.text, self.wrap, self.int, self.dec, self.day))
-        return Styles(*ids, {k: f._get_xf_index() for k, f in self.status.items()})
-
-
-def _rendered(path: Path, rows: list[dict[str, Any]]) -> None:
-    wb = xlsxwriter.Workbook(str(path))
-    f = _Formats(wb)
-    ws = wb.add_worksheet("t", worksheet_class=TableSheet)
-    for c, key in enumerate(KEYS):
-        ws.write_string(0, c, key, f.text)
-    ws.add_rows(render(rows, Plan.of(KEYS, f.styles(), wrap=WRAP, status_key="status"), 2), 1, len(KEYS) - 1)
-    wb.close()
 
 
 def _exact(value: Any) -> bool:
@@ -63,7 +36,7 @@ def _exact(value: Any) -> bool:
 def _reference(path: Path, rows: list[dict[str, Any]]) -> None:
     """The same rows through xlsxwriter's own cell writers, by the rules write/city.py follows."""
     wb = xlsxwriter.Workbook(str(path))
-    f = _Formats(wb)
+    f = CityFormats(wb)
     ws = wb.add_worksheet("t", worksheet_class=SafeTextSheet)
     for c, key in enumerate(KEYS):
         ws.write_string(0, c, key, f.text)
@@ -102,18 +75,14 @@ def _cells(path: Path) -> list[list[tuple[Any, ...]]]:
     ]
 
 
-def _calamine(path: Path) -> list[list[Any]]:
-    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name("t").to_python()
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=ROWS)
 def test_rendered_rows_read_back_as_xlsxwriter_s_own(tmp_path: Path, rows: list[dict[str, Any]]) -> None:
     ours, theirs = tmp_path / "ours.xlsx", tmp_path / "theirs.xlsx"
-    _rendered(ours, rows)
+    rendered_book(ours, rows)
     _reference(theirs, rows)
     assert _cells(ours) == _cells(theirs)
-    assert _calamine(ours) == _calamine(theirs)
+    assert calamine_sheet(ours) == calamine_sheet(theirs)
     assert openpyxl.load_workbook(ours)["t"].dimensions == openpyxl.load_workbook(theirs)["t"].dimensions or not any(
         v not in (None, "") for row in rows for v in row.values()
     )
@@ -123,52 +92,18 @@ def test_tricky_texts_survive_libreoffice_and_read_back_literally(tmp_path: Path
     rows = [{"unit": text, "note": text, "n": n, "day": date(2026, 11, 2)} for n, text in enumerate(TRICKY)]
     rows.append({"unit": "x" * (EXCEL_CELL_MAX + 10)})
     ours, theirs = tmp_path / "ours.xlsx", tmp_path / "theirs.xlsx"
-    _rendered(ours, rows)
+    rendered_book(ours, rows)
     _reference(theirs, rows)
-    read = _calamine(ours)
-    assert read == _calamine(theirs)
+    read = calamine_sheet(ours)
+    assert read == calamine_sheet(theirs)
     literal = [t if t != "\ufffe" else "_xFFFE_" for t in TRICKY]  # U+FFFE cannot be in a cell: its escape stays
     assert [r[0] for r in read[1:]] == [*literal, clip("x" * (EXCEL_CELL_MAX + 10))]
     back = convert(soffice, ours, tmp_path / "lo")
     skip = {"_xfffe_"}  # LibreOffice writes that escape back in lower case
-    assert [r[:2] for r in _calamine(back) if r[0].lower() not in skip] == [r[:2] for r in read if r[0].lower() not in skip]
+    assert [r[:2] for r in calamine_sheet(back) if r[0].lower() not in skip] == [r[:2] for r in read if r[0].lower() not in skip]
     ws = openpyxl.load_workbook(back)["t"]
     assert ws.cell(2, 1).value == "<r>x</r>" and ws.cell(2, 3).value == datetime(2026, 11, 2)
     assert ws.cell(2, 3).number_format == "yyyy\\-mm\\-dd" or ws.cell(2, 3).number_format == "yyyy-mm-dd"
-
-
-def test_a_row_with_no_value_keeps_its_place(tmp_path: Path) -> None:
-    path = tmp_path / "gap.xlsx"
-    _rendered(path, [{"unit": "甲"}, {"unit": None, "n": ""}, {"unit": "丙", "n": 3}])
-    assert _calamine(path) == [list(KEYS), ["甲", "", "", "", ""], [""] * 5, ["丙", 3.0, "", "", ""]]
-
-
-def test_a_cell_written_through_xlsxwriter_among_rendered_rows_is_refused(tmp_path: Path) -> None:
-    wb = xlsxwriter.Workbook(str(tmp_path / "mixed.xlsx"))
-    f = _Formats(wb)
-    ws = wb.add_worksheet("t", worksheet_class=TableSheet)
-    ws.write_string(0, 0, "head")
-    assert ws.add_rows(render([{"unit": "甲"}, {"unit": "乙"}], Plan.of(KEYS, f.styles()), 2), 1, 4) == 2
-    ws.write_string(2, 3, "would be lost")
-    with pytest.raises(ValueError, match="row 3"):
-        wb.close()
-    with pytest.raises(ValueError, match="once"):
-        ws.add_rows([], 5, 1)
-
-
-@pytest.mark.parametrize("text", ["<r>x</r>", "<r><t>ok</t></r>", "<r></t></r>"])
-def test_text_shaped_like_rich_string_xml_is_written_literally_through_xlsxwriter(tmp_path: Path, text: str) -> None:
-    path = tmp_path / "safe.xlsx"
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("t", worksheet_class=SafeTextSheet)
-    bold = wb.add_format({"bold": True})
-    ws.write_string(0, 0, text)
-    ws.write(1, 0, text, bold)
-    ws.write_row(2, 0, [text, "plain"])
-    wb.close()
-    assert _calamine(path) == [[text, ""], [text, ""], [text, "plain"]]
-    ws_read = openpyxl.load_workbook(path)["t"]
-    assert [str(ws_read.cell(r, 1).value) for r in (1, 2, 3)] == [text] * 3 and ws_read.cell(2, 1).font.b
 
 
 def test_a_unit_s_texts_shaped_like_xml_reach_the_city_workbook_and_the_period_report_unchanged(ctx, tmp_path: Path) -> None:
