@@ -213,6 +213,7 @@ ST = Styles(1, 2, 3, 4, 5, {"未达标": 6, "待开展": 7})
         (True, False, False, '<c r="B7" s="1" t="inlineStr"><is><t>是</t></is></c>'),
         (False, True, False, '<c r="B7" s="2" t="inlineStr"><is><t>否</t></is></c>'),
         (12, False, False, '<c r="B7" s="3"><v>12</v></c>'),
+        (12, True, False, '<c r="B7" s="2"><v>12</v></c>'),
         (2.5, False, False, '<c r="B7" s="4"><v>2.5</v></c>'),
         (3.0, False, False, '<c r="B7" s="3"><v>3</v></c>'),
         (2.5, True, False, '<c r="B7" s="2"><v>2.5</v></c>'),
@@ -230,6 +231,32 @@ def test_each_kind_of_value_as_a_cell(value: Any, wrap: bool, status: bool, xml:
     style = 2 if wrap else 1
     assert _cell("B7", value, style, wrap, status, ST) == xml
     assert _column([value], "B", 7, wrap, status, ST) == [xml]
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        ["a", "b&c"],
+        ["a", "_x0041_"],
+        ["a", "a_xb"],
+        ["a", " b"],
+        ["a", "b "],
+        ["a b", "c"],
+        ["a\x00b", "c"],
+        ["a", "\x1f"],
+        ["未达标", 3, None, "待开展", ""],
+        [True, 3, 2.5, date(2026, 11, 6), "x"],
+        [1, None, 10**15 - 1, -(10**15) + 1],
+        [1.5, None, 2.0],
+        [date(2026, 11, 6), None, date(1900, 3, 1)],
+    ],
+)
+@pytest.mark.parametrize(("wrap", "status"), [(False, False), (True, False), (False, True)])
+def test_columns_are_written_as_their_cells(column: list[Any], wrap: bool, status: bool) -> None:
+    """Columns of one plain kind, or one value short of it, or mixed: each cell as the general writer writes it."""
+    expected = [_cell(f"D{n}", v, 2 if wrap else 1, wrap, status, ST) for n, v in enumerate(column, 3)]
+    assert _column(column, "D", 3, wrap, status, ST) == expected
+    assert "" not in [e for e, v in zip(expected, column, strict=True) if v not in (None, "")]
 
 
 def test_a_text_longer_than_a_cell_is_cut_visibly() -> None:
@@ -335,17 +362,46 @@ def test_a_row_with_no_value_keeps_its_place(tmp_path: Path) -> None:
     assert calamine_sheet(path) == [list(CITY_KEYS), ["甲", "", "", "", ""], [""] * 5, ["丙", 3.0, "", "", ""]]
 
 
-def test_a_cell_written_through_xlsxwriter_among_rendered_rows_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("row", "how"), [(1, "cell"), (2, "cell"), (1, "height"), (2, "height")])
+def test_a_cell_written_through_xlsxwriter_among_rendered_rows_is_refused(tmp_path: Path, row: int, how: str) -> None:
     wb = xlsxwriter.Workbook(str(tmp_path / "mixed.xlsx"))
     f = CityFormats(wb)
     ws = wb.add_worksheet("t", worksheet_class=TableSheet)
     ws.write_string(0, 0, "head")
     assert ws.add_rows(render([{"unit": "甲"}, {"unit": "乙"}], Plan.of(CITY_KEYS, f.styles()), 2), 1, 4) == 2
-    ws.write_string(2, 3, "would be lost")
-    with pytest.raises(ValueError, match="row 3"):
+    if how == "cell":
+        ws.write_string(row, 3, "would be lost")
+    else:
+        ws.set_row(row, 30)
+    with pytest.raises(ValueError, match=f"^row {row + 1} holds both rendered rows and cells written through xlsxwriter$"):
         wb.close()
-    with pytest.raises(ValueError, match="once"):
+    with pytest.raises(ValueError, match=r"^rendered rows are added once per sheet$"):
         ws.add_rows([], 5, 1)
+
+
+def test_the_sheet_s_dimension_covers_the_rendered_rows(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "dim.xlsx"
+    rendered_book(path, [{"unit": "甲"}, {"n": 2}, {"status": "未达标"}])
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert '<dimension ref="A1:E4"/>' in xml and xml.count("<row ") == 4
+    assert openpyxl.load_workbook(path, read_only=True)["t"].max_row == 4
+
+
+def test_a_plain_text_through_safe_text_sheet_keeps_its_format_and_stays_plain(tmp_path: Path) -> None:
+    path = tmp_path / "plain.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("t", worksheet_class=SafeTextSheet)
+    ws.write_string(0, 0, "x</r>", wb.add_format({"bold": True}))
+    ws.write_string(1, 0, "<r>x")
+    wb.close()
+    import zipfile
+
+    strings = zipfile.ZipFile(path).read("xl/sharedStrings.xml").decode()
+    assert "<si><t>x&lt;/r&gt;</t></si>" in strings and "<si><t>&lt;r&gt;x</t></si>" in strings  # no rich runs
+    read = openpyxl.load_workbook(path)["t"]
+    assert read["A1"].value == "x</r>" and read["A1"].font.b and read["A2"].value == "<r>x"
 
 
 @pytest.mark.parametrize("text", ["<r>x</r>", "<r><t>ok</t></r>", "<r></t></r>"])

@@ -176,6 +176,10 @@ def test_without_names_or_dates_an_id_is_not_called_reused(lacking: str) -> None
     found = compare_months(prev, MonthReport("2026-11", activities=now, absent=frozenset({(ACTS, lacking)})), WHERE)
     assert [f.code for f in found] == ["history.activity-changed"]
     assert "参与志愿者人数 10 → 12" in found[0].message and ("活动日期" in found[0].message) == (lacking == "name")
+    earlier = replace(prev, absent=frozenset({(ACTS, lacking)}))  # last month's workbook lacked it
+    found = compare_months(earlier, MonthReport("2026-11", activities=now), WHERE)
+    assert [f.code for f in found] == ["history.activity-changed"]
+    assert ("活动日期" in found[0].message) == (lacking == "name")
     assert [f.code for f in compare_months(prev, MonthReport("2026-11", activities=now), WHERE)] == ["history.activity-id-reused"]
 
 
@@ -185,8 +189,15 @@ def test_a_cell_with_its_own_finding_this_month_is_not_compared() -> None:
     now = [_act("A1", date(2026, 10, 3), 2, volunteers=None), _act("A2", date(2026, 10, 9), 3, volunteers=None)]
     found = compare_months(prev, MonthReport("2026-11", activities=now, unsure=frozenset({(ACTS, 2, "volunteers")})), WHERE)
     assert _flat(found) == [("history.activity-changed", "活动台账", "N3", "（空）")]  # row 3 was emptied indeed
-    reused = [_act("A1", date(2026, 11, 5), 2, name=None)]
-    found = compare_months(prev, MonthReport("2026-11", activities=reused, unsure=frozenset({(ACTS, 2, "name")})), WHERE)
+    for key in ("name", "date"):  # an id is not called reused on a name or date not taken
+        reused = [{**_act("A1", date(2026, 11, 5), 2, name="另一场活动"), key: None}]
+        found = compare_months(prev, MonthReport("2026-11", activities=reused, unsure=frozenset({(ACTS, 2, key)})), WHERE)
+        assert [f.code for f in found] == ["history.activity-changed", "history.activity-missing"][key == "date" :]
+        assert [f.code for f in compare_months(prev, MonthReport("2026-11", activities=reused), WHERE)][:1] == [
+            "history.activity-id-reused"  # an empty cell without a finding of its own: taken as written
+        ]
+    kept = [_act("A1", date(2026, 10, 3), 2, volunteers=12)]  # a count kept with a warning of its own is compared
+    found = compare_months(prev, MonthReport("2026-11", activities=kept, unsure=frozenset({(ACTS, 2, "volunteers")})), WHERE)
     assert [f.code for f in found] == ["history.activity-changed", "history.activity-missing"]
 
 
@@ -198,11 +209,9 @@ def test_registration_and_team_cells_with_findings_are_not_compared() -> None:
     assert compare_months(prev, MonthReport("2026-11", now.registration, now.teams, unsure=unsure), WHERE) == []
     wrong = MonthReport("2026-11", [_reg(515, 12)])
     assert [f.code for f in compare_months(prev, wrong, WHERE)] == ["history.total-mismatch"]
-    new_unsure = MonthReport("2026-11", [_reg(515, 12)], unsure=frozenset({("registration", 2, "new")}))
-    assert compare_months(prev, new_unsure, WHERE) == []
-    lower = MonthReport("2026-11", [_reg(400, 12)], unsure=frozenset({("registration", 2, "new")}))
-    assert [f.code for f in compare_months(prev, lower, WHERE)] == ["history.total-decreased"]
-    for key in ("platform", "item", "total"):
+    kept = MonthReport("2026-11", [_reg(515, 12)], unsure=frozenset({("registration", 2, "new")}))
+    assert [f.code for f in compare_months(prev, kept, WHERE)] == ["history.total-mismatch"]  # a value kept is compared
+    for key in ("platform", "item"):
         lacking = MonthReport("2026-11", [_reg(400, 0)], absent=frozenset({("registration", key)}))
         assert (
             compare_months(prev, lacking, WHERE) == []

@@ -353,3 +353,19 @@ def test_a_store_busy_with_another_run_is_not_waited_for_to_keep_findings(month:
     other.close()
     assert [f["code"] for f in city.history[month.wz.code]] == ["history.total-decreased"] and _kept(month) == []
     assert month.store.db.execute("PRAGMA busy_timeout").fetchone()[0] == waits > 0  # waits as before for the rest
+
+
+def test_a_mistyped_cell_of_the_checked_workbook_is_not_compared(month: Month) -> None:
+    """「八」 in 参与志愿者人数 of row 2 is cell.not-integer; last month's 6 there is not 「6 → （空）」. Row 3's 9 → 8,
+    a value written as a number, still is a change."""
+    grid = clean_grid()
+    _, sub = check(grid)
+    previous = _previous_from(sub)
+    previous["activities"][0]["volunteers"] = 6
+    previous["activities"][1]["volunteers"] = 9
+    _stored(month, previous)
+    column = sub.tables["activities"].records[0].cols["volunteers"].rstrip("0123456789")
+    index = ord(column) - ord("A")
+    grid.sheets[sheet_name("activities")].rows[1][index] = "八"
+    found = _history(month, grid)
+    assert [(f.code, f.cell) for f in found] == [("history.activity-changed", f"{column}3")]

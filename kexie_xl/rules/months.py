@@ -15,9 +15,9 @@ activity removed) is not raised again every month after.
   (history.activity-changed, old → new). Rows of the previous report that had a finding there are left out:
   the clerk was asked to fix them, and whatever they did is that fix.
 - Only what both workbooks say is compared: a column either of them lacked (its header.missing) is not compared —
-  without 活动编号 no activity is; a cell of this month's report with a finding of its own (its value was not
-  taken, or it is empty where it must not be) is not compared either: the clerk is told about that cell already,
-  and 「8 → （空）」 would say they emptied what they in fact mistyped.
+  without 活动编号 no activity is; a cell of this month's report left empty by a finding of its own (a value not
+  taken, a required cell left blank) is not compared either: the clerk is told about that cell already, and
+  「8 → （空）」 would say they emptied what they in fact mistyped.
 - 服务队: a team 撤销 before that is not 撤销 now (history.team-revived); one still 撤销 with activities dated
   after the earlier dissolution date that this month's roster no longer excludes (history.team-dissolved-active).
 """
@@ -50,14 +50,17 @@ class MonthReport:
     activities: list[dict[str, Any]] = field(default_factory=list)
     flagged: frozenset[int] = frozenset()  # rows of 活动台账 that had a finding in this report
     absent: frozenset[tuple[str, str]] = frozenset()  # (table, column key) the workbook lacked (header.missing)
-    unsure: frozenset[tuple[str, int, str]] = frozenset()  # (table, row, column key) of cells with a finding
+    unsure: frozenset[tuple[str, int, str]] = frozenset()  # (table, row, column key) of cells with a finding (cell.*)
 
     def knows(self, table: str, key: str) -> bool:
         return (table, key) not in self.absent
 
     def took(self, table: str, row: dict[str, Any], key: str) -> bool:
-        """Whether this report holds the column and took the cell's value without a finding."""
-        return (table, key) not in self.absent and (table, row.get("row"), key) not in self.unsure
+        """Whether this report holds the column, and the cell's value is what the clerk meant: not a cell left empty
+        by a finding of its own (a value not taken, a required cell left blank). A value kept with a warning counts."""
+        if (table, key) in self.absent:
+            return False
+        return row.get(key) is not None or (table, row.get("row"), key) not in self.unsure
 
 
 def compare_months(previous: MonthReport, current: MonthReport, where: Where, severity: Severity | None = None) -> list[Finding]:
@@ -75,17 +78,15 @@ def compare_months(previous: MonthReport, current: MonthReport, where: Where, se
 
 
 def _registration(previous: MonthReport, current: MonthReport, where: Where, severity: Severity | None) -> Iterator[Finding]:
-    if not all(r.knows("registration", key) for r in (previous, current) for key in ("platform", "item", "total")):
-        return
+    if not all(r.knows("registration", key) for r in (previous, current) for key in ("platform", "item")):
+        return  # rows could not be matched (a missing 累计 or 新增 is None in every row: not compared anyway)
     before = {(r.get("platform"), r.get("item")): r.get("total") for r in previous.registration}
     adjacent = _next_month(previous.month) == current.month
     sheet, column, label = where("registration", "total")
     for r in current.registration:
         old, total, new = _number(before.get((r.get("platform"), r.get("item")))), _number(r.get("total")), _number(r.get("new"))
-        if old is None or total is None or not current.took("registration", r, "total"):
+        if old is None or total is None:
             continue
-        if not current.took("registration", r, "new"):
-            new = None
         facts: dict[str, Any] = dict(
             label=label, value=total, platform=r.get("platform") or "", item=r.get("item") or "", prev_month=previous.month
         )
@@ -354,9 +355,9 @@ def gaps(
         for f in findings:
             if f.get("sheet") not in names or f.get("label") not in keys:
                 continue
-            key = keys[f["label"]]
-            if f.get("code") == "header.missing":
+            key, code = keys[f["label"]], f.get("code")
+            if code == "header.missing":
                 absent.add((table, key))
-            elif str(f.get("code", "")).startswith("cell.") and f.get("row"):
+            elif isinstance(code, str) and code.startswith("cell.") and f.get("row"):
                 unsure.add((table, int(f["row"]), key))
     return frozenset(absent), frozenset(unsure)

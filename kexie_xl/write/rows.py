@@ -138,9 +138,8 @@ def _column(values: list[Any], letter: str, first: int, wrap: bool, status: bool
     plain kind (short plain texts, integers a double holds, finite decimals, days from 1900-03-01) is written by one
     comprehension; any other goes cell by cell through `_cell`. Both write the same XML for the same value."""
     style = st.wrap if wrap else st.text
-    kinds = set(map(type, values))
-    kinds.discard(type(None))
     present = [v for v in values if v is not None]
+    kinds = set(map(type, present))
     if not kinds:
         return [""] * len(values)
     if kinds == {str} and _plain_texts([v for v in present if v]):
