@@ -369,3 +369,15 @@ def test_a_mistyped_cell_of_the_checked_workbook_is_not_compared(month: Month) -
     grid.sheets[sheet_name("activities")].rows[1][index] = "八"
     found = _history(month, grid)
     assert [(f.code, f.cell) for f in found] == [("history.activity-changed", f"{column}3")]
+
+
+def test_a_checked_workbook_with_an_empty_ledger_misses_every_earlier_activity(month: Month) -> None:
+    """No row left in 活动台账: each activity of last month's ledger is history.activity-missing, on the sheet."""
+    grid = clean_grid()
+    _, sub = check(grid)
+    _stored(month, _previous_from(sub))
+    ledger = grid.sheets[sheet_name("activities")]
+    ledger.rows = ledger.rows[:1]
+    found = _history(month, grid)
+    assert {(f.code, f.sheet, f.cell) for f in found} == {("history.activity-missing", sheet_name("activities"), "")}
+    assert len(found) == len(sub.rows("activities"))
