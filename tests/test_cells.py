@@ -341,13 +341,19 @@ class CityFormats:
         return Styles(*ids, {k: f._get_xf_index() for k, f in self.status.items()})
 
 
-def rendered_book(path: Path, rows: list[dict[str, Any]]) -> None:
-    """`rows` rendered into sheet「t」 below a header row, as the city workbook's tables are."""
+def table_book(path: Path, worksheet_class: type) -> tuple[Any, CityFormats, Any]:
+    """A workbook with sheet「t」 of `worksheet_class` and its header row written: (workbook, formats, sheet)."""
     wb = xlsxwriter.Workbook(str(path))
     f = CityFormats(wb)
-    ws = wb.add_worksheet("t", worksheet_class=TableSheet)
+    ws = wb.add_worksheet("t", worksheet_class=worksheet_class)
     for c, key in enumerate(CITY_KEYS):
         ws.write_string(0, c, key, f.text)
+    return wb, f, ws
+
+
+def rendered_book(path: Path, rows: list[dict[str, Any]]) -> None:
+    """`rows` rendered into sheet「t」 below a header row, as the city workbook's tables are."""
+    wb, f, ws = table_book(path, TableSheet)
     ws.add_rows(render(rows, Plan.of(CITY_KEYS, f.styles(), wrap=("note",), status_key="status"), 2), 1, len(CITY_KEYS) - 1)
     wb.close()
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
@@ -20,7 +19,7 @@ from kexie_xl.write.city import clip
 from kexie_xl.write.rows import SafeTextSheet
 
 from .conftest import convert
-from .test_cells import CITY_KEYS, TRICKY, VALUES, CityFormats, calamine_sheet, rendered_book
+from .test_cells import CITY_KEYS, TRICKY, VALUES, calamine_sheet, rendered_book, table_book
 
 KEYS, WRAP = CITY_KEYS, ("note",)
 ROWS = st.lists(st.fixed_dictionaries({k: VALUES for k in KEYS}), max_size=8)
@@ -35,11 +34,7 @@ def _exact(value: Any) -> bool:
 
 def _reference(path: Path, rows: list[dict[str, Any]]) -> None:
     """The same rows through xlsxwriter's own cell writers, by the rules write/city.py follows."""
-    wb = xlsxwriter.Workbook(str(path))
-    f = CityFormats(wb)
-    ws = wb.add_worksheet("t", worksheet_class=SafeTextSheet)
-    for c, key in enumerate(KEYS):
-        ws.write_string(0, c, key, f.text)
+    wb, f, ws = table_book(path, SafeTextSheet)
     for r, row in enumerate(rows, start=1):
         for c, key in enumerate(KEYS):
             value, fmt = row.get(key), f.wrap if key in WRAP else None
