@@ -17,7 +17,7 @@ from xlsxwriter.utility import _datetime_to_excel_datetime
 from kexie_xl.read import cells
 from kexie_xl.read.cells import EXCEL_CELL_MAX, CellProblem, excel_error
 from kexie_xl.schema.codelists import ACTIVITY_KIND
-from kexie_xl.write.rows import Plan, SafeTextSheet, Styles, TableSheet, _cell, _column, render, serial
+from kexie_xl.write.rows import Plan, SafeTextSheet, Styles, TableSheet, _cell, _column, render, serial, shared_text
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 days = st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31))
@@ -197,53 +197,64 @@ VALUES = st.one_of(
 ST = Styles(1, 2, 3, 4, 5, {"未达标": 6, "待开展": 7})
 
 
+class SharedStrings:
+    """A shared string table as xlsxwriter keeps one: each new text gets the next index."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        return self.texts.setdefault(text, len(self.texts))
+
+
+TEXT = '<c r="B7" s="{s}" t="s"><v>0</v></c>'
+
+
 @pytest.mark.parametrize(
-    ("value", "wrap", "status", "xml"),
+    ("value", "wrap", "status", "xml", "stored"),
     [
-        ("", False, False, ""),
-        (None, False, False, ""),
-        ("a&b<c>d", False, False, '<c r="B7" s="1" t="inlineStr"><is><t>a&amp;b&lt;c&gt;d</t></is></c>'),
-        ("x\x01_x0041_", False, False, '<c r="B7" s="1" t="inlineStr"><is><t>x_x0001__x005F_x0041_</t></is></c>'),
-        (" a", False, False, '<c r="B7" s="1" t="inlineStr"><is><t xml:space="preserve"> a</t></is></c>'),
-        ("ab ", False, False, '<c r="B7" s="1" t="inlineStr"><is><t xml:space="preserve">ab </t></is></c>'),
-        ("a b", True, False, '<c r="B7" s="2" t="inlineStr"><is><t>a b</t></is></c>'),
-        ("未达标", False, True, '<c r="B7" s="6" t="inlineStr"><is><t>未达标</t></is></c>'),
-        ("未达标", False, False, '<c r="B7" s="1" t="inlineStr"><is><t>未达标</t></is></c>'),
-        ("别的", True, True, '<c r="B7" s="2" t="inlineStr"><is><t>别的</t></is></c>'),
-        (True, False, False, '<c r="B7" s="1" t="inlineStr"><is><t>是</t></is></c>'),
-        (False, True, False, '<c r="B7" s="2" t="inlineStr"><is><t>否</t></is></c>'),
-        (12, False, False, '<c r="B7" s="3"><v>12</v></c>'),
-        (12, True, False, '<c r="B7" s="2"><v>12</v></c>'),
-        (2.5, False, False, '<c r="B7" s="4"><v>2.5</v></c>'),
-        (3.0, False, False, '<c r="B7" s="3"><v>3</v></c>'),
-        (2.5, True, False, '<c r="B7" s="2"><v>2.5</v></c>'),
-        (float("inf"), False, False, '<c r="B7" s="1" t="inlineStr"><is><t>inf</t></is></c>'),
-        (2**53 + 1, True, False, f'<c r="B7" s="2" t="inlineStr"><is><t>{2**53 + 1}</t></is></c>'),
-        (10**400, False, False, f'<c r="B7" s="1" t="inlineStr"><is><t>{10**400}</t></is></c>'),
-        (date(2026, 11, 6), False, False, '<c r="B7" s="5"><v>46332</v></c>'),
-        (datetime(2026, 11, 6, 15, 30), True, False, '<c r="B7" s="2"><v>46332</v></c>'),
-        (date(1900, 2, 28), False, False, '<c r="B7" s="5"><v>59</v></c>'),
-        (date(1900, 3, 1), False, False, '<c r="B7" s="5"><v>61</v></c>'),
-        (time(8, 30), False, False, '<c r="B7" s="1" t="inlineStr"><is><t>08:30:00</t></is></c>'),
+        ("", False, False, "", None),
+        (None, False, False, "", None),
+        ("a&b<c>d", False, False, TEXT.format(s=1), "a&b<c>d"),  # xlsxwriter escapes it in sharedStrings.xml
+        (" a ", True, False, TEXT.format(s=2), " a "),
+        ("<r>x</r>", False, False, TEXT.format(s=1), "<r><t>&lt;r&gt;x&lt;/r&gt;</t></r>"),  # one plain run
+        ("<r>&</r>", False, False, TEXT.format(s=1), "<r><t>&lt;r&gt;&amp;&lt;/r&gt;</t></r>"),
+        ("<r>x", False, False, TEXT.format(s=1), "<r>x"),
+        ("x</r>", False, False, TEXT.format(s=1), "x</r>"),
+        ("未达标", False, True, TEXT.format(s=6), "未达标"),
+        ("未达标", False, False, TEXT.format(s=1), "未达标"),
+        ("别的", True, True, TEXT.format(s=2), "别的"),
+        (True, False, False, TEXT.format(s=1), "是"),
+        (False, True, False, TEXT.format(s=2), "否"),
+        (12, False, False, '<c r="B7" s="3"><v>12</v></c>', None),
+        (12, True, False, '<c r="B7" s="2"><v>12</v></c>', None),
+        (2.5, False, False, '<c r="B7" s="4"><v>2.5</v></c>', None),
+        (3.0, False, False, '<c r="B7" s="3"><v>3</v></c>', None),
+        (2.5, True, False, '<c r="B7" s="2"><v>2.5</v></c>', None),
+        (float("inf"), False, False, TEXT.format(s=1), "inf"),
+        (2**53 + 1, True, False, TEXT.format(s=2), str(2**53 + 1)),
+        (10**400, False, False, TEXT.format(s=1), str(10**400)),
+        (date(2026, 11, 6), False, False, '<c r="B7" s="5"><v>46332</v></c>', None),
+        (datetime(2026, 11, 6, 15, 30), True, False, '<c r="B7" s="2"><v>46332</v></c>', None),
+        (date(1900, 2, 28), False, False, '<c r="B7" s="5"><v>59</v></c>', None),
+        (date(1900, 3, 1), False, False, '<c r="B7" s="5"><v>61</v></c>', None),
+        (time(8, 30), False, False, TEXT.format(s=1), "08:30:00"),
     ],
 )
-def test_each_kind_of_value_as_a_cell(value: Any, wrap: bool, status: bool, xml: str) -> None:
+def test_each_kind_of_value_as_a_cell(value: Any, wrap: bool, status: bool, xml: str, stored: str | None) -> None:
     style = 2 if wrap else 1
-    assert _cell("B7", value, style, wrap, status, ST) == xml
-    assert _column([value], "B", 7, wrap, status, ST) == [xml]
+    strings = SharedStrings()
+    assert _cell("B7", value, style, wrap, status, ST, strings) == xml
+    assert list(strings.texts) == ([stored] if stored is not None else [])
+    column = SharedStrings()
+    assert _column([value], "B", 7, wrap, status, ST, column) == [xml] and column.texts == strings.texts
 
 
 @pytest.mark.parametrize(
     "column",
     [
-        ["a", "b&c"],
-        ["a", "_x0041_"],
-        ["a", "a_xb"],
-        ["a", " b"],
-        ["a", "b "],
-        ["a b", "c"],
-        ["a\x00b", "c"],
-        ["a", "\x1f"],
+        ["a", "b&c", "a"],
+        ["a", "<r>b</r>"],
         ["未达标", 3, None, "待开展", ""],
         [True, 3, 2.5, date(2026, 11, 6), "x"],
         [1, None, 10**15 - 1, -(10**15) + 1],
@@ -253,9 +264,10 @@ def test_each_kind_of_value_as_a_cell(value: Any, wrap: bool, status: bool, xml:
 )
 @pytest.mark.parametrize(("wrap", "status"), [(False, False), (True, False), (False, True)])
 def test_columns_are_written_as_their_cells(column: list[Any], wrap: bool, status: bool) -> None:
-    """Columns of one plain kind, or one value short of it, or mixed: each cell as the general writer writes it."""
-    expected = [_cell(f"D{n}", v, 2 if wrap else 1, wrap, status, ST) for n, v in enumerate(column, 3)]
-    assert _column(column, "D", 3, wrap, status, ST) == expected
+    """Columns of one plain kind, or mixed: each cell as the general writer writes it, the same texts shared."""
+    one, other = SharedStrings(), SharedStrings()
+    expected = [_cell(f"D{n}", v, 2 if wrap else 1, wrap, status, ST, one) for n, v in enumerate(column, 3)]
+    assert _column(column, "D", 3, wrap, status, ST, other) == expected and other.texts == one.texts
     assert "" not in [e for e, v in zip(expected, column, strict=True) if v not in (None, "")]
 
 
@@ -263,9 +275,14 @@ def test_a_text_longer_than_a_cell_is_cut_visibly() -> None:
     from kexie_xl.write.city import clip
 
     for long in ("长" * (EXCEL_CELL_MAX + 1), "𠀀" * (EXCEL_CELL_MAX // 2 + 1)):  # "𠀀" counts twice in Excel
-        assert clip(long) != long
-        assert _cell("A2", long, 1, False, False, ST) == f'<c r="A2" s="1" t="inlineStr"><is><t>{clip(long)}</t></is></c>'
-        assert _column([long, "短"], "A", 2, False, False, ST)[0] == _cell("A2", long, 1, False, False, ST)
+        assert clip(long) != long and shared_text(long) == clip(long)
+        strings = SharedStrings()
+        assert _cell("A2", long, 1, False, False, ST, strings) == '<c r="A2" s="1" t="s"><v>0</v></c>'
+        assert list(strings.texts) == [clip(long)]
+        column = SharedStrings()
+        assert _column([long, "短"], "A", 2, False, False, ST, column)[0] == '<c r="A2" s="1" t="s"><v>0</v></c>'
+        assert list(column.texts) == [clip(long), "短"]
+    assert shared_text("长" * (EXCEL_CELL_MAX // 2)) == "长" * (EXCEL_CELL_MAX // 2)
 
 
 @pytest.mark.parametrize(
@@ -278,25 +295,25 @@ def test_serial_days(day: date, number: int) -> None:
 def test_render_writes_each_column_by_its_plan() -> None:
     plan = Plan.of(CITY_KEYS, ST, wrap=("note",), status_key="status")
     rows = [{"unit": "甲", "note": "长文", "status": "未达标"}, {}, {"n": 3, "status": "达标"}]
-    assert render(rows, plan, 2) == [
-        '<row r="2"><c r="A2" s="1" t="inlineStr"><is><t>甲</t></is></c>'
-        '<c r="D2" s="2" t="inlineStr"><is><t>长文</t></is></c><c r="E2" s="6" t="inlineStr"><is><t>未达标</t></is></c></row>',
+    strings = SharedStrings()
+    assert render(rows, plan, 2, strings) == [
+        '<row r="2"><c r="A2" s="1" t="s"><v>0</v></c><c r="D2" s="2" t="s"><v>1</v></c><c r="E2" s="6" t="s"><v>2</v></c></row>',
         "",
-        '<row r="4"><c r="B4" s="3"><v>3</v></c><c r="E4" s="1" t="inlineStr"><is><t>达标</t></is></c></row>',
+        '<row r="4"><c r="B4" s="3"><v>3</v></c><c r="E4" s="1" t="s"><v>3</v></c></row>',
     ]
+    assert list(strings.texts) == ["甲", "长文", "未达标", "达标"]
 
 
 def test_an_integer_no_double_holds_is_written_as_its_digits() -> None:
-    styles = Styles(1, 2, 3, 4, 5, {})
-    (row,) = render([{"n": 2**53 + 1, "unit": float("nan")}], Plan.of(CITY_KEYS, styles), 2)
-    assert f"<t>{2**53 + 1}</t>" in row and "<t>nan</t>" in row and "<v>" not in row
+    strings = SharedStrings()
+    (row,) = render([{"n": 2**53 + 1, "unit": float("nan")}], Plan.of(CITY_KEYS, ST), 2, strings)
+    assert list(strings.texts) == ["nan", str(2**53 + 1)] and "<v>0</v>" in row and "<v>1</v>" in row
 
 
 def test_rows_are_numbered_from_the_first_row() -> None:
-    styles = Styles(1, 2, 3, 4, 5, {})
-    rendered = render([{"unit": "甲", "n": 1}, {"unit": "乙"}], Plan.of(CITY_KEYS, styles), 7)
-    assert rendered[0] == '<row r="7"><c r="A7" s="1" t="inlineStr"><is><t>甲</t></is></c><c r="B7" s="3"><v>1</v></c></row>'
-    assert rendered[1] == '<row r="8"><c r="A8" s="1" t="inlineStr"><is><t>乙</t></is></c></row>'
+    rendered = render([{"unit": "甲", "n": 1}, {"unit": "乙"}], Plan.of(CITY_KEYS, ST), 7, SharedStrings())
+    assert rendered[0] == '<row r="7"><c r="A7" s="1" t="s"><v>0</v></c><c r="B7" s="3"><v>1</v></c></row>'
+    assert rendered[1] == '<row r="8"><c r="A8" s="1" t="s"><v>1</v></c></row>'
 
 
 COLUMN = st.one_of(
@@ -311,10 +328,9 @@ COLUMN = st.one_of(
 @given(values=COLUMN, wrap=st.booleans(), status=st.booleans())
 def test_a_column_of_one_kind_is_written_as_cell_by_cell(values: list[Any], wrap: bool, status: bool) -> None:
     """The comprehension for a column of one plain kind writes what the general cell writer writes."""
-    styles = Styles(1, 2, 3, 4, 5, {"未达标": 6, "待开展": 7})
-    style = 2 if wrap else 1
-    expected = [_cell(f"C{n}", v, style, wrap, status, styles) for n, v in enumerate(values, 4)]
-    assert _column(values, "C", 4, wrap, status, styles) == expected
+    one, other = SharedStrings(), SharedStrings()
+    expected = [_cell(f"C{n}", v, 2 if wrap else 1, wrap, status, ST, one) for n, v in enumerate(values, 4)]
+    assert _column(values, "C", 4, wrap, status, ST, other) == expected and other.texts == one.texts
 
 
 @given(st.dates(min_value=date(1900, 1, 1), max_value=date(9999, 12, 31)))
@@ -354,7 +370,9 @@ def table_book(path: Path, worksheet_class: type) -> tuple[Any, CityFormats, Any
 def rendered_book(path: Path, rows: list[dict[str, Any]]) -> None:
     """`rows` rendered into sheet「t」 below a header row, as the city workbook's tables are."""
     wb, f, ws = table_book(path, TableSheet)
-    ws.add_rows(render(rows, Plan.of(CITY_KEYS, f.styles(), wrap=("note",), status_key="status"), 2), 1, len(CITY_KEYS) - 1)
+    ws.add_rows(
+        render(rows, Plan.of(CITY_KEYS, f.styles(), wrap=("note",), status_key="status"), 2, ws.shared), 1, len(CITY_KEYS) - 1
+    )
     wb.close()
 
 
@@ -374,7 +392,7 @@ def test_a_cell_written_through_xlsxwriter_among_rendered_rows_is_refused(tmp_pa
     f = CityFormats(wb)
     ws = wb.add_worksheet("t", worksheet_class=TableSheet)
     ws.write_string(0, 0, "head")
-    assert ws.add_rows(render([{"unit": "甲"}, {"unit": "乙"}], Plan.of(CITY_KEYS, f.styles()), 2), 1, 4) == 2
+    assert ws.add_rows(render([{"unit": "甲"}, {"unit": "乙"}], Plan.of(CITY_KEYS, f.styles()), 2, ws.shared), 1, 4) == 2
     if how == "cell":
         ws.write_string(row, 3, "would be lost")
     else:

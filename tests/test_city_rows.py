@@ -54,18 +54,10 @@ def _reference(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 def _cells(path: Path) -> list[list[tuple[Any, ...]]]:
-    """Each cell as openpyxl reads it. openpyxl undoes Excel's escape of a literal "_xHHHH_" ("_x005F_xHHHH_") in
-    shared strings but not in inline ones (Excel and calamine undo both): that one step is taken here."""
+    """Each cell as openpyxl reads it: value, number format, fill, wrapping."""
     ws = openpyxl.load_workbook(path)["t"]
-
-    def value(v: Any) -> Any:
-        return v.replace("_x005F_", "_") if isinstance(v, str) else v
-
     return [
-        [
-            (value(c.value), c.number_format, c.fill.fgColor.rgb if c.fill.fill_type else None, bool(c.alignment.wrap_text))
-            for c in row
-        ]
+        [(c.value, c.number_format, c.fill.fgColor.rgb if c.fill.fill_type else None, bool(c.alignment.wrap_text)) for c in row]
         for row in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=len(KEYS))
     ]
 
@@ -118,6 +110,13 @@ def test_a_unit_s_texts_shaped_like_xml_reach_the_city_workbook_and_the_period_r
     detail = book.get_sheet_by_name(C.DETAIL).to_python()
     row = dict(zip(detail[0], detail[1], strict=True))
     assert row["活动名称"] == "<r>应急</r>" and row["备注"] == "a&b<c>", row
+    import zipfile
+
+    with zipfile.ZipFile(city) as zf:  # every text a shared string: some readers (exceljs…) read no inline string
+        sheets = [zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert (
+            not [x for x in sheets if "inlineStr" in x] and "&lt;r&gt;应急&lt;/r&gt;" in zf.read("xl/sharedStrings.xml").decode()
+        )
     report = tmp_path / "year.xlsx"
     period_report("2026", ROOT / "tests" / "data" / "empty.toml", store_path=store, output=report)
     teams = CalamineWorkbook.from_path(str(report)).get_sheet_by_name("季度达标").to_python()

@@ -218,7 +218,7 @@ def _table(
     ws = book.sheet(name, columns)
     if rendered:
         plan = Plan.of([c.key for c in columns], book.styles(), wrap=wrap, status_key=status_key)
-        ws.add_rows(render(rows, plan, 2), 1, len(columns) - 1)
+        ws.add_rows(render(rows, plan, 2, ws.shared), 1, len(columns) - 1)
     else:
         for r, row in enumerate(rows, start=1):
             for c, col in enumerate(columns):

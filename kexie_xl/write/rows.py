@@ -3,44 +3,43 @@
 Why not xlsxwriter for them too: it spends ~10 µs per cell in Python (an attribute list, a dispatch on the cell's
 class, an escape call per attribute); the city workbook's 活动明细 of a 200-unit month (~200,000 cells) took
 2.5 s of a 4 s re-run. Here the rows are rendered a column at a time: a column whose values are all of one plain
-kind is one list comprehension (well under 1 µs a cell), any other goes cell by cell. Strings are written inline
-(`t="inlineStr"`, as xlsxwriter itself writes them in constant_memory mode) with xlsxwriter's own
-control-character escape.
+kind is one list comprehension (well under 1 µs a cell), any other goes cell by cell. Texts go into xlsxwriter's
+own shared string table (`t="s"`), as xlsxwriter writes them: it escapes them once each when it writes
+sharedStrings.xml, and every reader reads shared strings (some, e.g. exceljs, read no inline strings at all).
 
 The joint with xlsxwriter is thin and private (xlsxwriter has no public way to add pre-rendered rows):
 `TableSheet`, a Worksheet subclass passed as `worksheet_class`, writes the rows xlsxwriter holds (the header) and
-then the rendered rows inside <sheetData>, and widens the sheet's <dimension>. Styles are xlsxwriter Format objects,
-referred to by the index xlsxwriter gives them (`Format._get_xf_index`, what its own cell writer calls).
-tests/test_city_rows.py reads the result back with openpyxl, python-calamine and LibreOffice, cell by cell.
+then the rendered rows inside <sheetData>, widens the sheet's <dimension>, and hands out shared-string indexes
+(`SharedStringTable._get_shared_string_index`, what its own string writer calls). Styles are xlsxwriter Format
+objects, referred to by the index xlsxwriter gives them (`Format._get_xf_index`, what its own cell writer calls).
+tests/test_city_rows.py reads the result back with openpyxl, python-calamine and LibreOffice, cell by cell, against
+the same values written through xlsxwriter's own cell writers.
 
-xlsxwriter's own string writer has a trap the rendered rows avoid: a string that begins with "<r>" and ends with
-"</r>" is taken as a rich string's raw XML. `SafeTextSheet` closes it for every cell written through xlsxwriter.
+xlsxwriter's shared string table has a trap: an entry that begins with "<r>" and ends with "</r>" is written as a
+rich string's raw XML, so a unit's text of that shape came out empty or broke the file. `shared_text` stores such
+a text as a rich string of one escaped plain run; `SafeTextSheet` closes the trap for cells written through
+xlsxwriter.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
-from xlsxwriter.xmlwriter import XMLwriter
 
 from ..read.cells import EXCEL_CELL_MAX
 
-_NEEDS_CONTROL_ESCAPE = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
-_NEEDS_XML_ESCAPE = re.compile("[&<>]")
-_SPECIAL = re.compile(r"[\x01-\x08\x0b-\x1f\ufffe\uffff&<>]")  # in texts joined by \x00: a character to escape
-_ESCAPE_LIKE = re.compile(r"_x[0-9a-fA-F]{4}_")
-_SPACE = re.compile(r"\s")
 _EXACT = 10**15  # an integer of fewer digits is written by str() exactly as xlsxwriter's %.16G writes it
 _DAY0 = date(1899, 12, 31).toordinal()
 _FIRST_PLAIN_DAY = date(1900, 3, 1)  # from here on a day's serial is its ordinal − _DAY0 + 1
 _SHORT = EXCEL_CELL_MAX // 2  # a text this short fits a cell, however many of its characters count twice
+
+Strings = Callable[[str], int]  # a text's index in the workbook's shared string table (TableSheet.shared)
 
 
 @dataclass(frozen=True)
@@ -68,24 +67,21 @@ class Plan:
         return cls(tuple((xl_col_to_name(c), k, k in wrap, k == status_key) for c, k in enumerate(keys)), styles)
 
 
-def escape(text: str) -> str:
-    """`text` as the content of an inline string's <t>: control characters as Excel's _xHHHH_ (and a literal
-    _xHHHH_ protected), then the XML escapes — xlsxwriter's order and its own control-character function."""
-    if _NEEDS_CONTROL_ESCAPE.search(text):
-        text = XMLwriter._escape_control_characters(text)
-    if _NEEDS_XML_ESCAPE.search(text):
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text
-
-
-def _string(ref: str, style: int, text: str) -> str:
+def shared_text(text: str) -> str:
+    """What the shared string table holds for `text`: the text as a cell holds it (cut visibly when longer,
+    write/city.py `clip`) — or, for a text of the shape xlsxwriter writes as raw rich-string XML ("<r>…</r>"), a
+    rich string of one plain run holding it, escaped, which every reader reads back as the text itself."""
     if len(text) > _SHORT:
         from .city import clip
 
         text = clip(text)
-    text = escape(text)
-    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
+    if text.startswith("<r>") and text.endswith("</r>"):
+        return "<r><t>" + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</t></r>"
+    return text
+
+
+def _string(ref: str, style: int, text: str, strings: Strings) -> str:
+    return f'<c r="{ref}" s="{style}" t="s"><v>{strings(shared_text(text))}</v></c>'
 
 
 def serial(day: date) -> int:
@@ -104,53 +100,42 @@ def _number(value: float) -> float | None:
     return number if math.isfinite(number) and number == value else None
 
 
-def _cell(ref: str, value: Any, style: int, wrap: bool, status: bool, st: Styles) -> str:
+def _cell(ref: str, value: Any, style: int, wrap: bool, status: bool, st: Styles, strings: Strings) -> str:
     """One cell of any value: the general case, for a column whose values are not all of one plain kind."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
-        return _string(ref, st.status.get(value, style) if status else style, value)
+        return _string(ref, st.status.get(value, style) if status else style, value, strings)
     if isinstance(value, bool):
-        return _string(ref, style, "是" if value else "否")
+        return _string(ref, style, "是" if value else "否", strings)
     if isinstance(value, (int, float)):
         number = _number(value)
         if number is None:
-            return _string(ref, style, str(value))
+            return _string(ref, style, str(value), strings)
         return f'<c r="{ref}" s="{style if wrap else st.whole if number.is_integer() else st.decimal}"><v>{number:.16G}</v></c>'
     if isinstance(value, date):  # a datetime too: its day
         return f'<c r="{ref}" s="{style if wrap else st.day}"><v>{serial(value)}</v></c>'
-    return _string(ref, style, str(value))
+    return _string(ref, style, str(value), strings)
 
 
-def _plain_texts(texts: list[str]) -> bool:
-    """Whether every text can go into the file as it is: nothing to escape, no space at either end to preserve,
-    none too long. One search over all of them, joined by a character no plain text holds."""
-    joined = "\x00".join(texts)
-    if joined.count("\x00") != len(texts) - 1 or max(map(len, texts)) > _SHORT:
-        return False
-    if _SPECIAL.search(joined) or ("_x" in joined and _ESCAPE_LIKE.search(joined)):
-        return False
-    return not _SPACE.search(joined) or not any(t[:1].isspace() or t[-1:].isspace() for t in texts)
-
-
-def _column(values: list[Any], letter: str, first: int, wrap: bool, status: bool, st: Styles) -> list[str]:
+def _column(values: list[Any], letter: str, first: int, wrap: bool, status: bool, st: Styles, strings: Strings) -> list[str]:
     """The cells of one column, a string per row ("" for an empty cell). A column whose values are all of one
-    plain kind (short plain texts, integers a double holds, finite decimals, days from 1900-03-01) is written by one
+    plain kind (texts, integers a double holds, finite decimals, days from 1900-03-01) is written by one
     comprehension; any other goes cell by cell through `_cell`. Both write the same XML for the same value."""
     style = st.wrap if wrap else st.text
     present = [v for v in values if v is not None]
     kinds = set(map(type, present))
     if not kinds:
         return [""] * len(values)
-    if kinds == {str} and _plain_texts([v for v in present if v]):
+    if kinds == {str}:
         if status:
             pick = st.status.get
             return [
-                f'<c r="{letter}{n}" s="{pick(v, style)}" t="inlineStr"><is><t>{v}</t></is></c>' if v else ""
+                f'<c r="{letter}{n}" s="{pick(v, style)}" t="s"><v>{strings(shared_text(v))}</v></c>' if v else ""
                 for n, v in enumerate(values, first)
             ]
-        tail = f'" s="{style}" t="inlineStr"><is><t>'
-        return [f'<c r="{letter}{n}{tail}{v}</t></is></c>' if v else "" for n, v in enumerate(values, first)]
+        tail = f'" s="{style}" t="s"><v>'
+        return [f'<c r="{letter}{n}{tail}{strings(shared_text(v))}</v></c>' if v else "" for n, v in enumerate(values, first)]
     if kinds == {int} and min(present) > -_EXACT and max(present) < _EXACT:
         tail = f'" s="{style if wrap else st.whole}"><v>'
         return [f'<c r="{letter}{n}{tail}{v}</v></c>' if v is not None else "" for n, v in enumerate(values, first)]
@@ -166,12 +151,13 @@ def _column(values: list[Any], letter: str, first: int, wrap: bool, status: bool
             f'<c r="{letter}{n}{tail}{v.toordinal() - shift}</v></c>' if v is not None else ""
             for n, v in enumerate(values, first)
         ]
-    return [_cell(f"{letter}{n}", v, style, wrap, status, st) for n, v in enumerate(values, first)]
+    return [_cell(f"{letter}{n}", v, style, wrap, status, st, strings) for n, v in enumerate(values, first)]
 
 
-def render(rows: Sequence[dict[str, Any]], plan: Plan, first_row: int) -> list[str]:
+def render(rows: Sequence[dict[str, Any]], plan: Plan, first_row: int, strings: Strings) -> list[str]:
     """Each row as a <row> element numbered from `first_row` (1-based, as in the file); a row with no value is ""
-    (its number is kept: the rows below stay where xlsxwriter would have put them).
+    (its number is kept: the rows below stay where xlsxwriter would have put them). Texts go into the workbook's
+    shared string table through `strings` (TableSheet.shared).
 
     Values are written as the city workbook's other cells are (write/city.py `_Book.cell`): text as text, never a
     formula; True/False as 是/否; a number with the integer or one-decimal style; a day as a date; anything else
@@ -179,7 +165,8 @@ def render(rows: Sequence[dict[str, Any]], plan: Plan, first_row: int) -> list[s
     is written as its text rather than altered. Rendered a column at a time (`_column`), then joined by row."""
     st = plan.styles
     columns = [
-        _column([row.get(key) for row in rows], letter, first_row, wrap, status, st) for letter, key, wrap, status in plan.columns
+        _column([row.get(key) for row in rows], letter, first_row, wrap, status, st, strings)
+        for letter, key, wrap, status in plan.columns
     ]
     out = []
     for n, cells in enumerate(zip(*columns, strict=True), first_row):
@@ -208,6 +195,10 @@ class TableSheet(SafeTextSheet):
         super().__init__()
         self._tail: list[str] = []
         self._tail_first: int | None = None  # 0-based row of the first rendered row
+
+    def shared(self, text: str) -> int:
+        """`text`'s index in the workbook's shared string table (added if new), for `render`."""
+        return int(self.str_table._get_shared_string_index(text))
 
     def add_rows(self, rendered: list[str], first_row: int, last_col: int) -> int:
         """Add rows rendered from 0-based `first_row` on (`render(…, first_row + 1)`), below every row xlsxwriter
