@@ -20,7 +20,7 @@ from kexie_xl.cli import cli
 from kexie_xl.config import Settings
 from kexie_xl.errors import KexieError
 from kexie_xl.findings import CATALOGUE, Severity
-from kexie_xl.rules.months import MonthReport, compare_months, gaps, template_where
+from kexie_xl.rules.months import MonthReport, compare_months, flagged_rows, gaps, template_where
 from kexie_xl.sample.series import month_range, write_series
 from kexie_xl.schema.standard import build_template
 
@@ -230,10 +230,13 @@ def test_gaps_are_read_from_the_findings_by_sheet_and_label() -> None:
         {"code": "cell.required", "sheet": "基本信息", "row": 3, "label": "填报单位"},  # not a table
         {"code": "cell.required", "sheet": "活动台账", "label": "活动名称"},  # no row
         {"code": "header.missing", "sheet": "活动台账", "label": "没有这一列"},
+        {"code": "cell.required", "sheet": "活动 台账", "row": 9, "label": "活动日期"},  # the sheet as the reader found it
+        {"code": "cell.required", "sheet": "别的表", "row": 9, "label": "活动日期"},
     ]
     absent, unsure = gaps(findings, template)
     assert absent == {(ACTS, "volunteers")}
-    assert unsure == {(ACTS, 7, "beneficiaries"), ("registration", 3, "total"), ("teams", 4, "status")}
+    assert unsure == {(ACTS, 7, "beneficiaries"), (ACTS, 9, "date"), ("registration", 3, "total"), ("teams", 4, "status")}
+    assert flagged_rows(findings, template.sheet(ACTS).names) == {7, 8, 9}
 
 
 def test_a_dissolved_team_active_again() -> None:

@@ -30,6 +30,7 @@ from datetime import date
 from typing import Any
 
 from ..findings import Finding, Severity, make
+from ..read.cells import label_key
 from ..read.submission import Submission
 from ..schema.rows import split_multi
 from ..schema.types import Template
@@ -338,8 +339,8 @@ def submission_report(sub: Submission, findings: Iterable[Finding] = ()) -> Mont
 
 def flagged_rows(findings: Iterable[dict[str, Any]], sheet_names: Iterable[str]) -> frozenset[int]:
     """Rows of 活动台账 that a stored report's findings point at."""
-    names = set(sheet_names)
-    return frozenset(int(f["row"]) for f in findings if f.get("sheet") in names and f.get("row"))
+    names = {label_key(n) for n in sheet_names}  # as the reader matches sheet names (spaces, full-width forms)
+    return frozenset(int(f["row"]) for f in findings if label_key(str(f.get("sheet") or "")) in names and f.get("row"))
 
 
 def gaps(
@@ -347,13 +348,13 @@ def gaps(
 ) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, int, str]]]:
     """From a report's findings (as dicts, as the store keeps them): the columns its workbook lacked (header.missing)
     and the cells that had a finding of their own (cell.*), by table and column key — found by the sheet's name
-    and the column's label, which every such finding carries."""
+    (matched as the reader matches it) and the column's label, which every such finding carries."""
     absent, unsure = set(), set()
     for table in TABLES:
         sheet = template.sheet(table)
-        names, keys = set(sheet.names), {c.label: c.key for c in sheet.columns}
+        names, keys = {label_key(n) for n in sheet.names}, {c.label: c.key for c in sheet.columns}
         for f in findings:
-            if f.get("sheet") not in names or f.get("label") not in keys:
+            if label_key(str(f.get("sheet") or "")) not in names or f.get("label") not in keys:
                 continue
             key, code = keys[f["label"]], f.get("code")
             if code == "header.missing":
