@@ -340,7 +340,7 @@ def submission_report(sub: Submission, findings: Iterable[Finding] = ()) -> Mont
 def flagged_rows(findings: Iterable[dict[str, Any]], sheet_names: Iterable[str]) -> frozenset[int]:
     """Rows of 活动台账 that a stored report's findings point at."""
     names = {label_key(n) for n in sheet_names}  # as the reader matches sheet names (spaces, full-width forms)
-    return frozenset(int(f["row"]) for f in findings if label_key(str(f.get("sheet") or "")) in names and f.get("row"))
+    return frozenset(int(f["row"]) for f in findings if label_key(f.get("sheet")) in names and f.get("row"))
 
 
 def gaps(
@@ -354,7 +354,7 @@ def gaps(
         sheet = template.sheet(table)
         names, keys = {label_key(n) for n in sheet.names}, {c.label: c.key for c in sheet.columns}
         for f in findings:
-            if label_key(str(f.get("sheet") or "")) not in names or f.get("label") not in keys:
+            if label_key(f.get("sheet")) not in names or f.get("label") not in keys:
                 continue
             key, code = keys[f["label"]], f.get("code")
             if code == "header.missing":
