@@ -353,8 +353,7 @@ class CityFormats:
         self.status = {k: wb.add_format({"border": 1, "bg_color": v, "align": "center"}) for k, v in CITY_STATUS.items()}
 
     def styles(self) -> Styles:
-        ids = (f._get_xf_index() for f in (self.text, self.wrap, self.int, self.dec, self.day))
-        return Styles(*ids, {k: f._get_xf_index() for k, f in self.status.items()})
+        return Styles.of(self.text, self.wrap, self.int, self.dec, self.day, self.status)
 
 
 def table_book(path: Path, worksheet_class: type) -> tuple[Any, CityFormats, Any]:
@@ -441,3 +440,14 @@ def test_text_shaped_like_rich_string_xml_is_written_literally_through_xlsxwrite
     assert calamine_sheet(path) == [[text, ""], [text, ""], [text, "plain"]]
     ws_read = openpyxl.load_workbook(path)["t"]
     assert [str(ws_read.cell(r, 1).value) for r in (1, 2, 3)] == [text] * 3 and ws_read.cell(2, 1).font.b
+
+
+def test_each_style_of_a_rendered_row_is_its_format(tmp_path: Path) -> None:
+    """Styles.of hands each xlsxwriter Format's index to the right kind of cell."""
+    path = tmp_path / "styles.xlsx"
+    rendered_book(path, [{"unit": "甲", "n": 3, "day": date(2026, 11, 6), "note": "长文", "status": "未达标"}, {"n": 2.5}])
+    ws = openpyxl.load_workbook(path)["t"]
+    a, b, c, d, e = ws[2][:5]
+    assert (a.border.left.style, a.alignment.vertical, a.alignment.wrap_text) == ("thin", "top", None)
+    assert (b.number_format, c.number_format, ws["B3"].number_format) == ("0", "yyyy-mm-dd", "0.0")
+    assert d.alignment.wrap_text and e.fill.fgColor.rgb == "FFFFC7CE" and e.alignment.horizontal == "center"

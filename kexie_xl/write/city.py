@@ -122,14 +122,7 @@ class _Book:
 
     def styles(self) -> Styles:
         """The index of each cell style, for rows rendered beside xlsxwriter (write/rows.py)."""
-        return Styles(
-            self.text._get_xf_index(),
-            self.wrap._get_xf_index(),
-            self.int._get_xf_index(),
-            self.dec._get_xf_index(),
-            self.day._get_xf_index(),
-            {k: f._get_xf_index() for k, f in self.status.items()},
-        )
+        return Styles.of(self.text, self.wrap, self.int, self.dec, self.day, self.status)
 
 
 def _build(path: Path, city: CityMonth, settings: Settings) -> None:
@@ -213,7 +206,7 @@ def _table(
     wrap: tuple[str, ...] = (),
     rendered: bool = True,
 ) -> Any:
-    """A table sheet of `rows`. Rendered beside xlsxwriter (write/rows.py, ~10× faster a cell) unless the caller
+    """A table sheet of `rows`. Rendered beside xlsxwriter (write/rows.py, ~3× faster a sheet) unless the caller
     adds cells of its own below the header afterwards (`rendered=False`: then every cell goes through xlsxwriter)."""
     ws = book.sheet(name, columns)
     if rendered:

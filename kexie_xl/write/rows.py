@@ -53,6 +53,14 @@ class Styles:
     day: int
     status: dict[str, int]
 
+    @classmethod
+    def of(cls, text: Any, wrap: Any, whole: Any, decimal: Any, day: Any, status: dict[str, Any]) -> Styles:
+        """The indexes of these xlsxwriter Formats (given in the order of the fields)."""
+        index = {k: f._get_xf_index() for k, f in status.items()}
+        return cls(
+            text._get_xf_index(), wrap._get_xf_index(), whole._get_xf_index(), decimal._get_xf_index(), day._get_xf_index(), index
+        )
+
 
 @dataclass(frozen=True)
 class Plan:
