@@ -96,7 +96,11 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
         for f in against.get(unit.code, []):
             line.values["errors" if f["severity"] == "错误" else "warnings"] += 1
         lines.append(line)
-        detail += [{**a, "unit": unit.name} for a in sorted(this_month, key=lambda a: (a["date"], a["row"]))]
+        problems = row_problems([*json.loads(subs[sid]["findings"]), *against.get(unit.code, [])])
+        detail += [
+            {**a, "unit": unit.name, "problems": problems.get(a["row"], "")}
+            for a in sorted(this_month, key=lambda a: (a["date"], a["row"]))
+        ]
     by_month: Counter[str] = Counter()
     for acts in ledgers.values():
         for d, _teams, n in acts:
@@ -117,6 +121,21 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
         team_quarters=statuses,
         history=against,
     )
+
+
+def row_problems(findings: list[dict[str, Any]]) -> dict[int, str]:
+    """What the checks said about each row of a report's 活动台账 (its own findings and the cross-month ones), by
+    row: 活动明细 shows it beside the row. A value that was not taken (「八」 for a number, a choice not in the
+    list) is stored empty; the finding keeps what the unit wrote, so the city's table loses nothing silently."""
+    from ..read.cells import label_key
+    from ..schema.standard import ACTIVITIES
+
+    names = {label_key(n) for n in ACTIVITIES.names}  # as the reader matches sheet names (spaces, full-width forms)
+    out: dict[int, list[str]] = {}
+    for f in findings:
+        if f.get("row") and label_key(f.get("sheet")) in names:
+            out.setdefault(int(f["row"]), []).append(f"【{f['severity']}】{f['message']}")
+    return {row: "\n".join(lines) for row, lines in out.items()}
 
 
 def deadline_status(reports: list[Any], deadline: date, trust_file_times: bool = False) -> tuple[str, Any]:

@@ -103,6 +103,7 @@ DETAIL_COLUMNS = (
     CityColumn("photos", "图片文件", 20),
     CityColumn("report_url", "报道链接", 20),
     CityColumn("remark", "备注", 20),
+    CityColumn("problems", "校验问题", 40),  # the row's findings: what a value not taken had been (merge.row_problems)
 )
 
 QUARTERLY_COLUMNS = (

@@ -129,7 +129,7 @@ def _build(path: Path, city: CityMonth, settings: Settings) -> None:
     book = _Book(path, city)
     columns = C.summary_columns(tuple(p.label for p in settings.platforms))
     total_row = _summary(book, city, columns)
-    _table(book, C.DETAIL, C.DETAIL_COLUMNS, city.detail, wrap=("name",))
+    _table(book, C.DETAIL, C.DETAIL_COLUMNS, city.detail, wrap=("name", "problems"))
     _table(
         book,
         C.QUARTERLY,
