@@ -13,7 +13,7 @@ import pytest
 
 from kexie_xl.config import Settings
 from kexie_xl.consolidate.ledger import deadline_passed, decide, unit_from_name
-from kexie_xl.consolidate.merge import deadline_status, merge_month
+from kexie_xl.consolidate.merge import deadline_status, merge_month, row_problems
 from kexie_xl.consolidate.store import ROW_TABLES, Store, store_row
 from kexie_xl.schema import city as C
 from kexie_xl.schema.codelists import TEAM_ITEM
@@ -644,3 +644,15 @@ def test_a_workbook_without_a_unit_is_unidentified_and_an_unreadable_one_refused
         (1, C.UNIDENTIFIED, "「填报单位」不在单位名录中，文件名中也找不到单位名称"),
         (2, C.REJECTED, "文件无法读取"),
     ]
+
+
+def test_row_problems_by_sheet_name_and_row() -> None:
+    found = [
+        {"severity": "错误", "message": "a", "sheet": "活动台账", "row": 12},
+        {"severity": "警告", "message": "b", "sheet": "活动 台账", "row": 12},  # matched as the reader matches names
+        {"severity": "警告", "message": "c", "sheet": "活动台账", "row": 13},
+        {"severity": "错误", "message": "d", "sheet": "服务队", "row": 12},  # another sheet's row 12
+        {"severity": "错误", "message": "e", "sheet": "活动台账", "row": None},  # a header finding: no row
+        {"severity": "错误", "message": "f", "sheet": "", "row": None},
+    ]
+    assert row_problems(found) == {12: "【错误】a\n【警告】b", 13: "【警告】c"}

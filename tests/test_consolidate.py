@@ -272,7 +272,7 @@ def test_unit_text_never_becomes_a_formula(tmp_path: Path, ctx) -> None:
 def test_a_value_not_taken_is_shown_beside_its_row(tmp_path: Path, ctx) -> None:
     """A report adopted with errors: the cells the checks could not take are empty in 活动明细 (they are not
     data), and 校验问题 beside the row says what the unit wrote there — the city's table loses nothing silently."""
-    filling = changed(clean_filling(), "activities", None, activity_id="A2026-099", name="另一场科普讲座", remark="另一场")  # a clean row
+    filling = changed(clean_filling(), "activities", None, activity_id="A2026-099", name="另一场讲座", remark="另一场")
     filling = changed(filling, "activities", 7, venue="社区服务站点X", volunteers="八", remark="如实填写")
     path = write(tmp_path / "in" / "2026-11_万州区科协.xlsx", ctx.template, filling)
     result = consolidate_month([path], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")
@@ -287,20 +287,6 @@ def test_a_value_not_taken_is_shown_beside_its_row(tmp_path: Path, ctx) -> None:
     assert "「社区服务站点X」" in bad[0]["校验问题"] and "「八」" in bad[0]["校验问题"]
     assert len(rows) > 1 and all(r["校验问题"] is None for r in rows if r is not bad[0])
     assert ws.cell(1 + rows.index(bad[0]) + 1, 21).alignment.wrap_text
-
-
-def test_row_problems_by_sheet_name_and_row() -> None:
-    from kexie_xl.consolidate.merge import row_problems
-
-    found = [
-        {"severity": "错误", "message": "a", "sheet": "活动台账", "row": 12},
-        {"severity": "警告", "message": "b", "sheet": "活动 台账", "row": 12},  # matched as the reader matches names
-        {"severity": "警告", "message": "c", "sheet": "活动台账", "row": 13},
-        {"severity": "错误", "message": "d", "sheet": "服务队", "row": 12},  # another sheet's row 12
-        {"severity": "错误", "message": "e", "sheet": "活动台账", "row": None},  # a header finding: no row
-        {"severity": "错误", "message": "f", "sheet": "", "row": None},
-    ]
-    assert row_problems(found) == {12: "【错误】a\n【警告】b", 13: "【警告】c"}
 
 
 @pytest.mark.parametrize(
