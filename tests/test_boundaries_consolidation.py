@@ -605,6 +605,30 @@ def test_detail_of_every_unit_by_date_and_row_and_the_months_so_far(m: Month) ->
     assert {(s.unit, s.team_id) for s in city.team_quarters} == set()  # no teams listed: nothing to judge
 
 
+def test_detail_rows_say_their_own_and_their_cross_month_findings(m: Month, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kexie_xl.consolidate import history
+    from kexie_xl.findings import make
+
+    mine = make("cell.code-list", sheet="活动台账", row=3, column="I", label="服务阵地", value="站点X")
+    other = make("cell.code-list", sheet="活动台账", row=3, column="I", label="服务阵地", value="别的单位的")
+    changed = make("history.activity-changed", sheet="活动台账", row=2, activity="A-001", prev_month="2026-10", changes="类别")
+    monkeypatch.setattr(
+        history,
+        "month_histories",
+        lambda store, settings, template, adopted, month: {u: [changed.to_dict()] if u == m.wz.code else [] for u in adopted},
+    )
+    acts = [act(1, date(2026, 11, 3)), act(2, date(2026, 11, 9))]  # rows 2 and 3 of 活动台账
+    m.report(m.wz, "2026-11-20T09:00:00+08:00", activities=acts, errors=1, findings=[mine.to_dict()])
+    m.report(m.fl, "2026-11-20T09:00:00+08:00", activities=[act(7, date(2026, 11, 30))], findings=[other.to_dict()])
+    detail = {(d["unit"], d["activity_id"]): d["problems"] for d in m.city().detail}
+    assert detail == {
+        ("万州区科协", "A-001"): f"【警告】{changed.message}",
+        ("万州区科协", "A-002"): f"【错误】{mine.message}",
+        ("涪陵区科协", "A-007"): "",  # its finding is on a row (3) it has no activity in
+    }
+    assert "「站点X」" in mine.message and "A-001" in changed.message
+
+
 def _decide(inputs: list[dict], subs: dict, **kw) -> list[tuple[int, str, str]]:
     return [(d.input_id, d.status, d.reason) for d in decide(inputs, subs, MONTH, {"500101", "500102"}, False, **kw)]
 
