@@ -3,19 +3,25 @@
 Where the file is looked for: the path given on the command line, else $KEXIE_XL_CONFIG, else ./kexie.toml,
 else the defaults alone. Secrets (mail passwords) are never read from here: only from the environment or the
 OS keyring (see the mail settings).
+
+The sections are frozen dataclasses (sections.py): the defaults are built without pydantic — a ribbon click
+imports this module — and a file is validated by pydantic against the same classes.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from typing import TYPE_CHECKING, Literal
 
 from .errors import ConfigError
+from .sections import Section, section, setting
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,56 +37,58 @@ DEFAULT_PLATFORMS = (
 )
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ReportSettings(_Section):
+@section
+class ReportSettings(Section):
     """The reporting cycle (渝科协发〔2020〕96号: 每月 23 日前报送)."""
 
-    deadline_day: int = Field(23, ge=1, le=28, description="每月报送截止日（含当日）")
-    timezone: str = Field("Asia/Shanghai", description="判断按时/逾期所用的时区")
-    period: Literal["calendar_month"] = Field("calendar_month", description="报送周期：自然月")
-    quarters: Literal["calendar"] = Field("calendar", description="季度：自然季度（1–3、4–6、7–9、10–12 月）")
-    trust_file_times: bool = Field(
-        False,
+    deadline_day: int = setting(default=23, ge=1, le=28, description="每月报送截止日（含当日）")
+    timezone: str = setting(default="Asia/Shanghai", description="判断按时/逾期所用的时区")
+    period: Literal["calendar_month"] = setting(default="calendar_month", description="报送周期：自然月")
+    quarters: Literal["calendar"] = setting(default="calendar", description="季度：自然季度（1–3、4–6、7–9、10–12 月）")
+    trust_file_times: bool = setting(
+        default=False,
         description="把文件修改时间当作报送时间的依据（默认否：只认邮件日期、服务器收到"
         "时间、上传时间或人工指定的时间，否则标「未核实」）",
     )
 
 
-class QuarterlyRule(_Section):
+@section
+class QuarterlyRule(Section):
     """原则上各科技志愿服务支队每季度服务活动不少于 1 次."""
 
-    levels: tuple[str, ...] = Field(("支队",), description="计入季度考核的队伍层级")
-    minimum: int = Field(1, ge=1, description="每季度最少活动次数")
-    child_counts_for_parent: bool = Field(True, description="分队开展的活动是否计入其上级支队")
-    grace_last_month: bool = Field(True, description="在季度最后一个月成立的队伍当季豁免")
-    severity: Literal["警告", "错误"] = Field("警告", description="未达标在校验结果中的严重程度（通知为「原则上」）")
+    levels: tuple[str, ...] = setting(default=("支队",), description="计入季度考核的队伍层级")
+    minimum: int = setting(default=1, ge=1, description="每季度最少活动次数")
+    child_counts_for_parent: bool = setting(default=True, description="分队开展的活动是否计入其上级支队")
+    grace_last_month: bool = setting(default=True, description="在季度最后一个月成立的队伍当季豁免")
+    severity: Literal["警告", "错误"] = setting(default="警告", description="未达标在校验结果中的严重程度（通知为「原则上」）")
 
 
-class CrossMonthRule(_Section):
+@section
+class CrossMonthRule(Section):
     """This month's report against the unit's previous adopted report in the store (累计注册, 全年累计台账, 撤销的队伍)."""
 
-    enabled: bool = Field(True, description="汇总、反馈和校验（配置了汇总库时）是否与该单位上次采用的月报比较")
-    severity: Literal["警告", "错误"] = Field("警告", description="跨月问题在校验结果中的严重程度")
+    enabled: bool = setting(default=True, description="汇总、反馈和校验（配置了汇总库时）是否与该单位上次采用的月报比较")
+    severity: Literal["警告", "错误"] = setting(default="警告", description="跨月问题在校验结果中的严重程度")
 
 
-class ValidationSettings(_Section):
-    max_hours: float = Field(24.0, gt=0, description="单次活动服务时长上限（小时）")
-    beneficiaries_warn: int = Field(5000, ge=1, description="单次活动受益人数超过此数给出警告")
+@section
+class ValidationSettings(Section):
+    max_hours: float = setting(default=24.0, gt=0, description="单次活动服务时长上限（小时）")
+    beneficiaries_warn: int = setting(default=5000, ge=1, description="单次活动受益人数超过此数给出警告")
 
 
-class Platform(_Section):
+@section
+class Platform(Section):
     name: str
-    short: str = Field("", description="汇总表列名用的简称（默认取全称括号前的部分）")
+    short: str = setting(default="", description="汇总表列名用的简称（默认取全称括号前的部分）")
 
     @property
     def label(self) -> str:
         return self.short or self.name.split("（")[0].split("(")[0]
 
 
-class Receiver(_Section):
+@section
+class Receiver(Section):
     """Who receives the reports (the notice names 市科协宣传部; it now signs as 宣传文化部)."""
 
     department: str = "重庆市科协宣传文化部"
@@ -89,49 +97,53 @@ class Receiver(_Section):
     mailbox: str = "834396688@qq.com"
 
 
-class RegistrySettings(_Section):
-    file: Path | None = Field(None, description="用户单位名录文件（TOML），补充或覆盖内置名录")
-    district_reform_month: str = Field(
-        "2026-02",
+def _month(value: str) -> str:
+    parse_month(value)
+    return value
+
+
+@section
+class RegistrySettings(Section):
+    file: Path | None = setting(default=None, description="用户单位名录文件（TOML），补充或覆盖内置名录")
+    district_reform_month: str = setting(
+        default="2026-02",
         description="江北区、渝北区停止报送、两江新区按行政区报送的首个报送月份（YYYY-MM）",
+        check=_month,
     )
 
-    @field_validator("district_reform_month")
-    @classmethod
-    def _month(cls, value: str) -> str:
-        parse_month(value)
-        return value
 
-
-class MailServer(_Section):
+@section
+class MailServer(Section):
     """One mail server account. The password is never written here: it comes from the environment variable
     `password_env`, else from the OS keyring (service `keyring_service`, the user name as the key)."""
 
-    host: str = Field(..., description="服务器地址，如 imap.qq.com / smtp.qq.com")
-    port: int = Field(0, ge=0, le=65535, description="端口（0 = 按 security 取默认：IMAP 993/143，SMTP 465/587）")
-    security: Literal["ssl", "starttls", "none"] = Field(
-        "ssl", description="ssl（如 QQ 邮箱）、starttls，或 none（仅限本机测试）"
+    host: str = setting(description="服务器地址，如 imap.qq.com / smtp.qq.com")
+    port: int = setting(default=0, ge=0, le=65535, description="端口（0 = 按 security 取默认：IMAP 993/143，SMTP 465/587）")
+    security: Literal["ssl", "starttls", "none"] = setting(
+        default="ssl", description="ssl（如 QQ 邮箱）、starttls，或 none（仅限本机测试）"
     )
-    user: str = Field(..., description="登录名（QQ 邮箱为完整邮箱地址）")
-    password_env: str = Field("KEXIE_XL_MAIL_PASSWORD", description="存放密码/授权码的环境变量名")
-    keyring_service: str = Field("kexie_xl", description="系统钥匙串中的服务名")
-    timeout: float = Field(60, gt=0, description="连接超时（秒）")
-    ca_file: Path | None = Field(None, description="自建邮件服务器的 CA 证书文件（PEM）；公共邮箱（如 QQ 邮箱）不需要")
+    user: str = setting(description="登录名（QQ 邮箱为完整邮箱地址）")
+    password_env: str = setting(default="KEXIE_XL_MAIL_PASSWORD", description="存放密码/授权码的环境变量名")
+    keyring_service: str = setting(default="kexie_xl", description="系统钥匙串中的服务名")
+    timeout: float = setting(default=60, gt=0, description="连接超时（秒）")
+    ca_file: Path | None = setting(default=None, description="自建邮件服务器的 CA 证书文件（PEM）；公共邮箱（如 QQ 邮箱）不需要")
 
 
-class MailSettings(_Section):
+@section
+class MailSettings(Section):
     """Intake by mail. Passwords never live here: see the README (environment variable or OS keyring)."""
 
-    accept_unknown_senders: bool = Field(False, description="发件地址未在单位名录登记的报表是否也采用（默认：待确认）")
-    imap: MailServer | None = Field(None, description="收件邮箱（IMAP）；不配置则只处理本地的邮件文件")
-    mailbox: str = Field("INBOX", description="收取的邮件文件夹")
-    smtp: MailServer | None = Field(None, description="发送反馈用的 SMTP 账号；不配置则只生成草稿")
-    reply_from: str = Field("", description="反馈邮件的发件地址（默认：SMTP 登录名，或接收邮箱）")
+    accept_unknown_senders: bool = setting(default=False, description="发件地址未在单位名录登记的报表是否也采用（默认：待确认）")
+    imap: MailServer | None = setting(default=None, description="收件邮箱（IMAP）；不配置则只处理本地的邮件文件")
+    mailbox: str = setting(default="INBOX", description="收取的邮件文件夹")
+    smtp: MailServer | None = setting(default=None, description="发送反馈用的 SMTP 账号；不配置则只生成草稿")
+    reply_from: str = setting(default="", description="反馈邮件的发件地址（默认：SMTP 登录名，或接收邮箱）")
 
 
-class Paths(_Section):
-    store: Path = Field(Path("kexie_store.sqlite"), description="汇总库（SQLite）")
-    archive: Path | None = Field(None, description="原始邮件和附件归档目录（默认：汇总库所在文件夹下的 archive）")
+@section
+class Paths(Section):
+    store: Path = setting(default=Path("kexie_store.sqlite"), description="汇总库（SQLite）")
+    archive: Path | None = setting(default=None, description="原始邮件和附件归档目录（默认：汇总库所在文件夹下的 archive）")
 
     def archive_root(self, store: Path | None = None) -> Path:
         """The archive: as configured, else the folder `archive` beside the store in use — so a store and the
@@ -140,30 +152,30 @@ class Paths(_Section):
         return Path(os.path.abspath(root))
 
 
-class WebSettings(_Section):
+@section
+class WebSettings(Section):
     """kexie-xl serve: the clerks' check page (no login) and the office desk (login). The office password is kept
     only as a salted hash (written by kexie-xl office password), never in clear."""
 
-    login_hash: str = Field("", description="办公室页面登录口令的加盐哈希（scrypt；由 kexie-xl office password 写入）")
-    max_upload_mb: int = Field(20, ge=1, le=50, description="上传工作簿的大小上限（MB）")
-    workers: int = Field(0, ge=0, le=32, description="同时进行的校验数（0 = CPU 核数）；其余排队")
-    check_seconds: int = Field(120, ge=5, le=3600, description="一次校验（含排队）的时间上限（秒）")
-    session_minutes: int = Field(480, ge=5, le=10080, description="办公室登录多久不操作后失效（分钟）")
-    sources: tuple[Path, ...] = Field((), description="办公室页面「汇总」时，除已归档的邮件外还读取的文件夹")
+    login_hash: str = setting(default="", description="办公室页面登录口令的加盐哈希（scrypt；由 kexie-xl office password 写入）")
+    max_upload_mb: int = setting(default=20, ge=1, le=50, description="上传工作簿的大小上限（MB）")
+    workers: int = setting(default=0, ge=0, le=32, description="同时进行的校验数（0 = CPU 核数）；其余排队")
+    check_seconds: int = setting(default=120, ge=5, le=3600, description="一次校验（含排队）的时间上限（秒）")
+    session_minutes: int = setting(default=480, ge=5, le=10080, description="办公室登录多久不操作后失效（分钟）")
+    sources: tuple[Path, ...] = setting(default=(), description="办公室页面「汇总」时，除已归档的邮件外还读取的文件夹")
 
 
-class KeyDate(_Section):
+@section
+class KeyDate(Section):
     """A key date or window (重点节点) for one year; used only for soft plausibility warnings."""
 
     event: str
     start: date
     end: date
 
-    @model_validator(mode="after")
-    def _order(self) -> KeyDate:
+    def validate(self) -> None:
         if self.end < self.start:
             raise ValueError(f"重点节点「{self.event}」的结束日期早于开始日期")
-        return self
 
 
 def _default_calendar() -> tuple[KeyDate, ...]:
@@ -184,28 +196,30 @@ def _default_calendar() -> tuple[KeyDate, ...]:
     return tuple(out)
 
 
-class Settings(_Section):
+def _platforms(value: tuple[Platform, ...]) -> tuple[Platform, ...]:
+    names = [p.name for p in value]
+    if not names or len(set(names)) != len(names):
+        raise ValueError("至少配置一个平台，且平台名称不能重复")
+    return value
+
+
+@section
+class Settings(Section):
     """Everything kexie_xl can be told; `Settings()` is the embedded default."""
 
-    report: ReportSettings = ReportSettings()
-    quarterly: QuarterlyRule = QuarterlyRule()
-    cross_month: CrossMonthRule = CrossMonthRule()
-    validation: ValidationSettings = ValidationSettings()
-    platforms: tuple[Platform, ...] = tuple(Platform(name=n, short=s) for n, s in DEFAULT_PLATFORMS)
-    receiver: Receiver = Receiver()
-    registry: RegistrySettings = RegistrySettings()
-    paths: Paths = Paths()
-    mail: MailSettings = MailSettings()
-    web: WebSettings = WebSettings()
-    key_dates: tuple[KeyDate, ...] = Field(default_factory=_default_calendar)
-
-    @field_validator("platforms")
-    @classmethod
-    def _platforms(cls, value: tuple[Platform, ...]) -> tuple[Platform, ...]:
-        names = [p.name for p in value]
-        if not names or len(set(names)) != len(names):
-            raise ValueError("至少配置一个平台，且平台名称不能重复")
-        return value
+    report: ReportSettings = setting(default_factory=ReportSettings)
+    quarterly: QuarterlyRule = setting(default_factory=QuarterlyRule)
+    cross_month: CrossMonthRule = setting(default_factory=CrossMonthRule)
+    validation: ValidationSettings = setting(default_factory=ValidationSettings)
+    platforms: tuple[Platform, ...] = setting(
+        default=tuple(Platform(name=n, short=s) for n, s in DEFAULT_PLATFORMS), check=_platforms
+    )
+    receiver: Receiver = setting(default_factory=Receiver)
+    registry: RegistrySettings = setting(default_factory=RegistrySettings)
+    paths: Paths = setting(default_factory=Paths)
+    mail: MailSettings = setting(default_factory=MailSettings)
+    web: WebSettings = setting(default_factory=WebSettings)
+    key_dates: tuple[KeyDate, ...] = setting(default_factory=_default_calendar)
 
     @property
     def platform_names(self) -> tuple[str, ...]:
@@ -248,8 +262,10 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         raise ConfigError(f"找不到配置文件「{file}」。") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"配置文件「{file}」格式有误：{exc}") from None
+    from pydantic import ValidationError
+
     try:
-        settings = Settings.model_validate(data)
+        settings = Settings.validated(data)
     except ValidationError as exc:
         raise ConfigError(f"配置文件「{file}」有误：\n{_explain(exc)}") from None
     return _relative_to(settings, file.parent)
@@ -258,13 +274,14 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
 def _relative_to(settings: Settings, base: Path) -> Settings:
     """Relative paths in a config file mean: relative to that file, not to wherever the command runs."""
 
-    def fix(path: Path | None) -> Path | None:
-        return base / path if path is not None and not path.is_absolute() else path
+    def fix(path: Path) -> Path:
+        return path if path.is_absolute() else base / path
 
-    registry = settings.registry.model_copy(update={"file": fix(settings.registry.file)})
-    paths = settings.paths.model_copy(update={"store": fix(settings.paths.store), "archive": fix(settings.paths.archive)})
-    web = settings.web.model_copy(update={"sources": tuple(base / p if not p.is_absolute() else p for p in settings.web.sources)})
-    return settings.model_copy(update={"registry": registry, "paths": paths, "web": web})
+    archive = settings.paths.archive
+    registry = replace(settings.registry, file=None if settings.registry.file is None else fix(settings.registry.file))
+    paths = replace(settings.paths, store=fix(settings.paths.store), archive=None if archive is None else fix(archive))
+    web = replace(settings.web, sources=tuple(fix(p) for p in settings.web.sources))
+    return replace(settings, registry=registry, paths=paths, web=web)
 
 
 def _explain(exc: ValidationError) -> str:

@@ -155,7 +155,7 @@ def test_a_file_time_is_no_evidence_unless_trusted(tmp_path: Path) -> None:
     m.report(m.wz, "2026-11-25T09:00:00+08:00", by=C.BY_MAIL_DATE)
     line = m.line(m.wz)
     assert (line.status, line.received, line.received_by) == (C.UNVERIFIED, "2026-11-20 09:00", C.BY_FILE_TIME)
-    trusting = Settings.model_validate({"report": {"trust_file_times": True}})
+    trusting = Settings.validated({"report": {"trust_file_times": True}})
     m2 = Month(tmp_path / "b", trusting)
     m2.report(m2.wz, "2026-11-20T09:00:00+08:00", by=C.BY_FILE_TIME)
     assert m2.line(m2.wz).status == C.ON_TIME

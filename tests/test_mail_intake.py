@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import mailbox
 import zipfile
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -50,8 +51,8 @@ def test_mail_gives_the_same_month_as_the_files(demo, tmp_path: Path) -> None:
 
 def _archive_in(ctx: Context, folder: Path) -> Context:
     """The demo's configuration, archiving somewhere else than the shared demo folder."""
-    paths = ctx.settings.paths.model_copy(update={"archive": folder})
-    return Context(ctx.settings.model_copy(update={"paths": paths}), ctx.registry)
+    paths = replace(ctx.settings.paths, archive=folder)
+    return Context(replace(ctx.settings, paths=paths), ctx.registry)
 
 
 def registry_ctx(tmp_path: Path, extra: str = ""):

@@ -5,6 +5,7 @@ a checked workbook (its own sheet names and column letters) and the store (rows 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -323,9 +324,7 @@ def test_kept_findings_follow_the_settings_and_a_read_only_store_keeps_none(mont
     month.report(month.wz, "2026-10-20T10:00:00+08:00", month=PREV, registration=[_reg(500, 3)])
     month.report(month.wz, "2026-11-20T10:00:00+08:00", registration=[_reg(480, 0)])
     assert [f["severity"] for f in month.city(NOW).history[month.wz.code]] == ["警告"]
-    month.settings = month.settings.model_copy(
-        update={"cross_month": month.settings.cross_month.model_copy(update={"severity": "错误"})}
-    )
+    month.settings = replace(month.settings, cross_month=replace(month.settings.cross_month, severity="错误"))
     assert [f["severity"] for f in month.city(NOW).history[month.wz.code]] == ["错误"]  # not the kept 警告
     assert len(_kept(month)) == 1  # findings kept under other settings are dropped
     with month.store.write():

@@ -98,7 +98,7 @@ def test_a_team_short_in_a_past_quarter_is_marked_at_its_id() -> None:
 
 def test_the_severity_comes_from_configuration() -> None:
     ctx = context()
-    settings = ctx.settings.model_copy(update={"quarterly": QuarterlyRule(severity="错误", levels=("支队", "中队"))})
+    settings = replace(ctx.settings, quarterly=QuarterlyRule(severity="错误", levels=("支队", "中队")))
     from kexie_xl.checks import check_grid
 
     grid = put(clean_grid(), "activities", 7, team_ids="T01")

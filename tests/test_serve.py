@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -31,7 +32,7 @@ PLANTED = {("cell.code-list", "活动台账", "E28"), ("cell.date-invalid", "活
 
 def with_web(ctx: Context, **web: object) -> Context:
     """The same context with some [web] settings changed."""
-    settings = ctx.settings.model_copy(update={"web": ctx.settings.web.model_copy(update=web)})
+    settings = replace(ctx.settings, web=replace(ctx.settings.web, **web))
     return Context(settings, ctx.registry)
 
 
@@ -270,8 +271,8 @@ def test_without_a_password_set_nobody_gets_in(ctx: Context) -> None:
 
 def test_the_desk_of_a_month_without_a_store(office_ctx: Context, tmp_path: Path) -> None:
     store = tmp_path / "办公室" / "kexie_store.sqlite"
-    paths = office_ctx.settings.paths.model_copy(update={"store": store})
-    ctx = Context(office_ctx.settings.model_copy(update={"paths": paths}), office_ctx.registry)
+    paths = replace(office_ctx.settings.paths, store=store)
+    ctx = Context(replace(office_ctx.settings, paths=paths), office_ctx.registry)
     with TestClient(create_app(ctx)) as client:
         login(client)
         page = client.get("/office?month=2026-11")

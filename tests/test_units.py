@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kexie_xl.errors import ConfigError
-from kexie_xl.schema.units import load_registry
+from kexie_xl.schema.units import Unit, builtin_units, load_registry
 
 DIVISION_CODES = {
     "500101",
@@ -155,3 +155,19 @@ def test_bad_user_file_gives_a_chinese_message(tmp_path: Path, body: str, words:
     user.write_text(body, encoding="utf-8")
     with pytest.raises(ConfigError, match=words):
         load_registry("2026-02", user)
+
+
+@pytest.mark.parametrize("reform", ["2026-02", "2025-07"])
+def test_the_shipped_registry_is_the_same_built_with_or_without_pydantic(reform: str) -> None:
+    """The shipped units are built without pydantic (every ribbon click loads them); validated, they are equal."""
+    trusted = builtin_units(reform)
+    assert trusted == builtin_units(reform, trusted=False) and len(trusted) >= 41
+
+
+def test_the_trusted_path_still_checks_and_normalises() -> None:
+    unit = Unit.trusted({"code": "X", "name": "甲", "senders": [" A@B.cn ", ""]})
+    assert unit.senders == ("a@b.cn",) and unit.type == "其他"
+    with pytest.raises(ValueError, match="单位类型「协会」"):
+        Unit.trusted({"code": "X", "name": "甲", "type": "协会"})
+    with pytest.raises(TypeError):
+        Unit.trusted({"code": "X", "nmae": "甲"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -26,8 +27,8 @@ def office(demo: tuple[Path, dict], tmp_path: Path) -> Context:
     """The demo's settings with a store of its own in a temporary folder."""
     out, manifest = demo
     ctx = load_context(out / manifest["config"])
-    paths = ctx.settings.paths.model_copy(update={"store": tmp_path / "office" / "kexie_store.sqlite", "archive": None})
-    return Context(ctx.settings.model_copy(update={"paths": paths}), ctx.registry)
+    paths = replace(ctx.settings.paths, store=tmp_path / "office" / "kexie_store.sqlite", archive=None)
+    return Context(replace(ctx.settings, paths=paths), ctx.registry)
 
 
 def test_only_a_hash_is_kept_and_a_new_link_or_revoking_ends_the_old(office: Context, tmp_path: Path) -> None:

@@ -33,7 +33,9 @@ def units(obj: dict, as_of: object, month: str | None, as_json: bool) -> None:
     elif as_of is not None:
         found = ctx.registry.active_on(as_of.date())  # type: ignore[attr-defined]
     if as_json:
-        click.echo(json.dumps([u.model_dump(mode="json") for u in found], ensure_ascii=False, indent=2))
+        from ..sections import dump
+
+        click.echo(json.dumps([dump(u) for u in found], ensure_ascii=False, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
@@ -67,8 +69,9 @@ def config_show(obj: dict) -> None:
       kexie-xl --config 我的配置.toml config show
     """
     from ..api import find_config_file, load_settings
+    from ..sections import dump
 
     settings = load_settings(obj["config"])
     source = find_config_file(obj["config"])
     click.echo(f"# 配置来源：{source or '内置默认值'}", err=True)
-    click.echo(json.dumps(settings.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    click.echo(json.dumps(dump(settings), ensure_ascii=False, indent=2))

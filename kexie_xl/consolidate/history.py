@@ -87,8 +87,12 @@ def month_histories(
 def _fingerprint(settings: Settings, template: Template) -> str:
     """What a pair's findings depend on besides the two submissions: the settings, the template, the code."""
     import hashlib
+    import json
 
-    text = f"{settings.cross_month.model_dump_json()}|{template!r}|{_code_version()}"
+    from ..sections import dump
+
+    rule = json.dumps(dump(settings.cross_month), ensure_ascii=False, separators=(",", ":"))  # as pydantic wrote it
+    text = f"{rule}|{template!r}|{_code_version()}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -14,8 +14,6 @@ from datetime import date
 from operator import itemgetter
 from typing import Any
 
-from pydantic import ValidationError
-
 from ..findings import Finding, make
 from ..schema.rows import row_model
 from ..schema.standard import META_UNIT_CODE, META_VERSION
@@ -232,6 +230,8 @@ class _Reader:
         have findings is validated without those keys, as `_model` does."""
         if not records:
             return
+        from pydantic import ValidationError  # here, not with the module: a clean table needs no model (fast.py)
+
         adapter = rows_adapter(self.template, sheet.key)
         data = [{k: v for k, v in r.values.items() if k not in r.bad} if r.bad else r.values for r in records]
         try:
@@ -317,6 +317,8 @@ class _Reader:
     def _model(
         self, sheet: Sheet, sheet_name: str, record: Record, values: dict[str, Any], form: bool = False, model: Any = None
     ) -> None:
+        from pydantic import ValidationError
+
         model = model or row_model(self.template, sheet.key, lean=True)
         data = {k: v for k, v in values.items() if k not in record.bad} if record.bad else values
         try:

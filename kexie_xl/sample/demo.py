@@ -11,7 +11,7 @@ import shutil
 import struct
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -357,7 +357,7 @@ def _prepare(out_dir: Path) -> None:
 
 def _demo_registry(base: Registry) -> Registry:
     units = [*base.units, *EXTRA_UNITS]
-    return Registry(u.model_copy(update={"senders": (f"kx-{u.code.lower()}@units.example",)}) for u in units)
+    return Registry(replace(u, senders=(f"kx-{u.code.lower()}@units.example",)) for u in units)
 
 
 def _write_config(folder: Path, ctx: Context, registry: Registry, store: str = "../kexie_store.sqlite") -> None:
@@ -365,8 +365,10 @@ def _write_config(folder: Path, ctx: Context, registry: Registry, store: str = "
     lines = ["# 演示用单位名录：内置名录 + 两个示例单位，并为每个单位配置了发件地址。由 kexie-xl demo 生成。", ""]
     for unit in registry.units:
         lines.append("[[unit]]")
-        for key, value in unit.model_dump(exclude_defaults=True).items():
-            lines.append(f"{key} = {_toml(value)}")
+        for f in fields(unit):
+            value = getattr(unit, f.name)
+            if value != f.default:  # what differs from the default (a required field has none)
+                lines.append(f"{f.name} = {_toml(value)}")
         lines.append("")
     (folder / "units.toml").write_text("\n".join(lines), encoding="utf-8")
     config = [

@@ -11,11 +11,15 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import lru_cache
-from typing import Annotated, Any
-
-from pydantic import AfterValidator, AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from typing import TYPE_CHECKING, Annotated, Any
 
 from .types import CodeList, Column, Kind, Layout, Sheet, Template
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+# pydantic is imported where a model is built, not with this module: split_multi and SPLIT_CHARS are used on every
+# check, while a model is needed only when a table is not proven clean (read/fast.py) — not on a clean ribbon click.
 
 SPLIT_CHARS = "、，,;；/"
 
@@ -56,6 +60,8 @@ def _in_list(code_list: CodeList, multi: bool):
 
 
 def _python_type(column: Column, template: Template, lean: bool) -> Any:
+    from pydantic import AfterValidator, BeforeValidator, Field
+
     kind = column.kind
     bounds = {k: v for k, v in (("ge", column.min), ("le", column.max)) if v is not None}
     if kind is Kind.INT:
@@ -73,6 +79,8 @@ def _python_type(column: Column, template: Template, lean: bool) -> Any:
 
 
 def _field(column: Column, template: Template, lean: bool) -> tuple[Any, Any]:
+    from pydantic import AliasChoices, BeforeValidator, Field
+
     base: Any = _python_type(column, template, lean)  # a type built at run time from the schema
     alias = AliasChoices(column.key, *column.labels)
     if lean:  # values arrive keyed by column key, blanks already None: no Python-level validators at all
@@ -93,6 +101,8 @@ def row_model(template: Template, sheet_key: str, lean: bool = False) -> type[Ba
     model is what the reader uses after it has normalised each cell: the same types, bounds and required
     fields, validated entirely in pydantic-core.
     """
+    from pydantic import ConfigDict, create_model
+
     sheet: Sheet = template.sheet(sheet_key)
     if sheet.layout not in (Layout.TABLE, Layout.FORM):
         raise ValueError(f"sheet {sheet_key} holds no rows")

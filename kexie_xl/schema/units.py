@@ -17,9 +17,8 @@ from importlib import resources
 from itertools import pairwise
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
 from ..errors import ConfigError
+from ..sections import Section, section, setting
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -30,34 +29,32 @@ UNIT_TYPES = ("区县科协", "经开区/新区/高新区", "市级学会", "企
 REFORM = "reform"
 
 
-class Unit(BaseModel):
-    """One version of a reporting unit."""
+def _type(value: str) -> str:
+    if value not in UNIT_TYPES:
+        raise ValueError(f"单位类型「{value}」不在 {'、'.join(UNIT_TYPES)} 之中")
+    return value
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    code: str = Field(min_length=1)
-    name: str = Field(min_length=1)
-    type: str = "其他"
+def _senders(value: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(s.strip().lower() for s in value if s.strip())
+
+
+@section
+class Unit(Section):
+    """One version of a reporting unit (a frozen dataclass: the shipped registry is built without pydantic, a
+    user's registry file is validated by pydantic against it — see sections.py)."""
+
+    code: str = setting(min_length=1)
+    name: str = setting(min_length=1)
+    type: str = setting(default="其他", check=_type)
     region: str = ""
     division_code: str | None = None
     aliases: tuple[str, ...] = ()
     valid_from: date | None = None
     valid_to: date | None = None
     successor: str | None = None
-    senders: tuple[str, ...] = ()
+    senders: tuple[str, ...] = setting(default=(), check=_senders)
     note: str = ""
-
-    @field_validator("type")
-    @classmethod
-    def _type(cls, value: str) -> str:
-        if value not in UNIT_TYPES:
-            raise ValueError(f"单位类型「{value}」不在 {'、'.join(UNIT_TYPES)} 之中")
-        return value
-
-    @field_validator("senders")
-    @classmethod
-    def _senders(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(s.strip().lower() for s in value if s.strip())
 
     def active_on(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
@@ -173,24 +170,31 @@ def _resolve_dates(raw: dict[str, object], reform_month: str) -> dict[str, objec
     return out
 
 
-def _read_units(text: str, source: str, reform_month: str) -> list[Unit]:
+def _read_units(text: str, source: str, reform_month: str, *, trusted: bool = False) -> list[Unit]:
+    """The units of a registry file; `trusted` (the shipped registry) builds them without pydantic."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"单位名录「{source}」格式有误：{exc}") from None
+    raws = [_resolve_dates(raw, reform_month) for raw in data.get("unit", [])]
+    if trusted:
+        return [Unit.trusted(raw) for raw in raws]
+    from pydantic import ValidationError
+
     units = []
-    for i, raw in enumerate(data.get("unit", []), start=1):
+    for i, raw in enumerate(raws, start=1):
         try:
-            units.append(Unit.model_validate(_resolve_dates(raw, reform_month)))
+            units.append(Unit.validated(raw))
         except ValidationError as exc:
             detail = "；".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise ConfigError(f"单位名录「{source}」第 {i} 个单位有误：{detail}") from None
     return units
 
 
-def builtin_units(reform_month: str) -> list[Unit]:
+def builtin_units(reform_month: str, *, trusted: bool = True) -> list[Unit]:
+    """The shipped registry (tests/test_units.py: the same units whether trusted or validated by pydantic)."""
     text = resources.files("kexie_xl.data").joinpath("units.toml").read_text(encoding="utf-8")
-    return _read_units(text, "内置名录", reform_month)
+    return _read_units(text, "内置名录", reform_month, trusted=trusted)
 
 
 def load_registry(reform_month: str = "2026-02", user_file: Path | None = None) -> Registry:

@@ -56,9 +56,11 @@ def _context(book: Any, *, needs_folder: bool = False, folder: Path | None = Non
     if not needs_folder and not saved:
         return ctx  # checking an unsaved book needs no store; the buttons that write beside it ask for a save
     folder = saved_folder(book) if saved or folder is None else folder
+    from dataclasses import replace
+
     paths = ctx.settings.paths
-    rebased = paths.model_copy(update={"store": folder / paths.store})  # the archive follows the store
-    return Context(ctx.settings.model_copy(update={"paths": rebased}), ctx.registry)
+    rebased = replace(paths, store=folder / paths.store)  # the archive follows the store
+    return Context(replace(ctx.settings, paths=rebased), ctx.registry)
 
 
 def _check(book: Any) -> tuple[Any, Any, date]:

@@ -1,0 +1,140 @@
+"""Settings and registry records: frozen dataclasses whose fields carry their meaning and their constraints —
+built and read without pydantic, validated by pydantic when their values come from a file.
+
+Why: a ribbon click starts a fresh Python that needs the settings and the unit registry. As pydantic models they
+cost the click ~0.15–0.25 s (importing pydantic and building 14 models) of a 0.5 s budget, though the embedded
+defaults and the shipped registry are constants that need no validation. A user's kexie.toml or registry file
+does: `Section.validated` hands it to pydantic, which validates against these same classes (each field's type with
+its constraints, unknown keys refused, the `check` of a field, then `validate` of the whole), so the rules live in
+one place and the error messages are pydantic's, as before (config._explain).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import typing
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+if sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import dataclass_transform
+
+CONSTRAINTS = frozenset({"ge", "le", "gt", "lt", "min_length"})
+
+S = TypeVar("S", bound="Section")
+T = TypeVar("T")
+
+
+def setting(
+    *,
+    default: Any = dataclasses.MISSING,
+    description: str = "",
+    default_factory: Callable[[], Any] | None = None,
+    check: Callable[[Any], Any] | None = None,
+    **constraints: Any,
+) -> Any:
+    """A field: its default (or default_factory; neither = required), what it means, pydantic's constraints (ge, le,
+    gt, lt, min_length) and a `check` run on a value read from a file after its type (returns the value, maybe
+    normalised; raises ValueError with a Chinese message)."""
+    unknown = set(constraints) - CONSTRAINTS
+    if unknown:
+        raise TypeError(f"unknown constraints {sorted(unknown)}")
+    metadata = {"description": description, "check": check, "constraints": constraints}
+    if default_factory is not None:
+        return dataclasses.field(default_factory=default_factory, metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+@dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(setting,))
+def section(cls: type[T]) -> type[T]:
+    """A frozen dataclass section, its fields given by name (as pydantic models take them): hashable, compared by
+    value, changed only by `dataclasses.replace`."""
+    return dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+
+
+class Section:
+    """Base of the `@section` classes."""
+
+    def validate(self) -> None:
+        """A rule across the fields of a section read from a file (KeyDate: end not before start)."""
+
+    @classmethod
+    def validated(cls: type[S], data: Any) -> S:
+        """`data` (a file's tables) checked by pydantic against this class; pydantic.ValidationError otherwise."""
+        return _adapter(cls).validate_python(data)
+
+    @classmethod
+    def trusted(cls: type[S], data: dict[str, Any]) -> S:
+        """Data shipped with kexie_xl (tested to equal `validated`, tests/test_units.py): lists become tuples and
+        each field's `check` runs, without pydantic. Unknown keys are a TypeError."""
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            check = f.metadata.get("check")
+            if check is not None and f.name in values:
+                values[f.name] = check(values[f.name])
+        made = cls(**values)
+        made.validate()
+        return made
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, _source: Any, handler: Any) -> Any:
+        from pydantic import Field
+        from pydantic_core import core_schema as cs
+
+        hints = typing.get_type_hints(cls)  # the annotations are strings (from __future__ import annotations)
+        fields = {}
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            kind: Any = hints[f.name]
+            if f.metadata.get("constraints"):
+                kind = typing.Annotated[kind, Field(**f.metadata["constraints"])]
+            schema = handler.generate_schema(kind)
+            if f.metadata.get("check") is not None:
+                schema = cs.no_info_after_validator_function(f.metadata["check"], schema)
+            required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+            fields[f.name] = cs.typed_dict_field(schema, required=required)
+
+        def build(values: dict[str, Any]) -> Section:
+            made = cls(**values)
+            made.validate()
+            return made
+
+        def unpack(value: Any) -> Any:  # a section given as such (not as a table) is taken field by field
+            return {f.name: getattr(value, f.name) for f in dataclasses.fields(cls)} if isinstance(value, cls) else value  # type: ignore[arg-type]
+
+        checked = cs.no_info_after_validator_function(build, cs.typed_dict_schema(fields, extra_behavior="forbid"))
+        return cs.no_info_before_validator_function(unpack, checked)
+
+
+_ADAPTERS: dict[type, Any] = {}
+
+
+def _adapter(cls: type) -> Any:
+    """pydantic's validator of a section class, built once (a registry file validates a unit at a time)."""
+    if cls not in _ADAPTERS:
+        from pydantic import TypeAdapter
+
+        _ADAPTERS[cls] = TypeAdapter(cls)
+    return _ADAPTERS[cls]
+
+
+def dump(value: Any) -> Any:
+    """A section as JSON-ready data (dates as ISO text, paths as text, tuples as lists), as `config show` prints it."""
+    if isinstance(value, Section):
+        return {f.name: dump(getattr(value, f.name)) for f in dataclasses.fields(value)}  # type: ignore[arg-type]
+    if isinstance(value, (tuple, list)):
+        return [dump(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def description(cls: type, name: str) -> str:
+    """What a field means (for documentation and tests)."""
+    return next(f.metadata.get("description", "") for f in dataclasses.fields(cls) if f.name == name)
