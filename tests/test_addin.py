@@ -88,11 +88,12 @@ def test_a_click_starts_without_pandas_and_numpy_and_xlwings_still_works(tmp_pat
     # What the add-in's RunPython runs first (a fresh interpreter, as on every click): xlwings imports, without
     # pandas and numpy, and reads a workbook through the checks all the same.
     probe = (
-        "import sys, kexie_xl.xl.lean, xlwings, xlwings.conversion\n"
+        "import sys, kexie_xl.xl.lean, xlwings, xlwings.conversion, xlwings.pro.utils\n"
         "assert xlwings.conversion.pd is None and xlwings.conversion.np is None\n"
+        "assert sys.modules['xlwings.pro.utils'].Fernet is None\n"
         "from kexie_xl.api import load_context, validate\n"
         "report = validate(sys.argv[1], load_context(None))\n"
-        "print(sorted(m for m in ('pandas', 'numpy') if sys.modules.get(m) is not None), report.errors)\n"
+        "print(sorted(m for m in ('pandas', 'numpy', 'cryptography') if sys.modules.get(m) is not None), report.errors)\n"
     )
     path = write(tmp_path / "t.xlsx", load_context(None).template, clean_filling())
     done = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, check=True)
