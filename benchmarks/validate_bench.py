@@ -5,13 +5,15 @@ Run on demand (not part of the tests):  python benchmarks/validate_bench.py [--s
 Both sides are timed as whole processes (interpreter start and imports included), with peak memory (the process or
 its largest worker), in the same run — every command once per round, rounds repeated, ratios taken within a round
 (benchmarks/measure.py `interleaved`: this VM's speed drifts within a day):
-- kexie_xl: `python -m kexie_xl validate FILE --format json --as-of 2026-11-30` (with and without the marked copy);
+- kexie_xl: `python -m kexie_xl validate FILE --format json --as-of 2026-11-30` (with and without the marked copy),
+  as a clerk runs it: no configuration file (the embedded defaults need no pydantic, kexie_xl/sections.py);
 - naive:    openpyxl normal mode (load_workbook, data_only) + one pydantic row model per row, the obvious script.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from datetime import date, timedelta
@@ -83,6 +85,8 @@ def main() -> None:
     from benchmarks.floor import floor_commands
     from benchmarks.measure import interleaved, median, peak
 
+    os.environ.pop("KEXIE_XL_CONFIG", None)
+    os.chdir(out)  # no kexie.toml here: kexie_xl takes the embedded defaults
     print(
         "| 台账行数 | validate（含标注副本） | 仅校验（--no-mark） | 峰值内存 | 行/秒 | 下限（启动+读取） | 对下限 "
         "| 朴素基线 | 朴素峰值内存 | 对朴素 |"
@@ -91,12 +95,10 @@ def main() -> None:
     for rows in args.sizes:
         path = out / f"ledger-{rows}.xlsx"
         make_workbook(path, rows)
-        base = [
+        base = [  # as a clerk runs it: no kexie.toml (the embedded defaults), in a folder without one
             py,
             "-m",
             "kexie_xl",
-            "--config",
-            EMPTY,
             "validate",
             str(path),
             "--format",
