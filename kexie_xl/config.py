@@ -285,11 +285,15 @@ def _relative_to(settings: Settings, base: Path) -> Settings:
 
 
 def _explain(exc: ValidationError) -> str:
+    from .sections import in_chinese
+
     lines = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"])
         if err["type"] == "extra_forbidden":
             lines.append(f"  - 「{where}」不是可识别的设置项（请检查拼写）")
         else:
-            lines.append(f"  - 「{where}」：{err['msg']}（当前值：{err.get('input')!r}）")
+            value = err.get("input")
+            shown = "" if isinstance(value, (dict, list)) else f"（当前值：{value!r}）"  # a whole table says nothing
+            lines.append(f"  - 「{where}」：{in_chinese(dict(err))}{shown}")
     return "\n".join(lines)

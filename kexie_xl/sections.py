@@ -122,6 +122,57 @@ def _adapter(cls: type) -> Any:
     return _ADAPTERS[cls]
 
 
+_LIST = '应为列表，如 ["甲", "乙"]'
+_DATE = "应为日期，如 2026-03-01"
+_TABLE = "应为一个表（[节名] 下的各项）"
+_IN_CHINESE = {  # pydantic's error types a settings or registry file can meet → what to tell its author
+    "missing": "缺少这一项（必填）",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数（不能有小数）",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "finite_number": "应为有限的数字",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "string_type": "应为文字（用英文双引号括起来）",
+    "string_too_short": "不能为空",
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "应不小于 {ge}",
+    "less_than": "应小于 {lt}",
+    "less_than_equal": "应不大于 {le}",
+    "literal_error": "应为以下之一：{expected}",
+    "tuple_type": _LIST,
+    "list_type": _LIST,
+    "dict_type": _TABLE,
+    "model_type": _TABLE,
+    "dataclass_type": _TABLE,
+    "path_type": "应为路径（文字）",
+    "date_type": _DATE,
+    "date_parsing": _DATE,
+    "date_from_datetime_parsing": _DATE,
+    "date_from_datetime_inexact": "应为日期（不带时刻）",
+    "extra_forbidden": "不是可识别的设置项（请检查拼写）",
+}
+
+
+def in_chinese(error: dict[str, Any]) -> str:
+    """One of pydantic's errors (ValidationError.errors()) in Chinese: a rule of ours (`check`, `validate`) says its
+    own words; a type or bound is translated; anything else keeps pydantic's message."""
+    ctx = error.get("ctx") or {}
+    if error.get("type") == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    template = _IN_CHINESE.get(str(error.get("type")))
+    if template is None:
+        return str(error.get("msg", ""))
+    if "expected" in ctx:  # literal_error: "'警告' or '错误'"
+        ctx = {**ctx, "expected": str(ctx["expected"]).replace(" or ", "、")}
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError, ValueError):
+        return str(error.get("msg", ""))
+
+
 def dump(value: Any) -> Any:
     """A section as JSON-ready data (dates as ISO text, paths as text, tuples as lists), as `config show` prints it."""
     if isinstance(value, Section):

@@ -55,6 +55,13 @@ def test_environment_variable_names_the_file(tmp_path: Path, monkeypatch: pytest
         ('[registry]\ndistrict_reform_month = "2026-13"\n', "不存在"),
         ("[report\n", "格式有误"),
         ('[[platforms]]\nname = "甲"\n[[platforms]]\nname = "甲"\n', "平台名称不能重复"),
+        ("[report]\ndeadline_day = 31\n", "「report.deadline_day」：应不大于 28（当前值：31）"),
+        ('[quarterly]\nlevels = "支队"\n', r"「quarterly.levels」：应为列表"),
+        ('[quarterly]\nseverity = "提示"\n', "应为以下之一：'警告'、'错误'（当前值：'提示'）"),
+        ("[validation]\nmax_hours = 0\nbeneficiaries_warn = 1.5\n", "应大于 0.0（当前值：0）\n.*应为整数（不能有小数）"),
+        ('[mail.imap]\nhost = "h"\n', "「mail.imap.user」：缺少这一项（必填）$"),  # no 当前值 for a whole table
+        ("report = 5\n", "「report」：应为一个表"),
+        ('[[key_dates]]\nevent = "x"\nstart = 2026-03-05\nend = 2026-03-01\n', "「key_dates.0」：重点节点「x」的结束日期早于"),
     ],
 )
 def test_mistakes_are_explained(tmp_path: Path, text: str, words: str) -> None:

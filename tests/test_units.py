@@ -148,6 +148,7 @@ def test_user_file_adds_units_and_replaces_by_code(tmp_path: Path) -> None:
         ('[[unit]]\ncode = "X"\nname = "甲"\nsuccessor = "NOPE"\n', "继承单位编码「NOPE」"),
         ('[[unit]]\ncode = "X"\nname = \n', "格式有误"),
         ('[[unit]]\ncode = "X"\nnmae = "甲"\n', "第 1 个单位有误"),
+        ('[[unit]]\ncode = ""\nname = "甲"\nvalid_from = "x"\n', "code：不能为空；valid_from：应为日期，如 2026-03-01"),
     ],
 )
 def test_bad_user_file_gives_a_chinese_message(tmp_path: Path, body: str, words: str) -> None:

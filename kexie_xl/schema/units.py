@@ -18,7 +18,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..sections import Section, section, setting
+from ..sections import Section, in_chinese, section, setting
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -186,7 +186,7 @@ def _read_units(text: str, source: str, reform_month: str, *, trusted: bool = Fa
         try:
             units.append(Unit.validated(raw))
         except ValidationError as exc:
-            detail = "；".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            detail = "；".join(f"{'.'.join(map(str, e['loc']))}：{in_chinese(dict(e))}" for e in exc.errors())
             raise ConfigError(f"单位名录「{source}」第 {i} 个单位有误：{detail}") from None
     return units
 
