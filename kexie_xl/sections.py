@@ -6,7 +6,7 @@ cost the click ~0.15–0.25 s (importing pydantic and building 14 models) of a 0
 defaults and the shipped registry are constants that need no validation. A user's kexie.toml or registry file
 does: `Section.validated` hands it to pydantic, which validates against these same classes (each field's type with
 its constraints, unknown keys refused, the `check` of a field, then `validate` of the whole), so the rules live in
-one place and the error messages are pydantic's, as before (config._explain).
+one place; its errors keep their locations (report.deadline_day) and `in_chinese` says them in Chinese.
 """
 
 from __future__ import annotations
