@@ -678,5 +678,8 @@ def test_row_problems_by_sheet_name_and_row() -> None:
         {"severity": "错误", "message": "d", "sheet": "服务队", "row": 12},  # another sheet's row 12
         {"severity": "错误", "message": "e", "sheet": "活动台账", "row": None},  # a header finding: no row
         {"severity": "错误", "message": "f", "sheet": "", "row": None},
+        {"code": "cell.x", "sheet": "活动台账", "row": 14},  # an older or damaged store: no severity, no message
+        {"severity": "错误", "message": "g", "sheet": "活动台账", "row": "abc"},  # nor a row number
+        {"severity": "错误", "message": "h", "sheet": "活动台账", "row": -1},
     ]
-    assert row_problems(found) == {12: "【错误】a\n【警告】b", 13: "【警告】c"}
+    assert row_problems(found) == {12: "【错误】a\n【警告】b", 13: "【警告】c", 14: "【问题】cell.x"}

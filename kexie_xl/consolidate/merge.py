@@ -133,8 +133,9 @@ def row_problems(findings: list[dict[str, Any]]) -> dict[int, str]:
     names = {label_key(n) for n in ACTIVITIES.names}  # as the reader matches sheet names (spaces, full-width forms)
     out: dict[int, list[str]] = {}
     for f in findings:
-        if f.get("row") and label_key(f.get("sheet")) in names:
-            out.setdefault(int(f["row"]), []).append(f"【{f['severity']}】{f['message']}")
+        row = f.get("row")
+        if type(row) is int and row > 0 and label_key(f.get("sheet")) in names:  # a store's own values: never trusted blindly
+            out.setdefault(row, []).append(f"【{f.get('severity') or '问题'}】{f.get('message') or f.get('code') or ''}")
     return {row: "\n".join(lines) for row, lines in out.items()}
 
 
