@@ -681,5 +681,9 @@ def test_row_problems_by_sheet_name_and_row() -> None:
         {"code": "cell.x", "sheet": "活动台账", "row": 14},  # an older or damaged store: no severity, no message
         {"severity": "错误", "message": "g", "sheet": "活动台账", "row": "abc"},  # nor a row number
         {"severity": "错误", "message": "h", "sheet": "活动台账", "row": -1},
+        {"severity": "错误", "message": "i", "sheet": "活动台账", "row": 0},
+        {"severity": "警告", "message": "j", "sheet": "活动台账", "row": 1},  # the header row is a row like any other
+        {"sheet": "活动台账", "row": 15},  # nothing but where
     ]
-    assert row_problems(found) == {12: "【错误】a\n【警告】b", 13: "【警告】c", 14: "【问题】cell.x"}
+    expected = {12: "【错误】a\n【警告】b", 13: "【警告】c", 14: "【问题】cell.x", 1: "【警告】j", 15: "【问题】"}
+    assert row_problems(found) == expected
