@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 import xlsxwriter
+import xlsxwriter.worksheet
 from hypothesis import given
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
@@ -202,8 +204,10 @@ class SharedStrings:
 
     def __init__(self) -> None:
         self.texts: dict[str, int] = {}
+        self.count = 0  # references, as <sst count>
 
     def __call__(self, text: str) -> int:
+        self.count += 1
         return self.texts.setdefault(text, len(self.texts))
 
 
@@ -268,6 +272,7 @@ def test_columns_are_written_as_their_cells(column: list[Any], wrap: bool, statu
     one, other = SharedStrings(), SharedStrings()
     expected = [_cell(f"D{n}", v, 2 if wrap else 1, wrap, status, ST, one) for n, v in enumerate(column, 3)]
     assert _column(column, "D", 3, wrap, status, ST, other) == expected and other.texts == one.texts
+    assert other.count == one.count
     assert "" not in [e for e, v in zip(expected, column, strict=True) if v not in (None, "")]
 
 
@@ -331,6 +336,7 @@ def test_a_column_of_one_kind_is_written_as_cell_by_cell(values: list[Any], wrap
     one, other = SharedStrings(), SharedStrings()
     expected = [_cell(f"C{n}", v, 2 if wrap else 1, wrap, status, ST, one) for n, v in enumerate(values, 4)]
     assert _column(values, "C", 4, wrap, status, ST, other) == expected and other.texts == one.texts
+    assert other.count == one.count
 
 
 @given(st.dates(min_value=date(1900, 1, 1), max_value=date(9999, 12, 31)))
@@ -377,6 +383,23 @@ def rendered_book(path: Path, rows: list[dict[str, Any]]) -> None:
 
 def calamine_sheet(path: Path, name: str = "t") -> list[list[Any]]:
     return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python()
+
+
+def test_repeated_texts_make_the_shared_string_table_xlsxwriter_makes(tmp_path: Path) -> None:
+    """Rendered rows fill the shared string table as xlsxwriter's own cell writer does: sharedStrings.xml (its texts,
+    their order, <sst count> and uniqueCount) is the one xlsxwriter writes for the same cells in the same order."""
+    rows = [{"unit": u, "note": n, "status": "未达标"} for u, n in [("甲", "x"), ("乙", "x"), ("甲", "y"), ("甲", "x")]]
+    ours = tmp_path / "ours.xlsx"
+    rendered_book(ours, rows)
+    theirs = tmp_path / "theirs.xlsx"
+    wb, f, ws = table_book(theirs, xlsxwriter.worksheet.Worksheet)
+    for c, key in enumerate(CITY_KEYS):  # column by column, as render asks
+        for r, row in enumerate(rows, 1):
+            if row.get(key):
+                ws.write_string(r, c, row[key], f.text)
+    wb.close()
+    sst = [zipfile.ZipFile(p).read("xl/sharedStrings.xml").decode() for p in (ours, theirs)]
+    assert sst[0] == sst[1] and 'count="17" uniqueCount="10"' in sst[0]  # 5 headers + 12 cells; 5 + 甲乙xy未达标
 
 
 def test_a_row_with_no_value_keeps_its_place(tmp_path: Path) -> None:

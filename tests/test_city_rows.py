@@ -114,9 +114,10 @@ def test_a_unit_s_texts_shaped_like_xml_reach_the_city_workbook_and_the_period_r
 
     with zipfile.ZipFile(city) as zf:  # every text a shared string: some readers (exceljs…) read no inline string
         sheets = [zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/worksheets/sheet")]
-        assert (
-            not [x for x in sheets if "inlineStr" in x] and "&lt;r&gt;应急&lt;/r&gt;" in zf.read("xl/sharedStrings.xml").decode()
-        )
+        sst = zf.read("xl/sharedStrings.xml").decode()
+        assert not [x for x in sheets if "inlineStr" in x] and "&lt;r&gt;应急&lt;/r&gt;" in sst
+        refs = sum(x.count('t="s"') for x in sheets)  # <sst count>: every cell that refers to the table, as Excel keeps it
+        assert refs > 50 and f'count="{refs}"' in sst[: sst.index(">", sst.index("<sst"))]
     report = tmp_path / "year.xlsx"
     period_report("2026", ROOT / "tests" / "data" / "empty.toml", store_path=store, output=report)
     teams = CalamineWorkbook.from_path(str(report)).get_sheet_by_name("季度达标").to_python()
