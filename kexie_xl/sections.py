@@ -77,6 +77,11 @@ class Section:
             check = f.metadata.get("check")
             if check is not None and f.name in values:
                 values[f.name] = check(values[f.name])
+        return cls._made(values)
+
+    @classmethod
+    def _made(cls: type[S], values: dict[str, Any]) -> S:
+        """The section of these (checked) field values, its cross-field rule applied."""
         made = cls(**values)
         made.validate()
         return made
@@ -98,15 +103,10 @@ class Section:
             required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
             fields[f.name] = cs.typed_dict_field(schema, required=required)
 
-        def build(values: dict[str, Any]) -> Section:
-            made = cls(**values)
-            made.validate()
-            return made
-
         def unpack(value: Any) -> Any:  # a section given as such (not as a table) is taken field by field
             return {f.name: getattr(value, f.name) for f in dataclasses.fields(cls)} if isinstance(value, cls) else value  # type: ignore[arg-type]
 
-        checked = cs.no_info_after_validator_function(build, cs.typed_dict_schema(fields, extra_behavior="forbid"))
+        checked = cs.no_info_after_validator_function(cls._made, cs.typed_dict_schema(fields, extra_behavior="forbid"))
         return cs.no_info_before_validator_function(unpack, checked)
 
 

@@ -233,6 +233,8 @@ def test_gaps_are_read_from_the_findings_by_sheet_and_label() -> None:
         {"code": "cell.required", "sheet": "活动 台账", "row": 9, "label": "活动日期"},  # the sheet as the reader found it
         {"code": "cell.required", "sheet": "别的表", "row": 9, "label": "活动日期"},
     ]
+    damaged = [{"code": "row.duplicate-id", "sheet": "活动台账", "row": "12"}, {"sheet": "活动台账", "row": 0}]  # an older store
+    assert flagged_rows([*findings, *damaged], template.sheet(ACTS).names) == {7, 8, 9}
     absent, unsure = gaps(findings, template)
     assert absent == {(ACTS, "volunteers")}
     assert unsure == {(ACTS, 7, "beneficiaries"), (ACTS, 9, "date"), ("registration", 3, "total"), ("teams", 4, "status")}

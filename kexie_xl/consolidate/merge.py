@@ -127,15 +127,12 @@ def row_problems(findings: list[dict[str, Any]]) -> dict[int, str]:
     """What the checks said about each row of a report's 活动台账 (its own findings and the cross-month ones), by
     row: 活动明细 shows it beside the row. A value that was not taken (「八」 for a number, a choice not in the
     list) is stored empty; the finding keeps what the unit wrote, so the city's table loses nothing silently."""
-    from ..read.cells import label_key
+    from ..rules.months import on_rows
     from ..schema.standard import ACTIVITIES
 
-    names = {label_key(n) for n in ACTIVITIES.names}  # as the reader matches sheet names (spaces, full-width forms)
     out: dict[int, list[str]] = {}
-    for f in findings:
-        row = f.get("row")
-        if type(row) is int and row > 0 and label_key(f.get("sheet")) in names:  # a store's own values: never trusted blindly
-            out.setdefault(row, []).append(f"【{f.get('severity') or '问题'}】{f.get('message') or f.get('code') or ''}")
+    for row, f in on_rows(findings, ACTIVITIES.names):
+        out.setdefault(row, []).append(f"【{f.get('severity') or '问题'}】{f.get('message') or f.get('code') or ''}")
     return {row: "\n".join(lines) for row, lines in out.items()}
 
 

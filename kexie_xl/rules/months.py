@@ -337,10 +337,20 @@ def submission_report(sub: Submission, findings: Iterable[Finding] = ()) -> Mont
     return MonthReport(f"{year}-{mon:02d}", rows["registration"], rows["teams"], rows["activities"], absent=absent, unsure=unsure)
 
 
+def on_rows(findings: Iterable[dict[str, Any]], sheet_names: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(row, finding) for each finding (as the store keeps them) that points at a row of the sheet called any of
+    `sheet_names` — matched as the reader matches sheet names (spaces, full-width forms). A stored finding is not
+    trusted blindly: one without a row number (a damaged or older store) is skipped, never a crash."""
+    names = {label_key(n) for n in sheet_names}
+    for f in findings:
+        row = f.get("row")
+        if type(row) is int and row > 0 and label_key(f.get("sheet")) in names:
+            yield row, f
+
+
 def flagged_rows(findings: Iterable[dict[str, Any]], sheet_names: Iterable[str]) -> frozenset[int]:
     """Rows of 活动台账 that a stored report's findings point at."""
-    names = {label_key(n) for n in sheet_names}  # as the reader matches sheet names (spaces, full-width forms)
-    return frozenset(int(f["row"]) for f in findings if label_key(f.get("sheet")) in names and f.get("row"))
+    return frozenset(row for row, _f in on_rows(findings, sheet_names))
 
 
 def gaps(
