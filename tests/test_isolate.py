@@ -1,0 +1,143 @@
+"""files/isolate.py: a job's crash, time-out, memory, exception or result is the same whether it runs in the
+pool (pebble) or, alone on Linux, in a plain fork (`_run_forked`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from kexie_xl.files.isolate import Failed, Limits, _can_fork, _run_forked, run_isolated
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the plain fork is Linux's path")
+
+_STATE: dict[str, str] = {}
+
+
+def _remember(value: str) -> None:
+    _STATE["set"] = value
+
+
+def _job(kind: str) -> object:
+    if kind == "echo":
+        return {"状态": _STATE.get("set"), "pid": os.getpid()}
+    if kind == "big":
+        return b"x" * (8 << 20)  # more than a pipe holds: the parent must drain while the child writes
+    if kind == "raise":
+        raise ValueError("表格里有一个坏值")
+    if kind == "abort":
+        os.abort()
+    if kind == "exit":
+        os._exit(3)
+    if kind == "sleep":
+        Path(_STATE["pidfile"]).write_text(str(os.getpid()))
+        time.sleep(30)
+    if kind == "memory":
+        return len(bytearray(2 << 30))  # 2 GiB, above the 256 MB limit
+    if kind == "unpicklable":
+        return threading.Lock()
+    raise AssertionError(kind)
+
+
+def _pidfile(path: str) -> None:
+    _STATE["pidfile"] = path
+
+
+LEAN = Limits()  # one job, no thread: a plain fork
+POOL = Limits(start_method="fork")  # an explicit start method: the pool
+
+
+def one(kind: str, limits: Limits, initializer=None, initargs=()) -> object:
+    """The job run as `run_isolated` runs it; for LEAN, in the plain fork even if a thread of another test still
+    runs in this process (run_isolated would take the pool then)."""
+    if limits.start_method is None:
+        return _run_forked(_job, kind, limits, initializer, initargs)
+    ((job, result),) = run_isolated(_job, [kind], limits=limits, initializer=initializer, initargs=initargs)
+    assert job == kind
+    return result
+
+
+@pytest.mark.parametrize("limits", [LEAN, POOL], ids=["fork", "pool"])
+def test_a_result_comes_back_from_another_process_with_the_initializer_run_there(limits: Limits) -> None:
+    result = one("echo", limits, _remember, ("已设置",))
+    assert isinstance(result, dict)
+    assert result["状态"] == "已设置" and result["pid"] != os.getpid()
+    assert "set" not in _STATE  # the initializer ran in the child only
+    assert one("big", limits) == b"x" * (8 << 20)
+
+
+@pytest.mark.parametrize("limits", [LEAN, POOL], ids=["fork", "pool"])
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("raise", "处理时出错（ValueError: 表格里有一个坏值）"),
+        ("abort", "读取程序异常终止（可能是表格的数据区域异常巨大，所需内存超过上限 256 MB）"),
+        ("exit", "读取进程异常退出（退出码 3）"),
+        ("memory", "读取时所需内存超过上限（256 MB），已中止"),
+    ],
+)
+def test_a_failing_job_is_its_reason_in_chinese(limits: Limits, kind: str, reason: str) -> None:
+    from dataclasses import replace
+
+    result = one(kind, replace(limits, memory_mb=256))
+    assert result == Failed(kind, reason)
+
+
+@pytest.mark.parametrize("limits", [LEAN, POOL], ids=["fork", "pool"])
+def test_a_result_that_cannot_travel_is_a_failure(limits: Limits) -> None:
+    result = one("unpicklable", limits)
+    assert isinstance(result, Failed) and result.reason.startswith("处理时出错（") and "lock" in result.reason
+
+
+@pytest.mark.parametrize("limits", [LEAN, POOL], ids=["fork", "pool"])
+def test_a_job_out_of_time_is_stopped_and_its_process_is_gone(limits: Limits, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    pidfile = tmp_path / "pid"
+    started = time.monotonic()
+    result = one("sleep", replace(limits, seconds=1), _pidfile, (str(pidfile),))
+    assert result == Failed("sleep", "处理超过 1 秒仍未完成，已中止")
+    assert time.monotonic() - started < 20
+    pid = int(pidfile.read_text())
+    for _ in range(50):  # the pool stops its worker in the background
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"process {pid} still runs")
+
+
+def test_only_a_lone_job_in_a_process_without_threads_forks() -> None:
+    assert _can_fork(Limits()) == (threading.active_count() == 1)
+    assert not _can_fork(Limits(start_method="spawn"))
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not _can_fork(Limits())
+        ((_kind, result),) = run_isolated(_job, ["echo"])  # the pool, then
+        assert isinstance(result, dict) and result["pid"] != os.getpid()
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_a_lone_job_does_not_load_the_pool() -> None:
+    """What the plain fork is for: `validate` of one file pays no pebble, asyncio or multiprocessing import."""
+    code = (
+        "import sys; from kexie_xl.files.isolate import run_isolated\n"
+        "(_, r), *_rest = run_isolated(len, ['四个字符'])\n"
+        "print(r, *sorted(m for m in ('pebble', 'asyncio', 'multiprocessing') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["4"]
+    code = code.replace("['四个字符']", "['四个字符', 'ab']")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "4" and "pebble" in out
