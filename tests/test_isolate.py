@@ -141,3 +141,14 @@ def test_a_lone_job_does_not_load_the_pool() -> None:
     code = code.replace("['四个字符']", "['四个字符', 'ab']")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out[0] == "4" and "pebble" in out
+
+
+def test_what_the_caller_wrote_before_the_fork_is_written_once() -> None:
+    code = (
+        "import sys; from kexie_xl.files.isolate import run_isolated\n"
+        "sys.stdout.write('开始校验…'); sys.stderr.write('进度 0/1')\n"
+        "((_, r),) = run_isolated(len, ['四个字符'])\n"
+        "print(r)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert (done.stdout, done.stderr) == ("开始校验…4\n", "进度 0/1")

@@ -20,6 +20,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -122,6 +123,9 @@ def _run_forked(
     import signal
 
     parent = os.getpid()
+    for stream in (sys.stdout, sys.stderr):  # what the caller wrote so far goes out once, never again from the child
+        if stream is not None:
+            stream.flush()
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns into the caller's code
@@ -162,10 +166,8 @@ def _run_forked(
     finally:
         os.close(read_end)
         if not finished:  # out of time, or the caller was interrupted: the child goes
-            try:
+            with suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         _pid, status = os.waitpid(pid, 0)
     if not finished:
         return Failed(job, f"处理超过 {limits.seconds:.0f} 秒仍未完成，已中止")
@@ -174,7 +176,7 @@ def _run_forked(
         return Failed(job, _expired(exitcode, limits))
     kind, value = pickle.loads(b"".join(chunks))
     if kind == "done":
-        return value  # type: ignore[no-any-return]
+        return value
     if kind == "memory":
         return Failed(job, f"读取时所需内存超过上限（{limits.memory_mb} MB），已中止")
     name, text = value
