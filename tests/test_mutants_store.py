@@ -502,24 +502,42 @@ def test_rows_staged_by_a_worker_are_stored_exactly_like_rows_in_hand(tmp_path: 
     rows = {
         "activities": [store_row(a, n, "activities") for n, a in enumerate(acts, 2)],
         "teams": [store_row({"team_id": "T01", "name": "一支队", "founded": date(2025, 3, 1)}, 2, "teams")],
+        "registration": [],
     }
     other = {"activities": [store_row(_activity(7, date(2026, 10, 1)), 2, "activities")]}
     in_hand, staged_store = Store(tmp_path / "a.sqlite"), Store(tmp_path / "b.sqlite")
     with in_hand.write():
         in_hand.add_submission("a" * 64, FACTS, rows)
     with staging() as path:
-        # two jobs in one staging file, written out of order: each submission gets only its own rows, in order
-        assert stage_rows(path, "b" * 64, other) == Staged("b" * 64)
-        assert stage_rows(path, "a" * 64, rows) == Staged("a" * 64)
+        # three jobs in one staging file, written out of order: each submission gets only its own rows, in order
+        b = stage_rows(path, "b" * 64, other)
+        a = stage_rows(path, "a" * 64, rows)
+        c = stage_rows(path, "c" * 64, other)
+        assert a == Staged("a" * 64) and b == Staged("b" * 64)
+        assert a is not None and b is not None and c is not None
+        assert a.spans == {"activities": (2, 7), "teams": (1, 1)}  # after b's one row; no registration row at all
+        assert b.spans == {"activities": (1, 1)} and c.spans == {"activities": (8, 8)}
+        unknown = Staged("a" * 64, {"activities": None, "teams": None})  # rowids not told: found by the key
+        too_wide = Staged("a" * 64, {"activities": (1, 8), "teams": (1, 1)})  # another job's rows in the span
         with staged_store.attach_staging(path), staged_store.write():
-            sid = staged_store.add_submission("a" * 64, FACTS, Staged("a" * 64))
+            sids = [
+                staged_store.add_submission(s * 64, FACTS, staged)
+                for s, staged in zip("aux", (a, unknown, too_wide), strict=True)
+            ]
     assert not path.exists()  # the staging folder is removed after the run
-    for table in ("activities", "teams", "registration"):
-        assert staged_store.rows(table, [sid]) == in_hand.rows(table, [sid])
-    assert [r["activity_id"] for r in staged_store.rows("activities", [sid])] == ["A-1", "A-2", "A-3", "A-4", "A-5", "A-9"]
-    assert staged_store.rows("teams", [sid])[0]["founded"] == date(2025, 3, 1)
+    for sid in sids:
+        for table in ("activities", "teams", "registration"):
+            assert [_without_sid(r) for r in staged_store.rows(table, [sid])] == [
+                _without_sid(r) for r in in_hand.rows(table, [1])
+            ]
+        assert [r["activity_id"] for r in staged_store.rows("activities", [sid])] == ["A-1", "A-2", "A-3", "A-4", "A-5", "A-9"]
+        assert staged_store.rows("teams", [sid])[0]["founded"] == date(2025, 3, 1)
     in_hand.close()
     staged_store.close()
+
+
+def _without_sid(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k != "submission_id"}
 
 
 def test_rows_that_cannot_be_staged_are_handed_over_instead(tmp_path: Path) -> None:

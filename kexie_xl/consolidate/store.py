@@ -11,6 +11,8 @@
 Rows of newly checked workbooks are staged: the worker processes that check the files write their rows into a
 scratch SQLite file (`staging`, `stage_rows`), and the run copies them into the store with one INSERT … SELECT per
 table and submission, inside its transaction — the parent never turns 200,000 rows into Python objects and back.
+Each job's rows are one run of rowids in the staging file (`Staged.spans`), copied by rowid range: no index over
+the staged rows has to be built while the workers are done and one core waits.
 
 The schema version is read on open: an older store is migrated in one transaction after a backup copy; a newer
 one is refused. A file that is not a store, a damaged or read-only one, an unwritable folder or a full disk give
@@ -23,7 +25,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -266,12 +268,15 @@ class Store:
         sid = int(cur.lastrowid or 0)
         if isinstance(rows, Staged):
             for table, columns in ROW_TABLES.items():
+                if table not in rows.spans:
+                    continue  # the job wrote no row there
                 names = ", ".join(f'"{c}"' for c in columns)
-                self.db.execute(
-                    f'INSERT INTO "{table}" (submission_id, {names}) SELECT ?, {names} FROM staged."{table}" '
-                    "WHERE job = ? ORDER BY rowid",
-                    (sid, rows.job),
-                )
+                insert = f'INSERT INTO "{table}" (submission_id, {names}) SELECT ?, {names} FROM staged."{table}" '
+                span = rows.spans[table]
+                if span is None:  # its rowids unknown: every staged row of the table, by key
+                    self.db.execute(insert + "WHERE job = ? ORDER BY rowid", (sid, rows.job))
+                else:  # its run of rowids, and the key too: another job's row is never taken
+                    self.db.execute(insert + "WHERE rowid BETWEEN ? AND ? AND job = ? ORDER BY rowid", (sid, *span, rows.job))
             return sid
         for table, records in rows.items():
             columns = ROW_TABLES[table]
@@ -369,14 +374,6 @@ class Store:
         if path is None:
             yield
             return
-        with suppress(sqlite3.Error):  # an index per table, made once the workers are done (without: slower)
-            scratch = sqlite3.connect(path)
-            try:
-                with scratch:
-                    for table in ROW_TABLES:
-                        scratch.execute(f'CREATE INDEX IF NOT EXISTS "{table}_job" ON "{table}" (job)')
-            finally:
-                scratch.close()
         try:
             self.db.execute("ATTACH DATABASE ? AS staged", (str(path),))
         except sqlite3.Error as exc:
@@ -556,9 +553,14 @@ def _explain(path: Path, exc: BaseException) -> str:
 
 @dataclass(frozen=True)
 class Staged:
-    """A checked workbook's rows, written by a worker into the staging file under `job` (the content's SHA-256)."""
+    """A checked workbook's rows, written by a worker into the staging file under `job` (the content's SHA-256).
+
+    `spans`: per table, the first and last rowid of the job's rows there (a job writes in one transaction, so its
+    rows are one run of rowids): the store copies them by rowid range, without an index over 200,000 staged rows.
+    A table the job wrote nothing into has no span; one whose span could not be told (None) is found by its key."""
 
     job: str
+    spans: dict[str, tuple[int, int] | None] = field(default_factory=dict, compare=False)
 
 
 @contextmanager
@@ -599,11 +601,18 @@ def stage_rows(path: Path, job: str, rows: dict[str, list[tuple[Any, ...]]]) -> 
         return None
     try:
         db.execute("PRAGMA synchronous = OFF")  # a scratch file: a crashed process still leaves it consistent
-        db.execute("BEGIN IMMEDIATE")
+        db.execute("BEGIN IMMEDIATE")  # the only writer until COMMIT: the rows written here get consecutive rowids
+        spans: dict[str, tuple[int, int] | None] = {}
         try:
             for table, records in rows.items():
+                if not records:
+                    continue
                 marks = ", ?" * len(ROW_TABLES[table])
+                last = f'SELECT coalesce(max(rowid), 0) FROM "{table}"'
+                (before,) = db.execute(last).fetchone()
                 db.executemany(f'INSERT INTO "{table}" VALUES (?{marks})', ((job, *record) for record in records))
+                (after,) = db.execute(last).fetchone()
+                spans[table] = (before + 1, after) if after - before == len(records) else None
             db.execute("COMMIT")
         except BaseException:
             with suppress(sqlite3.Error):
@@ -613,7 +622,7 @@ def stage_rows(path: Path, job: str, rows: dict[str, list[tuple[Any, ...]]]) -> 
         return None
     finally:
         db.close()
-    return Staged(job)
+    return Staged(job, spans)
 
 
 def store_row(values: dict[str, Any], row: int, table: str) -> tuple[Any, ...]:
