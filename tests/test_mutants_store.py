@@ -499,10 +499,10 @@ def test_rows_staged_by_a_worker_are_stored_exactly_like_rows_in_hand(tmp_path: 
     from kexie_xl.consolidate.store import Staged, stage_rows, staging
 
     acts = [_activity(n, date(2026, 11, n)) for n in range(1, 6)] + [_activity(9, "2026年11月", teams=None)]
-    rows = {
+    rows = {  # an empty table first: the tables after it are staged all the same
+        "registration": [],
         "activities": [store_row(a, n, "activities") for n, a in enumerate(acts, 2)],
         "teams": [store_row({"team_id": "T01", "name": "一支队", "founded": date(2025, 3, 1)}, 2, "teams")],
-        "registration": [],
     }
     other = {"activities": [store_row(_activity(7, date(2026, 10, 1)), 2, "activities")]}
     in_hand, staged_store = Store(tmp_path / "a.sqlite"), Store(tmp_path / "b.sqlite")
