@@ -10,6 +10,12 @@ the city workbook holds):
 - kexie_xl, re-run after one unit resubmits (only the new file is read);
 - naive: pandas.read_excel(engine="openpyxl") of 活动台账, 服务队 and 注册情况 for each file → concat → to_excel.
 Workbooks are generated once per tier under the temp folder (units are synthetic, from a registry file).
+
+`--months N` (N > 1) times November as the N-th month of the year: the store the first run starts from already
+holds months 1..N-1, each unit's report of month m being its November ledger cut to the activities dated up to m
+(the 活动台账 is cumulative for the year). Those earlier reports are written into the store directly (SQL, from
+what the product stored for November), not generated as workbooks: the run then counts each unit's year ledger
+over all its reports and compares each report with the previous month's, as the office's November run does.
 """
 
 from __future__ import annotations
@@ -92,6 +98,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tiers", nargs="+", default=["41x500", "200x1000"])
     parser.add_argument("--repeat", type=int, default=3, help="rounds for tiers up to 50,000 rows (larger: one round)")
+    parser.add_argument("--months", type=int, default=1, help="the run is for the N-th month: months 1..N-1 already stored")
     args = parser.parse_args()
     py = sys.executable
     root = Path(tempfile.mkdtemp(prefix="kexie-consolidate-"))
@@ -104,7 +111,7 @@ def main() -> None:
         folder = root / tier
         folder.mkdir()
         config = make_tier(folder, units, rows)
-        rounds = _rounds(folder, config, py, args.repeat if units * rows <= 50_000 else 1)
+        rounds = _rounds(folder, config, py, args.repeat if units * rows <= 50_000 else 1, args.months)
         low = median(rounds, lambda t: t["start"] + t["read"] + t["write"])
         first = median(rounds, lambda t: t["first"])
         print(
@@ -118,7 +125,7 @@ def main() -> None:
         )
 
 
-def _rounds(folder: Path, config: Path, py: str, repeat: int) -> list[dict[str, tuple[float, float]]]:
+def _rounds(folder: Path, config: Path, py: str, repeat: int, months: int = 1) -> list[dict[str, tuple[float, float]]]:
     """Each round times, in an order rotated every round: kexie_xl (a first run into an empty store, then the re-run
     after one unit resubmits), the naive script, and the floor's parts (the read of all inputs and of the one
     resubmitted file) — so a drift of the machine's speed meets every side alike (measure.py `interleaved`)."""
@@ -135,11 +142,12 @@ def _rounds(folder: Path, config: Path, py: str, repeat: int) -> list[dict[str, 
     _empty_store(folder)
     run(base)
     output_cells = _cells(city)  # the floor writes as many cells as the city workbook holds
+    seed = _earlier_months(folder, months) if months > 1 else None
     floor_all = floor_commands([inbox], output_cells, folder / "floor.xlsx")
     floor_one = floor_commands([kept], output_cells, folder / "floor.xlsx")
 
     def ours() -> dict[str, tuple[float, float]]:
-        _empty_store(folder)
+        _empty_store(folder, seed)
         found = {"first": run(base)}
         resubmitted = inbox / kept.name
         shutil.copyfile(kept, resubmitted)
@@ -168,11 +176,66 @@ def _rounds(folder: Path, config: Path, py: str, repeat: int) -> list[dict[str, 
     return rounds
 
 
-def _empty_store(folder: Path) -> None:
-    """Remove what a run leaves beside the config (store, its lock, the archive), so the next run starts afresh."""
+def _empty_store(folder: Path, seed: Path | None = None) -> None:
+    """Remove what a run leaves beside the config (store, its lock, the archive), so the next run starts afresh —
+    from a copy of `seed` when given (the earlier months, `_earlier_months`)."""
     for name in ("store.sqlite", "store.sqlite.lock", "store.sqlite-journal"):
         (folder / name).unlink(missing_ok=True)
     shutil.rmtree(folder / "archive", ignore_errors=True)
+    if seed is not None:
+        shutil.copyfile(seed, folder / "store.sqlite")
+
+
+def _earlier_months(folder: Path, months: int) -> Path:
+    """A store holding months 1..`months`-1 of 2026 and not November (the month the runs are timed for): made from
+    the store of a November run, each unit's report of month m being its November rows cut to the activities
+    dated up to the end of m. Returns the seed file (`_empty_store` copies it)."""
+    import calendar
+    import hashlib
+    import sqlite3
+
+    from kexie_xl.consolidate.store import ROW_TABLES
+
+    seed = folder / "seed.sqlite"
+    shutil.copyfile(folder / "store.sqlite", seed)
+    db = sqlite3.connect(seed)
+    with db:
+        november = db.execute("SELECT submission_id FROM inputs WHERE month = '2026-11' AND status = '采用'").fetchall()
+        for m in range(1, months):
+            month, last = f"2026-{m:02d}", f"2026-{m:02d}-{calendar.monthrange(2026, m)[1]:02d}"
+            for (sid,) in november:
+                (original,) = db.execute("SELECT sha256 FROM submissions WHERE id = ?", (sid,)).fetchone()
+                sha = hashlib.sha256(f"{month}:{original}".encode()).hexdigest()  # a content of its own
+                new = db.execute(
+                    "INSERT INTO submissions (sha256, unit, unit_name, month, report_date, template_version, readable, "
+                    "errors, warnings, findings) SELECT ?, unit, unit_name, ?, ?, template_version, readable, errors, "
+                    "warnings, findings FROM submissions WHERE id = ?",
+                    (sha, month, last, sid),
+                ).lastrowid
+                for table, columns in ROW_TABLES.items():
+                    names = ", ".join(f'"{c}"' for c in columns)
+                    cut = " AND date <= ?" if table == "activities" else ""
+                    db.execute(
+                        f'INSERT INTO "{table}" (submission_id, {names}) SELECT ?, {names} FROM "{table}" '
+                        f"WHERE submission_id = ?{cut} ORDER BY rowid",
+                        (new, sid, *((last,) if cut else ())),
+                    )
+                name = db.execute("SELECT name FROM inputs WHERE submission_id = ?", (sid,)).fetchone()[0]
+                db.execute(
+                    "INSERT INTO inputs (month, name, source, received, sha256, submission_id, status, reason) "
+                    "VALUES (?, ?, 'folder', ?, ?, ?, '采用', '')",
+                    (month, name.replace("2026-11", month), f"{month}-20T10:00:00", sha, new),
+                )
+        # November is the month to be run: its reports go, and what was kept from counting or comparing them
+        november_ids = "SELECT id FROM submissions WHERE month = '2026-11'"
+        for table in ROW_TABLES:
+            db.execute(f'DELETE FROM "{table}" WHERE submission_id IN ({november_ids})')
+        db.execute("DELETE FROM history_findings")
+        db.execute("DELETE FROM ledger_counts")
+        db.execute("DELETE FROM inputs WHERE month = '2026-11'")
+        db.execute("DELETE FROM submissions WHERE month = '2026-11'")
+    db.close()
+    return seed
 
 
 def _cells(path: Path) -> int:

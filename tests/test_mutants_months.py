@@ -71,6 +71,49 @@ def _one_of_each() -> tuple[MonthReport, MonthReport]:
     return prev, now
 
 
+class _Seen(dict):
+    """A row that notes every key read from it (into `seen`, by table)."""
+
+    def __init__(self, table: str, seen: dict[str, set[str]], row: dict[str, Any]):
+        super().__init__(row)
+        self.table, self.seen = table, seen
+
+    def _note(self, key: Any) -> None:
+        self.seen.setdefault(self.table, set()).add(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._note(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        self._note(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self._note(key)
+        return super().__contains__(key)
+
+
+def _rows_as(report: MonthReport, make_row: Any) -> MonthReport:
+    return replace(report, **{t: [make_row(t, r) for r in getattr(report, t)] for t in ("registration", "teams", "activities")})
+
+
+def test_the_comparison_reads_only_the_columns_a_stored_report_loads() -> None:
+    """stored_report loads READS of each table, not every column: every key compare_months reads is there, and the
+    rows cut to READS give the same findings as whole rows."""
+    from kexie_xl.rules.months import READS
+
+    prev, now = _one_of_each()
+    seen: dict[str, set[str]] = {}
+    found = _compare(_rows_as(prev, lambda t, r: _Seen(t, seen, r)), _rows_as(now, lambda t, r: _Seen(t, seen, r)))
+    assert {f.code for f in found} == set(HISTORY_CODES)  # every path of the comparison was taken
+    assert set(seen) == {"registration", "teams", "activities"}
+    for table, keys in seen.items():
+        assert keys <= set(READS[table]), f"{table}: {sorted(keys - set(READS[table]))} read but not in READS"
+    cut = [_rows_as(r, lambda t, row: {k: v for k, v in row.items() if k in READS[t]}) for r in (prev, now)]
+    assert _flat(_compare(*cut)) == _flat(found) != []
+
+
 @pytest.mark.parametrize("severity", [Severity.ERROR, Severity.WARNING])
 def test_every_kind_has_its_column_label_and_the_configured_severity(severity: Severity) -> None:
     found = _compare(*_one_of_each(), severity)

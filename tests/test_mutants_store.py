@@ -47,7 +47,12 @@ def _store(tmp_path: Path) -> Store:
 
 def test_a_submission_and_its_rows_come_back_typed(tmp_path: Path) -> None:
     store = _store(tmp_path)
-    rows = {"activities": [store_row(_activity(1, date(2026, 11, 5)), 9, "activities")]}
+    rows = {
+        "activities": [
+            store_row(_activity(1, date(2026, 11, 5)), 9, "activities"),
+            store_row(_activity(2, "2026年11月"), 4, "activities"),  # a date the unit wrote as text stays text
+        ]
+    }
     with store.write():
         sid = store.add_submission("a" * 64, FACTS, rows)
     assert store.submission_id("a" * 64) == sid and store.submission_id("b" * 64) is None
@@ -62,8 +67,16 @@ def test_a_submission_and_its_rows_come_back_typed(tmp_path: Path) -> None:
     )
     assert sub["report_date"] == "2026-11-20" and sub["template_version"] == "2026.1"
     assert '"缺「活动名称」"' in sub["findings"]  # kept readable, not as \\u escapes
-    [row] = store.rows("activities", [sid])
+    text, row = store.rows("activities", [sid])  # in the order of their rows
     assert (row["row"], row["activity_id"], row["date"], row["submission_id"]) == (9, "A-1", date(2026, 11, 5), sid)
+    assert (text["row"], text["activity_id"], text["date"]) == (4, "A-2", "2026年11月")
+    assert list(row) == ["submission_id", *ROW_TABLES["activities"]]
+    assert store.rows("activities", [sid], columns=("row", "date")) == [  # only those columns, typed alike
+        {"submission_id": sid, "row": 4, "date": "2026年11月"},
+        {"submission_id": sid, "row": 9, "date": date(2026, 11, 5)},
+    ]
+    with pytest.raises(ValueError, match="no column"):
+        store.rows("activities", [sid], columns=("row", "x; DROP TABLE activities"))
     assert store.rows("activities", []) == [] and store.rows("teams", [sid]) == []
     store.close()
 

@@ -21,6 +21,7 @@ from ..config import Settings
 from ..findings import Finding, Severity
 from ..read.submission import Submission
 from ..rules.months import (
+    READS,
     TABLES,
     MonthReport,
     compare_months,
@@ -39,8 +40,9 @@ def severity_of(settings: Settings) -> Severity:
 
 
 def stored_report(store: Store, sid: int, month: str, template: Template) -> MonthReport:
-    """A stored submission's rows as a MonthReport (with the 活动台账 rows its findings pointed at)."""
-    rows = {table: store.rows(table, [sid]) for table in TABLES}
+    """A stored submission's rows as a MonthReport (with the 活动台账 rows its findings pointed at): the columns the
+    comparison reads (READS), not every column — a year's reports are read two by two on a new month's run."""
+    rows = {table: store.rows(table, [sid], columns=READS[table]) for table in TABLES}
     findings = json.loads(store.submission(sid)["findings"])
     flagged = flagged_rows(findings, template.sheet("activities").names)
     absent, unsure = gaps(findings, template)

@@ -288,18 +288,37 @@ class Store:
     def submission(self, sid: int) -> sqlite3.Row:
         return self.db.execute("SELECT * FROM submissions WHERE id = ?", (sid,)).fetchone()
 
-    def rows(self, table: str, sids: Iterable[int], *, date_prefix: str | None = None) -> list[dict[str, Any]]:
-        """The rows of `table` for some submissions (activities: optionally only dates starting with a prefix)."""
+    def rows(
+        self, table: str, sids: Iterable[int], *, date_prefix: str | None = None, columns: Iterable[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """The rows of `table` for some submissions (activities: optionally only dates starting with a prefix), with
+        every column, or `submission_id` and `columns` (each a column of the table: an unknown one is an error)."""
         ids = list(sids)
         if not ids:
             return []
+        picked = "*"
+        if columns is not None:
+            wanted = ["submission_id", *columns]
+            unknown = set(wanted) - {"submission_id", *ROW_TABLES[table]}
+            if unknown:
+                raise ValueError(f"no column {sorted(unknown)} in {table}")
+            picked = ", ".join(f'"{c}"' for c in wanted)
         marks = ",".join("?" * len(ids))
         where, args = f"submission_id IN ({marks})", list[object](ids)
         if date_prefix is not None:
             where += " AND date LIKE ?"
             args.append(date_prefix + "%")
-        found = self.db.execute(f'SELECT * FROM "{table}" WHERE {where} ORDER BY submission_id, row', args).fetchall()
-        return [_typed(dict(r)) for r in found]
+        cursor = self.db.cursor()
+        cursor.row_factory = None  # plain tuples, made into dicts here: ~2× faster than dict(sqlite3.Row) per row
+        found = cursor.execute(f'SELECT {picked} FROM "{table}" WHERE {where} ORDER BY submission_id, row', args).fetchall()
+        names = [d[0] for d in cursor.description]
+        out = [dict(zip(names, r, strict=True)) for r in found]
+        for key in DATE_COLUMNS.intersection(names):  # dates back from ISO text (an unparsable one stays text)
+            for row in out:
+                if isinstance(value := row[key], str):
+                    with suppress(ValueError):
+                        row[key] = date.fromisoformat(value)
+        return out
 
     def ledger_counts(self, first: str, last: str) -> list[tuple[str, str, str, int]]:
         """The year's ledger of every unit, from the reports adopted in months `first`..`last` ("YYYY-MM"), grouped:
@@ -651,11 +670,3 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})  # most cells: an exact 
 
 def _sql(value: Any) -> Any:
     return value.isoformat() if isinstance(value, _DATES) else value
-
-
-def _typed(row: dict[str, Any]) -> dict[str, Any]:
-    for key in DATE_COLUMNS & row.keys():
-        if isinstance(row[key], str):
-            with suppress(ValueError):
-                row[key] = date.fromisoformat(row[key])
-    return row
