@@ -114,6 +114,17 @@ def test_the_comparison_reads_only_the_columns_a_stored_report_loads() -> None:
     assert _flat(_compare(*cut)) == _flat(found) != []
 
 
+def test_the_shortcut_for_unchanged_activities_never_hides_what_the_comparison_would_show() -> None:
+    """Matched activities with equal values of equal types are skipped unread (most of a year's ledger); values that
+    are equal to Python but show differently (True and 1) still go through the comparison and are told."""
+    prev = [_act("A1", date(2026, 10, 3), 2), _act("A2", date(2026, 10, 9), 3, volunteers=1)]
+    same = [_act("A1", date(2026, 10, 3), 2), _act("A2", date(2026, 10, 9), 3, volunteers=1)]
+    assert _compare(MonthReport(PREV, activities=prev), MonthReport(NOW, activities=same)) == []
+    shown = [_act("A1", date(2026, 10, 3), 2), _act("A2", date(2026, 10, 9), 3, volunteers=True)]
+    [finding] = _compare(MonthReport(PREV, activities=prev), MonthReport(NOW, activities=shown))
+    assert finding.code == "history.activity-changed" and "1 → True" in finding.message
+
+
 @pytest.mark.parametrize("severity", [Severity.ERROR, Severity.WARNING])
 def test_every_kind_has_its_column_label_and_the_configured_severity(severity: Severity) -> None:
     found = _compare(*_one_of_each(), severity)

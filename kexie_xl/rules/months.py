@@ -209,11 +209,8 @@ def _unchanged(old: dict[str, Any], new: dict[str, Any]) -> bool:
     """Whether a matched pair holds the same values, of the same types, in every column the comparison reads: then
     neither a reused id (name and date both differ) nor a change (`_changes`) can be found, whatever the reports
     lack or flagged — the same value shows the same (`_show`), the same ids are the same teams."""
-    for key in _COMPARED:
-        a, b = old.get(key), new.get(key)
-        if type(a) is not type(b) or a != b:
-            return False
-    return True
+    a, b = tuple(map(old.get, _COMPARED)), tuple(map(new.get, _COMPARED))
+    return a == b and tuple(map(type, a)) == tuple(map(type, b))  # in C: 1 == 1.0 and True == 1, but not their types
 
 
 def _by_id(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
