@@ -547,17 +547,20 @@ def test_the_adopted_report_carries_its_cross_month_findings_in_the_ledger(m: Mo
     found = [make("cell.required", sheet="注册情况", row=2, column="C"), make("cell.beneficiaries-outlier", value=9000)]
     found += [make("cell.beneficiaries-outlier", value=9001)]
     asked: list[tuple[str, str]] = []
+    kept: list[str] = []
 
-    def month_histories(store, settings, template, adopted, month):
+    def month_histories_to_keep(store, settings, template, adopted, month):
         asked.extend((unit, month) for unit in adopted)
-        return {unit: [f.to_dict() for f in found] if unit == m.wz.code else [] for unit in adopted}
+        found_now = {unit: [f.to_dict() for f in found] if unit == m.wz.code else [] for unit in adopted}
+        return found_now, lambda: kept.append(month)
 
-    monkeypatch.setattr(history, "month_histories", month_histories)
+    monkeypatch.setattr(history, "month_histories_to_keep", month_histories_to_keep)
     old = m.report(m.wz, "2026-11-19T09:00:00+08:00", name="old.xlsx", errors=1, warnings=1)
     new = m.report(m.wz, "2026-11-20T09:00:00+08:00", name="new.xlsx", errors=1, warnings=1)
     fl = m.report(m.fl, "2026-11-20T09:00:00+08:00", name="fl.xlsx")
     intake = {r["file"]: r for r in m.city().intake}
     assert sorted(asked) == [(m.wz.code, MONTH), (m.fl.code, MONTH)]
+    assert kept == [MONTH] * len(kept) and kept  # what was compared is kept, once per merge
     assert (intake[new]["errors"], intake[new]["warnings"]) == (2, 3)
     assert intake[new]["reason"] == "最后收到的版本；与本单位上次采用的月报相比有 3 处跨月问题"
     assert [f["code"] for f in intake[new]["findings"]] == ["cell.required", *["cell.beneficiaries-outlier"] * 2]
@@ -573,10 +576,11 @@ def test_cross_month_findings_count_in_the_units_line(m: Month, monkeypatch: pyt
     found += [make("cell.beneficiaries-outlier", value=9001)]
     monkeypatch.setattr(
         history,
-        "month_histories",
-        lambda store, settings, template, adopted, month: {
-            u: [f.to_dict() for f in found] if u == m.wz.code else [] for u in adopted
-        },
+        "month_histories_to_keep",
+        lambda store, settings, template, adopted, month: (
+            {u: [f.to_dict() for f in found] if u == m.wz.code else [] for u in adopted},
+            lambda: None,
+        ),
     )
     m.report(m.wz, "2026-11-20T09:00:00+08:00", errors=1, warnings=1)
     m.report(m.fl, "2026-11-20T09:00:00+08:00", errors=0, warnings=0)
@@ -614,8 +618,11 @@ def test_detail_rows_say_their_own_and_their_cross_month_findings(m: Month, monk
     changed = make("history.activity-changed", sheet="活动台账", row=2, activity="A-001", prev_month="2026-10", changes="类别")
     monkeypatch.setattr(
         history,
-        "month_histories",
-        lambda store, settings, template, adopted, month: {u: [changed.to_dict()] if u == m.wz.code else [] for u in adopted},
+        "month_histories_to_keep",
+        lambda store, settings, template, adopted, month: (
+            {u: [changed.to_dict()] if u == m.wz.code else [] for u in adopted},
+            lambda: None,
+        ),
     )
     acts = [act(1, date(2026, 11, 3)), act(2, date(2026, 11, 9))]  # rows 2 and 3 of 活动台账
     m.report(m.wz, "2026-11-20T09:00:00+08:00", activities=acts, errors=1, findings=[mine.to_dict()])

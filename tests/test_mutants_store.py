@@ -257,6 +257,36 @@ def test_units_counted_again_are_asked_for_in_chunks_and_inside_an_open_transact
     store.close()
 
 
+def test_the_year_ledger_counted_beside_is_the_same_and_kept_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """merge_month counts the year ledger on a second connection while it compares months: the same counts, kept
+    only when the caller asks for them (nothing written meanwhile); inside the caller's transaction, or when no
+    second connection can be opened, the caller's connection counts."""
+    import threading
+
+    store = _store(tmp_path)
+    _adopt(store, "2026-10", "a" * 64, [_activity(1, date(2026, 10, 3)), _activity(2, date(2026, 10, 9))])
+    _adopt(store, "2026-11", "b" * 64, [_activity(1, date(2026, 11, 3))], unit="500102")
+    expected = [("500101", "2026-10", "T01", 2), ("500102", "2026-11", "T01", 1)]
+    started = threading.active_count()
+    done = store.ledger_counts_beside("2026-01", "2026-11")
+    assert _kept(store) == {}  # not kept before the caller asks
+    assert done() == expected and threading.active_count() <= started
+    assert set(_kept(store)) == {"500101", "500102"}
+    store.db.execute("UPDATE ledger_counts SET counts = '[[\"2026-10\", \"T09\", 7]]' WHERE unit = '500102'")
+    assert store.ledger_counts_beside("2026-01", "2026-11")()[-1] == ("500102", "2026-10", "T09", 7)  # kept ones read
+    with store.write():  # a report not committed yet: only this connection sees it
+        sid = store.add_submission("c" * 64, {**FACTS, "unit": "500103", "month": "2026-11"}, {"activities": []})
+        store.decide(store.record_input("2026-11", "c.xlsx", "文件夹", "2026-11-20T09:00", "c" * 64, None, sid), "采用", "")
+        counted = store.ledger_counts_beside("2026-01", "2026-11")()
+    assert counted == [expected[0], ("500102", "2026-10", "T09", 7)]  # 500103's report lists no activity
+    assert "500103" in _kept(store)  # counted on this connection: the uncommitted report was seen
+    monkeypatch.setattr(Store, "reader", classmethod(lambda cls, path: (_ for _ in ()).throw(StoreError("不能再打开"))))
+    store.db.execute("DELETE FROM ledger_counts")
+    assert store.ledger_counts_beside("2026-01", "2026-11")() == expected
+    assert set(_kept(store)) == {"500101", "500102", "500103"}
+    store.close()
+
+
 def test_a_store_that_cannot_keep_the_ledger_still_counts_it(tmp_path: Path) -> None:
     """A read-only store, or one without the table (made by an older kexie_xl), counts without keeping."""
     store = _store(tmp_path)

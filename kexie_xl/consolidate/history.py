@@ -13,6 +13,7 @@ keeps one answer for the city workbook, the ledger and the feedback, and re-runn
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
@@ -65,8 +66,18 @@ def month_histories(
     the template and this code; the store keeps them under exactly that (`history_findings`), so merging a month
     again — every consolidation, every look at the office desk, every month of a year's report — compares only
     the pairs it has not compared before."""
+    found, keep = month_histories_to_keep(store, settings, template, adopted, month)
+    keep()
+    return found
+
+
+def month_histories_to_keep(
+    store: Store, settings: Settings, template: Template, adopted: dict[str, int], month: str
+) -> tuple[dict[str, list[dict]], Callable[[], None]]:
+    """`month_histories`, and the function that keeps the pairs compared now — for a caller that must not write
+    yet (merge_month, while the year ledger is counted on another connection)."""
     if not settings.cross_month.enabled:
-        return {}
+        return {}, lambda: None
     fingerprint = _fingerprint(settings, template)
     previous = {unit: found for unit in sorted(adopted) if (found := store.previous_adopted(unit, month)) is not None}
     pairs = {unit: (sid, adopted[unit], f"{before}>{month}") for unit, (before, sid) in previous.items()}
@@ -82,8 +93,7 @@ def month_histories(
             findings = [f.to_dict() for f in found_now]
             fresh.append((*key, findings))
         out[unit] = findings
-    store.keep_histories(fresh, fingerprint)
-    return out
+    return out, lambda: store.keep_histories(fresh, fingerprint)
 
 
 def _fingerprint(settings: Settings, template: Template) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -60,14 +61,16 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
     inputs = store.inputs(month)
     subs = {r["submission_id"]: store.submission(r["submission_id"]) for r in inputs if r["submission_id"] is not None}
     adopted = {subs[r["submission_id"]]["unit"]: r for r in inputs if r["status"] == "采用"}
-    against = _history(store, settings, adopted, month)  # each report against the unit's previous one
+    months = [f"{year}-{m:02d}" for m in range(1, mon + 1)]
+    counting = store.ledger_counts_beside(months[0], months[-1])  # SQLite counts while Python compares
+    against, keep = _history(store, settings, adopted, month)  # each report against the unit's previous one
+    ledgers = _year_ledgers(counting())
+    keep()  # the compared pairs, kept once the counting connection is done (a write would wait for it)
     reports: dict[str, list] = {}  # a unit's accepted reports (adopted or superseded), by time received
     for r in inputs:
         if r["status"] in ("采用", "被替代"):
             reports.setdefault(subs[r["submission_id"]]["unit"], []).append(r)
     names = {u.code: u.name for u in units}
-    months = [f"{year}-{m:02d}" for m in range(1, mon + 1)]
-    ledgers = _year_ledgers(store, months)
     sids = [r["submission_id"] for r in adopted.values()]
     rows = {table: _by_submission(store, table, sids) for table in ("teams", "registration")}
     rows["activities"] = _by_submission(store, "activities", sids, date_prefix=month)
@@ -159,12 +162,12 @@ def _in_month(day: Any, year: int, mon: int) -> bool:
     return isinstance(day, date) and day.year == year and day.month == mon
 
 
-def _year_ledgers(store: Store, months: list[str]) -> dict[str, list[tuple[date, str, int]]]:
-    """Per unit, its activities of the year as (first day of their month, team ids, how many): later months'
-    reports win for the same id (Store.ledger_counts). Every figure taken from it — quarter, year to date, the
-    quarterly rule as of the month's last day — is month-aligned, so the month stands for the day exactly."""
+def _year_ledgers(counts: list[tuple[str, str, str, int]]) -> dict[str, list[tuple[date, str, int]]]:
+    """Per unit, its activities of the year as (first day of their month, team ids, how many), from the counts of
+    Store.ledger_counts (later months' reports win for the same id). Every figure taken from it — quarter, year to
+    date, the quarterly rule as of the month's last day — is month-aligned, so the month stands for the day exactly."""
     out: dict[str, list[tuple[date, str, int]]] = {}
-    for unit, month, teams, n in store.ledger_counts(months[0], months[-1]):
+    for unit, month, teams, n in counts:
         out.setdefault(unit, []).append((date(int(month[:4]), int(month[5:7]), 1), teams, n))
     return out
 
@@ -261,14 +264,18 @@ def format_label(name: str) -> str:
     return found.label if found else ""
 
 
-def _history(store: Store, settings: Settings, adopted: dict[str, Any], month: str) -> dict[str, list[dict[str, Any]]]:
-    """Per unit, its adopted report against its previous adopted one (consolidate/history.py), as finding dicts."""
+def _history(
+    store: Store, settings: Settings, adopted: dict[str, Any], month: str
+) -> tuple[dict[str, list[dict[str, Any]]], Callable[[], None]]:
+    """Per unit, its adopted report against its previous adopted one (consolidate/history.py), as finding dicts;
+    and the function that keeps the pairs compared now."""
     from ..schema.standard import build_template
-    from .history import month_histories
+    from .history import month_histories_to_keep
 
     template = build_template(settings.platform_names, ())
-    found = month_histories(store, settings, template, {u: r["submission_id"] for u, r in adopted.items()}, month)
-    return {unit: findings for unit, findings in found.items() if findings}
+    adopted_ids = {u: r["submission_id"] for u, r in adopted.items()}
+    found, keep = month_histories_to_keep(store, settings, template, adopted_ids, month)
+    return {unit: findings for unit, findings in found.items() if findings}, keep
 
 
 def _intake(subs: dict[int, Any], inputs: list[Any], history: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:

@@ -330,7 +330,47 @@ class Store:
 
         A unit's counts are kept in the store under what they were counted from (its adopted reports by month and
         content hash, and this query's text): a re-run after one unit resubmits counts that unit's ledger only."""
-        with self._snapshot():  # what is counted is what the digests say, even while another run adopts reports
+        return self._ledgers_done(first, last, self._ledger_parts(first, last))
+
+    def ledger_counts_beside(self, first: str, last: str) -> Callable[[], list[tuple[str, str, str, int]]]:
+        """`ledger_counts`, counted in a thread on a read-only connection of its own while the caller goes on (SQLite
+        counts without Python's lock: a new month's year of reports takes seconds, beside the cross-month
+        comparison); the function returned waits and gives the same result. Nothing is written meanwhile: the
+        counts are kept by the caller's connection when it asks, so the caller's own writes (kept findings) are
+        best made after that too. If the thread cannot count (no second connection), the caller counts; inside a
+        transaction of the caller's, the caller counts too (a second connection would not see its changes)."""
+        import threading
+
+        if self.db.in_transaction:  # another connection would not see what this one has not committed
+            return lambda: self.ledger_counts(first, last)
+        box: dict[str, Any] = {}
+
+        def count() -> None:
+            try:
+                reader = Store.reader(self.path)
+                try:
+                    box["parts"] = reader._ledger_parts(first, last)
+                finally:
+                    reader.close()
+            except Exception as exc:  # any failure: counted again by the caller's connection, in `done`
+                import logging
+
+                logging.getLogger("kexie_xl").info("year ledger not counted beside (%s): counted in turn", exc)
+
+        thread = threading.Thread(target=count, name="kexie-ledger-counts", daemon=True)
+        thread.start()
+
+        def done() -> list[tuple[str, str, str, int]]:
+            thread.join()
+            parts = box.get("parts") or self._ledger_parts(first, last)
+            return self._ledgers_done(first, last, parts)
+
+        return done
+
+    def _ledger_parts(self, first: str, last: str) -> tuple[dict[str | None, str], _Ledgers, _Ledgers]:
+        """(digest per unit, counts kept under that digest, counts made now for the other units) — one snapshot of
+        the store, so what is counted is what the digests say, even while another run adopts reports."""
+        with self._snapshot():
             picked: dict[str | None, list[tuple[str, int, str]]] = {}
             for unit, month, sid, sha in self.db.execute(
                 "SELECT DISTINCT s.unit, i.month, s.id, s.sha256 FROM inputs i JOIN submissions s ON s.id = i.submission_id "
@@ -351,7 +391,14 @@ class Store:
                 for at in range(0, len(named), _UNITS_PER_QUERY):
                     chunk = named[at : at + _UNITS_PER_QUERY]
                     self._count_ledgers(first, last, f"AND u.unit IN ({', '.join('?' * len(chunk))})", chunk, counted)
-        if fresh:
+        return digests, kept, counted
+
+    def _ledgers_done(
+        self, first: str, last: str, parts: tuple[dict[str | None, str], _Ledgers, _Ledgers]
+    ) -> list[tuple[str, str, str, int]]:
+        """Keep the counts made now (under their units' digests) and give every unit's, sorted."""
+        digests, kept, counted = parts
+        if counted:
             self._keep_ledgers([(u, first, last, digests[u], json.dumps(c)) for u, c in counted.items() if u is not None])
         everything = {**kept, **counted}
         units = sorted(everything, key=lambda u: u or "")  # a report without a unit (None) sorts first, as in SQL
