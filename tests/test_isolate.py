@@ -152,3 +152,19 @@ def test_what_the_caller_wrote_before_the_fork_is_written_once() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert (done.stdout, done.stderr) == ("开始校验…4\n", "进度 0/1")
+
+
+def test_when_no_process_can_be_forked_the_pool_takes_the_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    import kexie_xl.files.isolate as isolate
+
+    refused: list[str] = []
+
+    def no_fork() -> int:
+        refused.append("fork")
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(isolate, "_can_fork", lambda limits: True)
+    monkeypatch.setattr(isolate.os, "fork", no_fork)
+    # the pool as on Windows (spawn starts a new interpreter: no os.fork, which is refused here)
+    ((_kind, result),) = run_isolated(_job, ["echo"], limits=Limits(start_method="spawn"))
+    assert refused == ["fork"] and isinstance(result, dict) and result["pid"] != os.getpid()

@@ -63,8 +63,13 @@ def run_isolated(
     if not jobs:
         return
     if len(jobs) == 1 and _can_fork(limits):
-        yield jobs[0], _run_forked(func, jobs[0], limits, initializer, initargs)
-        return
+        try:
+            result = _run_forked(func, jobs[0], limits, initializer, initargs)
+        except _NoFork:
+            pass  # the pool below tries again
+        else:
+            yield jobs[0], result
+            return
     from concurrent.futures import TimeoutError as FutureTimeout
 
     from pebble import ProcessExpired, ProcessPool, common
@@ -103,6 +108,10 @@ def run_isolated(
         pool.join(timeout=10)
 
 
+class _NoFork(Exception):
+    """No pipe or no process for the plain fork: the job goes to the pool instead."""
+
+
 def _can_fork(limits: Limits) -> bool:
     """One job on Linux, from a process with no other thread: a plain fork (`_run_forked`) isolates it as well as
     a pool does, without the pool's cost (importing pebble and asyncio, its manager threads: ~0.1 s of a one-file
@@ -126,8 +135,16 @@ def _run_forked(
     for stream in (sys.stdout, sys.stderr):  # what the caller wrote so far goes out once, never again from the child
         if stream is not None:
             stream.flush()
-    read_end, write_end = os.pipe()
-    pid = os.fork()
+    try:
+        read_end, write_end = os.pipe()
+    except OSError as exc:
+        raise _NoFork from exc
+    try:
+        pid = os.fork()
+    except OSError as exc:  # no process could be made (a limit on processes or memory): the pool tries
+        os.close(read_end)
+        os.close(write_end)
+        raise _NoFork from exc
     if pid == 0:  # the child: never returns into the caller's code
         code = 0
         try:
