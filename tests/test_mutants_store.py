@@ -257,20 +257,32 @@ def test_units_counted_again_are_asked_for_in_chunks_and_inside_an_open_transact
     store.close()
 
 
-def test_the_year_ledger_counted_beside_is_the_same_and_kept_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_year_ledger_counted_beside_is_the_same_and_kept_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     """merge_month counts the year ledger on a second connection while it compares months: the same counts, kept
     only when the caller asks for them (nothing written meanwhile); inside the caller's transaction, or when no
     second connection can be opened, the caller's connection counts."""
+    import logging
     import threading
 
     store = _store(tmp_path)
     _adopt(store, "2026-10", "a" * 64, [_activity(1, date(2026, 10, 3)), _activity(2, date(2026, 10, 9))])
     _adopt(store, "2026-11", "b" * 64, [_activity(1, date(2026, 11, 3))], unit="500102")
     expected = [("500101", "2026-10", "T01", 2), ("500102", "2026-11", "T01", 1)]
+    counted_by: list[tuple[str, bool]] = []  # (thread, on the caller's own connection)
+    parts = Store._ledger_parts
+
+    def spy(self: Store, first: str, last: str) -> object:
+        counted_by.append((threading.current_thread().name, self is store))
+        return parts(self, first, last)
+
+    monkeypatch.setattr(Store, "_ledger_parts", spy)
     started = threading.active_count()
     done = store.ledger_counts_beside("2026-01", "2026-11")
-    assert _kept(store) == {}  # not kept before the caller asks
+    assert _kept(store) == {}  # the thread writes nothing: the counts are kept when the caller asks
     assert done() == expected and threading.active_count() <= started
+    assert counted_by == [("kexie-ledger-counts", False)]  # in its own thread, on a connection of its own
     assert set(_kept(store)) == {"500101", "500102"}
     store.db.execute("UPDATE ledger_counts SET counts = '[[\"2026-10\", \"T09\", 7]]' WHERE unit = '500102'")
     assert store.ledger_counts_beside("2026-01", "2026-11")()[-1] == ("500102", "2026-10", "T09", 7)  # kept ones read
@@ -280,9 +292,16 @@ def test_the_year_ledger_counted_beside_is_the_same_and_kept_when_asked(tmp_path
         counted = store.ledger_counts_beside("2026-01", "2026-11")()
     assert counted == [expected[0], ("500102", "2026-10", "T09", 7)]  # 500103's report lists no activity
     assert "500103" in _kept(store)  # counted on this connection: the uncommitted report was seen
+    assert counted_by[-1] == (threading.main_thread().name, True)
     monkeypatch.setattr(Store, "reader", classmethod(lambda cls, path: (_ for _ in ()).throw(StoreError("不能再打开"))))
     store.db.execute("DELETE FROM ledger_counts")
-    assert store.ledger_counts_beside("2026-01", "2026-11")() == expected
+    counted_by.clear()
+    with caplog.at_level(logging.INFO, logger="kexie_xl"):
+        assert store.ledger_counts_beside("2026-01", "2026-11")() == expected
+    assert counted_by == [(threading.main_thread().name, True)]  # no second connection: counted by the caller's
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [
+        ("kexie_xl", "year ledger not counted beside (不能再打开): counted in turn")
+    ]
     assert set(_kept(store)) == {"500101", "500102", "500103"}
     store.close()
 
