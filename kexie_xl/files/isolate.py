@@ -170,10 +170,12 @@ def _run_forked(
     chunks: list[bytes] = []
     deadline = time.monotonic() + limits.seconds
     finished = False
+    waiting = select.poll()  # not select(): it fails on a descriptor numbered 1024 or more
+    waiting.register(read_end, select.POLLIN)
     try:
         while True:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([read_end], [], [], left)[0]:
+            if left <= 0 or not waiting.poll(max(1, int(left * 1000))):
                 break
             chunk = os.read(read_end, 1 << 20)
             if not chunk:
