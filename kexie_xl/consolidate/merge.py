@@ -62,10 +62,8 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
     subs = {r["submission_id"]: store.submission(r["submission_id"]) for r in inputs if r["submission_id"] is not None}
     adopted = {subs[r["submission_id"]]["unit"]: r for r in inputs if r["status"] == "采用"}
     months = [f"{year}-{m:02d}" for m in range(1, mon + 1)]
-    counting = store.ledger_counts_beside(months[0], months[-1])  # SQLite counts while Python compares
+    counting = store.ledger_counts_beside(months[0], months[-1])  # SQLite counts while Python compares and reads
     against, keep = _history(store, settings, adopted, month)  # each report against the unit's previous one
-    ledgers = _year_ledgers(counting())
-    keep()  # the compared pairs, kept once the counting connection is done (a write would wait for it)
     reports: dict[str, list] = {}  # a unit's accepted reports (adopted or superseded), by time received
     for r in inputs:
         if r["status"] in ("采用", "被替代"):
@@ -74,6 +72,8 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
     sids = [r["submission_id"] for r in adopted.values()]
     rows = {table: _by_submission(store, table, sids) for table in ("teams", "registration")}
     rows["activities"] = _by_submission(store, "activities", sids, date_prefix=month)
+    ledgers = _year_ledgers(counting())
+    keep()  # the compared pairs, kept once the counting connection is done (a write would wait for it)
     statuses = _quarterly(rows["teams"], settings, adopted, ledgers, as_of, year)
     lines, detail = [], []
     platforms = settings.platforms
