@@ -168,3 +168,14 @@ def test_when_no_process_can_be_forked_the_pool_takes_the_job(monkeypatch: pytes
     # the pool as on Windows (spawn starts a new interpreter: no os.fork, which is refused here)
     ((_kind, result),) = run_isolated(_job, ["echo"], limits=Limits(start_method="spawn"))
     assert refused == ["fork"] and isinstance(result, dict) and result["pid"] != os.getpid()
+
+
+def test_a_closed_output_does_not_stop_the_job() -> None:
+    code = (
+        "import sys; from kexie_xl.files.isolate import run_isolated\n"
+        "sys.stdout.close()\n"
+        "((_, r),) = run_isolated(len, ['四个字符'])\n"
+        "sys.stderr.write(str(r))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr == "4"

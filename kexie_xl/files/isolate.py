@@ -134,7 +134,8 @@ def _run_forked(
     parent = os.getpid()
     for stream in (sys.stdout, sys.stderr):  # what the caller wrote so far goes out once, never again from the child
         if stream is not None:
-            stream.flush()
+            with suppress(OSError, ValueError):  # a closed stream, a reader gone (broken pipe): nothing to send
+                stream.flush()
     try:
         read_end, write_end = os.pipe()
     except OSError as exc:
