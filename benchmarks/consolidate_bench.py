@@ -100,6 +100,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="rounds for tiers up to 50,000 rows (larger: one round)")
     parser.add_argument("--months", type=int, default=1, help="the run is for the N-th month: months 1..N-1 already stored")
     args = parser.parse_args()
+    if not 1 <= args.months <= 11:
+        parser.error("--months: 1 to 11 (the runs are for November, months before it are stored)")
     py = sys.executable
     root = Path(tempfile.mkdtemp(prefix="kexie-consolidate-"))
     from benchmarks.measure import median, peak
