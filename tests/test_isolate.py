@@ -114,6 +114,14 @@ def test_a_job_out_of_time_is_stopped_and_its_process_is_gone(limits: Limits, tm
         pytest.fail(f"process {pid} still runs")
 
 
+PREAMBLE = "import sys; from kexie_xl.files.isolate import run_isolated\n"  # a fresh Python, as a command starts
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    """`code` run by a fresh Python (its output captured; it must succeed)."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+
 def test_only_a_lone_job_in_a_process_without_threads_forks() -> None:
     assert _can_fork(Limits()) == (threading.active_count() == 1)
     assert not _can_fork(Limits(start_method="spawn"))
@@ -132,25 +140,23 @@ def test_only_a_lone_job_in_a_process_without_threads_forks() -> None:
 def test_a_lone_job_does_not_load_the_pool() -> None:
     """What the plain fork is for: `validate` of one file pays no pebble, asyncio or multiprocessing import."""
     code = (
-        "import sys; from kexie_xl.files.isolate import run_isolated\n"
-        "(_, r), *_rest = run_isolated(len, ['四个字符'])\n"
+        PREAMBLE + "(_, r), *_rest = run_isolated(len, ['四个字符'])\n"
         "print(r, *sorted(m for m in ('pebble', 'asyncio', 'multiprocessing') if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    out = _python(code).stdout.split()
     assert out == ["4"]
     code = code.replace("['四个字符']", "['四个字符', 'ab']")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    out = _python(code).stdout.split()
     assert out[0] == "4" and "pebble" in out
 
 
 def test_what_the_caller_wrote_before_the_fork_is_written_once() -> None:
     code = (
-        "import sys; from kexie_xl.files.isolate import run_isolated\n"
-        "sys.stdout.write('开始校验…'); sys.stderr.write('进度 0/1')\n"
+        PREAMBLE + "sys.stdout.write('开始校验…'); sys.stderr.write('进度 0/1')\n"
         "((_, r),) = run_isolated(len, ['四个字符'])\n"
         "print(r)"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    done = _python(code)
     assert (done.stdout, done.stderr) == ("开始校验…4\n", "进度 0/1")
 
 
@@ -171,11 +177,6 @@ def test_when_no_process_can_be_forked_the_pool_takes_the_job(monkeypatch: pytes
 
 
 def test_a_closed_output_does_not_stop_the_job() -> None:
-    code = (
-        "import sys; from kexie_xl.files.isolate import run_isolated\n"
-        "sys.stdout.close()\n"
-        "((_, r),) = run_isolated(len, ['四个字符'])\n"
-        "sys.stderr.write(str(r))"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    code = PREAMBLE + "sys.stdout.close()\n((_, r),) = run_isolated(len, ['四个字符'])\nsys.stderr.write(str(r))"
+    done = _python(code)
     assert done.stderr == "4"
