@@ -15,7 +15,7 @@ import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import ConfigError
 from .sections import Section, section, setting
@@ -262,12 +262,17 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         raise ConfigError(f"找不到配置文件「{file}」。") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"配置文件「{file}」格式有误：{exc}") from None
-    from pydantic import ValidationError
+    from .validcache import validated_once
 
-    try:
-        settings = Settings.validated(data)
-    except ValidationError as exc:
-        raise ConfigError(f"配置文件「{file}」有误：\n{_explain(exc)}") from None
+    def validate(items: list[dict[str, Any]]) -> list[Settings]:
+        from pydantic import ValidationError
+
+        try:
+            return [Settings.validated(items[0])]
+        except ValidationError as exc:
+            raise ConfigError(f"配置文件「{file}」有误：\n{_explain(exc)}") from None
+
+    (settings,) = validated_once(Settings, [data], validate)  # pydantic only when this file is new to this code
     return _relative_to(settings, file.parent)
 
 

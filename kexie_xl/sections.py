@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import types
 import typing
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, TypeVar
 
 if sys.version_info >= (3, 11):
@@ -70,9 +71,13 @@ class Section:
 
     @classmethod
     def trusted(cls: type[S], data: dict[str, Any]) -> S:
-        """Data shipped with kexie_xl (tested to equal `validated`, tests/test_units.py): lists become tuples and
-        each field's `check` runs, without pydantic. Unknown keys are a TypeError."""
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        """The section of data known to be valid, built without pydantic: data shipped with kexie_xl (tested to
+        equal `validated`, tests/test_units.py), or a file pydantic accepted before (validcache.py, which compares
+        the two before it trusts this). A table becomes its section, a list a tuple, a text a Path and a whole
+        number a float where the field wants one; then each field's `check`, then `validate`. Unknown keys are a
+        TypeError."""
+        hints = field_types(cls)
+        values = {k: _trusted(hints[k], v) if k in hints else v for k, v in data.items()}
         for f in dataclasses.fields(cls):  # type: ignore[arg-type]
             check = f.metadata.get("check")
             if check is not None and f.name in values:
@@ -108,6 +113,38 @@ class Section:
 
         checked = cs.no_info_after_validator_function(cls._made, cs.typed_dict_schema(fields, extra_behavior="forbid"))
         return cs.no_info_before_validator_function(unpack, checked)
+
+
+_FIELD_TYPES: dict[type, dict[str, Any]] = {}
+
+
+def field_types(cls: type) -> dict[str, Any]:
+    """A section's field types (its annotations are strings: evaluated once per class)."""
+    if cls not in _FIELD_TYPES:
+        _FIELD_TYPES[cls] = typing.get_type_hints(cls)
+    return _FIELD_TYPES[cls]
+
+
+def _trusted(kind: Any, value: Any) -> Any:
+    """`value` as a field of type `kind` holds it, for `Section.trusted`: only the conversions a file's valid data
+    needs (a table, a list, a path, a whole number for a float); anything else is left as it is."""
+    origin = typing.get_origin(kind)
+    if origin is typing.Union or origin is types.UnionType:  # X | None
+        if value is None:
+            return None
+        options = [a for a in typing.get_args(kind) if a is not type(None)]
+        return _trusted(options[0], value) if len(options) == 1 else value
+    if origin is tuple and isinstance(value, list):  # tuple[X, ...]
+        item = typing.get_args(kind)[0]
+        return tuple(_trusted(item, v) for v in value)
+    if isinstance(kind, type):
+        if issubclass(kind, Section) and isinstance(value, dict):
+            return kind.trusted(value)
+        if kind is float and type(value) is int:
+            return float(value)
+        if issubclass(kind, PurePath) and isinstance(value, str):
+            return kind(value)
+    return value
 
 
 _ADAPTERS: dict[type, Any] = {}

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,20 @@ DEMO_MONTH, DEMO_SEED = "2026-11", 2026
 settings.register_profile("kexie", deadline=None)
 settings.register_profile("mutation", deadline=None, max_examples=20)
 settings.load_profile(os.environ.get("KEXIE_HYPOTHESIS_PROFILE", "kexie"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """kexie_xl's cache (kexie_xl/validcache.py) in the session's temp folder, never the user's: the commands the
+    tests start inherit it. Tests of the cache itself set their own."""
+    folder = tmp_path_factory.mktemp("kexie-cache")
+    before = os.environ.get("KEXIE_XL_CACHE")
+    os.environ["KEXIE_XL_CACHE"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("KEXIE_XL_CACHE", None)
+    else:
+        os.environ["KEXIE_XL_CACHE"] = before
 
 
 @pytest.fixture(scope="session")

@@ -86,6 +86,65 @@ def test_python_m_entry_point() -> None:
     assert done.returncode == 0 and done.stdout.startswith("kexie-xl ")
 
 
+MAIN = """
+import atexit, sys, threading, time
+from pathlib import Path
+from kexie_xl.cli import main
+out = Path(sys.argv[1])
+atexit.register(lambda: (out / "atexit").write_text("ran"))
+if sys.argv[2] == "thread":  # a thread still at work when the command ends: a normal exit waits for it
+    threading.Thread(target=lambda: (time.sleep(0.5), (out / "thread").write_text("done"))).start()
+sys.argv = ["kexie-xl", *sys.argv[3:]]
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["--version"], 0),
+        (["consolidate", "没有这个文件夹", "--month", "2026-11"], 2),  # a KexieError: its exit code
+        (["nosuch"], 2),  # a usage error
+    ],
+)
+def test_the_command_line_ends_without_teardown_but_as_a_normal_exit_would(tmp_path: Path, args: list[str], code: int) -> None:
+    """cli.main ends through os._exit (no interpreter teardown, ~0.1 s): the exit code, everything printed and the
+    atexit handlers are as a normal exit leaves them."""
+    done = subprocess.run([sys.executable, "-c", MAIN, str(tmp_path), "-", *args], capture_output=True, text=True)
+    assert done.returncode == code, done.stderr
+    assert (tmp_path / "atexit").read_text() == "ran"
+    if args == ["--version"]:
+        assert done.stdout.startswith("kexie-xl ") and done.stdout.endswith("\n")
+    else:
+        assert "错误：" in done.stderr
+
+
+def test_the_command_line_waits_for_a_running_thread(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", MAIN, str(tmp_path), "thread", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("kexie-xl ")
+    assert (tmp_path / "thread").read_text() == "done"  # not cut off: the normal exit waited for it
+
+
+def test_a_long_output_reaches_a_pipe_whole(ctx, tmp_path: Path) -> None:
+    """What the command wrote is flushed before os._exit, however much (here the JSON of 600 findings)."""
+    from dataclasses import replace
+
+    from .builders import clean_filling, write
+
+    filling = clean_filling()
+    base = filling.rows["activities"][0]
+    filling.rows["activities"] = [{**base, "activity_id": f"A{n:04d}", "hours": 99} for n in range(600)]  # type: ignore[index]
+    sheets = tuple(replace(s, entry_rows=700) if s.key == "activities" else s for s in ctx.template.sheets)
+    book = write(tmp_path / "多.xlsx", replace(ctx.template, sheets=sheets), filling)
+    done = subprocess.run(
+        [sys.executable, "-m", "kexie_xl", "--config", EMPTY, "validate", str(book), "--format", "json", "--no-mark"],
+        capture_output=True,
+    )
+    (report,) = json.loads(done.stdout)
+    hours = [f for f in report["findings"] if f["code"] == "cell.number-range"]
+    assert len(hours) == 600 and len(done.stdout) > 65536  # past any pipe's buffer, and whole (it parsed)
+
+
 def test_reference_docs_are_current() -> None:
     code, text = run("docs", "--out", str(ROOT / "docs"), "--check")
     assert code == 0, text

@@ -180,3 +180,67 @@ def test_a_closed_output_does_not_stop_the_job() -> None:
     code = PREAMBLE + "sys.stdout.close()\n((_, r),) = run_isolated(len, ['四个字符'])\nsys.stderr.write(str(r))"
     done = _python(code)
     assert done.stderr == "4"
+
+
+BESIDE = """
+import os, sys, time
+from pathlib import Path
+from kexie_xl.files.isolate import Limits, beside
+
+def work(kind):
+    if kind == "raise":
+        raise ValueError("坏了")
+    if kind == "sleep":
+        Path(sys.argv[1]).write_text(str(os.getpid()))
+        time.sleep(30)
+    time.sleep(0.3)
+    return os.getpid(), kind * 2
+"""
+
+
+def test_work_beside_runs_in_a_child_while_the_caller_goes_on() -> None:
+    code = BESIDE + (
+        "t = time.monotonic()\n"
+        "b = beside(work, '算')\n"
+        "back = time.monotonic() - t\n"
+        "pid, value = b.result()\n"
+        "print(pid != os.getpid(), value, back < 0.25)\n"
+    )
+    assert _python(code).stdout.split() == ["True", "算算", "True"]  # returned at once, the result from a child
+
+
+def test_work_beside_fails_as_a_job_does_and_can_be_dropped(tmp_path: Path) -> None:
+    pidfile = tmp_path / "pid"
+    code = BESIDE + (
+        "print(beside(work, 'raise').result().reason)\n"
+        "print(beside(work, 'sleep', limits=Limits(seconds=1, memory_mb=0)).result().reason)\n"
+        "Path(sys.argv[1]).unlink()\n"
+        "b = beside(work, 'sleep')\n"
+        "while not Path(sys.argv[1]).exists() or not Path(sys.argv[1]).read_text(): time.sleep(0.05)\n"
+        "t = time.monotonic(); b.cancel(); print(time.monotonic() - t < 5)\n"
+        "try:\n    os.waitpid(-1, os.WNOHANG)\nexcept ChildProcessError:\n    print('no child left')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(pidfile)], capture_output=True, text=True, check=True)
+    said = ["处理时出错（ValueError: 坏了）", "处理超过 1 秒仍未完成，已中止", "True", "no child left"]
+    assert done.stdout.splitlines() == said
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pidfile.read_text()), 0)
+
+
+def test_work_beside_runs_in_this_process_when_another_thread_runs() -> None:
+    from kexie_xl.files.isolate import beside
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        calls: list[int] = []
+        pending = beside(lambda n: calls.append(n) or os.getpid(), 7)
+        assert calls == []  # not yet: when the result is asked for
+        assert pending.result() == os.getpid() and calls == [7]
+        failing = beside(lambda n: 1 // n, 0).result()
+        assert isinstance(failing, Failed)
+        assert failing.reason == "处理时出错（ZeroDivisionError: integer division or modulo by zero）"
+    finally:
+        stop.set()
+        other.join()

@@ -173,6 +173,70 @@ def headings_index(texts: list[str], heading: str) -> int:
     return texts.index(heading)
 
 
+DRAFT = r"""
+import json, os, sys
+from pathlib import Path
+import kexie_xl.api.consolidation as c
+import kexie_xl.files.isolate as isolate
+from kexie_xl.api import consolidate_month, load_context
+
+config, inbox, work, how = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
+draft = c._draft
+
+def spy(job):
+    (work / "draft-pid").write_text(str(os.getpid()))
+    return draft(job)
+
+c._draft = spy
+if how == "inline":  # as on Windows, or beside a web server's threads
+    isolate._can_fork = lambda limits: False
+if how == "fail":
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    c._write_city_once = broken
+found = {"pid": os.getpid()}
+try:
+    result = consolidate_month([inbox], load_context(config), "2026-11", output=work / "city.xlsx", store_path=work / "s.sqlite")
+    found["brief"] = str(result.brief)
+except OSError as exc:
+    found["error"] = exc.strerror
+try:
+    os.waitpid(-1, os.WNOHANG)
+    found["children"] = "left"
+except ChildProcessError:
+    found["children"] = "none"
+print(json.dumps(found, ensure_ascii=False))
+"""
+
+
+def test_the_brief_is_drafted_beside_the_city_workbook_and_only_with_it(demo, tmp_path: Path) -> None:
+    """Two cores: the 简报 draft is written in a child while the city workbook is (api/consolidation.py) — the same
+    draft as written in turn; a month whose workbook could not be written gets none, and no child stays behind."""
+    import json
+    import sys
+
+    from docx import Document
+
+    out, manifest = demo
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for book in sorted((out / "workbooks").glob("*.xlsx"))[:3]:
+        shutil.copy(book, inbox / book.name)
+    runs = {}
+    for how in ("beside", "inline", "fail"):
+        work = tmp_path / how
+        work.mkdir()
+        cmd = [sys.executable, "-c", DRAFT, str(out / manifest["config"]), str(inbox), str(work), how]
+        runs[how] = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+        runs[how]["drafted by"] = int((work / "draft-pid").read_text()) if (work / "draft-pid").exists() else None
+    beside, inline, fail = runs["beside"], runs["inline"], runs["fail"]
+    assert beside["drafted by"] not in (None, beside["pid"]) and inline["drafted by"] == inline["pid"]
+    assert {beside["children"], inline["children"], fail["children"]} == {"none"}
+    texts = [[p.text for p in Document(r["brief"]).paragraphs] for r in (beside, inline)]
+    assert texts[0] == texts[1] and "一、总体情况" in texts[0]
+    assert fail["error"] == "No space left on device" and not list((tmp_path / "fail").glob("*.docx"))
+
+
 def test_a_series_of_months_side_by_side(ctx, tmp_path: Path) -> None:
     """Two demo months in one store: the report's unit × month columns and the frames are each month's city figures."""
     import kexie_xl

@@ -99,9 +99,39 @@ cli.subcommand_metavar = "命令 [参数]..."
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point (`kexie-xl`, `python -m kexie_xl`)."""
     _utf8_console()
-    cli(prog_name="kexie-xl")
+    try:
+        cli(prog_name="kexie-xl")  # click's standalone mode ends every command with SystemExit
+    except SystemExit as done:
+        _end(done)
+        raise
+
+
+def _end(done: SystemExit) -> None:
+    """End the process once the command is done, without tearing the interpreter down.
+
+    A normal exit then frees every object of ~430 modules one by one: ~0.1 s of a 0.9 s re-run of the month, on
+    every command, for nothing — the process ends anyway. So, as a normal exit does first, the atexit handlers run
+    (logging's flush, temporary folders removed, multiprocessing's cleanup) and stdout/stderr are flushed; then
+    os._exit with the command's exit code. Every file kexie_xl writes is closed by then (saved atomically, in `with`
+    blocks). Returns — and the normal exit follows — when another thread is still running (a normal exit waits for
+    it) or the exit code is not a number (SystemExit prints a text itself). Only the command line does this: tests
+    and the add-in call kexie_xl in their own processes."""
+    import threading
+
+    code = 0 if done.code is None else done.code
+    if not isinstance(code, int) or threading.active_count() > 1:
+        return
+    import atexit
+    import os
+    from contextlib import suppress
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError, AttributeError):  # a reader gone (a closed pipe), a closed or missing stream
+            stream.flush()
+    os._exit(code)
 
 
 def _utf8_console() -> None:

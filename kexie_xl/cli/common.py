@@ -57,16 +57,20 @@ def evidence(ctx: Context, received_at: str | None, received_times: Path | None)
 
 @contextmanager
 def progress_bar(label: str, enabled: bool = True) -> Iterator[Step | None]:
-    """A transient progress bar on an interactive terminal (nothing when piped or in CI); always stopped."""
+    """A transient progress bar on an interactive terminal (nothing when piped or in CI); always stopped.
+
+    Drawn at each step, not by rich's refresh thread: a process with a second thread cannot fork safely, so the
+    thread would send a lone file's check to the process pool (~0.1 s more) and keep the 简报 draft from being
+    written beside the city workbook (files/isolate.py `_can_fork`)."""
     if not enabled or not sys.stderr.isatty():
         yield None
         return
     from rich.progress import Progress
 
-    with Progress(transient=True) as bar:
+    with Progress(transient=True, auto_refresh=False) as bar:
         task = bar.add_task(label, total=None)
 
         def step(done: int, total: int, name: str) -> None:
-            bar.update(task, completed=done, total=total, description=f"{label} {name[:30]}")
+            bar.update(task, completed=done, total=total, description=f"{label} {name[:30]}", refresh=True)
 
         yield step

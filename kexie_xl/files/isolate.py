@@ -127,9 +127,78 @@ def _run_forked(
     """`func(job)` in a forked child, with the pool's limits (time, address space, dying with the parent, quiet
     stderr) and its reasons for a failure. The child sends its pickled result, or the exception it raised, through
     a pipe, which the parent drains while it waits (a large result never blocks the child)."""
+    return _fork(func, job, limits, initializer, initargs).wait()
+
+
+class _Forked(Generic[J, R]):
+    """A job running in a forked child (`_fork`): `wait` for its result, or `kill` it."""
+
+    def __init__(self, pid: int, read_end: int, job: J, limits: Limits) -> None:
+        self.pid, self.read_end, self.job, self.limits = pid, read_end, job, limits
+        self.deadline = time.monotonic() + limits.seconds
+        self.done = False
+
+    def wait(self) -> R | Failed[J]:
+        """Drain the child's pipe until it closes or the job's time is up (then the child is killed); its result,
+        or Failed with the reason."""
+        import pickle
+        import select
+
+        if self.done:
+            raise RuntimeError("a forked job is waited for once")
+        self.done = True
+        chunks: list[bytes] = []
+        finished = False
+        waiting = select.poll()  # not select(): it fails on a descriptor numbered 1024 or more
+        waiting.register(self.read_end, select.POLLIN)
+        try:
+            while True:
+                left = self.deadline - time.monotonic()
+                if left <= 0 or not waiting.poll(max(1, int(left * 1000))):
+                    break
+                chunk = os.read(self.read_end, 1 << 20)
+                if not chunk:
+                    finished = True
+                    break
+                chunks.append(chunk)
+        finally:
+            status = self._end(kill=not finished)  # out of time, or the caller was interrupted: the child goes
+        limits, job = self.limits, self.job
+        if not finished:
+            return Failed(job, f"处理超过 {limits.seconds:.0f} 秒仍未完成，已中止")
+        exitcode = os.waitstatus_to_exitcode(status)
+        if exitcode != 0 or not chunks:
+            return Failed(job, _expired(exitcode, limits))
+        kind, value = pickle.loads(b"".join(chunks))
+        if kind == "done":
+            return value
+        if kind == "memory":
+            return Failed(job, f"读取时所需内存超过上限（{limits.memory_mb} MB），已中止")
+        name, text = value
+        log.error("isolated job failed: %s: %s", name, text)
+        return Failed(job, f"处理时出错（{name}: {text}）")
+
+    def kill(self) -> None:
+        """Stop the child without its result (the caller no longer wants it)."""
+        if not self.done:
+            self.done = True
+            self._end(kill=True)
+
+    def _end(self, *, kill: bool) -> int:
+        import signal
+
+        os.close(self.read_end)
+        if kill:
+            with suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        return os.waitpid(self.pid, 0)[1]
+
+
+def _fork(
+    func: Callable[[J], R], job: J, limits: Limits, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
+) -> _Forked[J, R]:
+    """Start `func(job)` in a forked child (`_run_forked`); _NoFork when there is no pipe or no process for it."""
     import pickle
-    import select
-    import signal
 
     parent = os.getpid()
     for stream in (sys.stdout, sys.stderr):  # what the caller wrote so far goes out once, never again from the child
@@ -168,40 +237,42 @@ def _run_forked(
         finally:
             os._exit(code)
     os.close(write_end)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + limits.seconds
-    finished = False
-    waiting = select.poll()  # not select(): it fails on a descriptor numbered 1024 or more
-    waiting.register(read_end, select.POLLIN)
-    try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0 or not waiting.poll(max(1, int(left * 1000))):
-                break
-            chunk = os.read(read_end, 1 << 20)
-            if not chunk:
-                finished = True
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(read_end)
-        if not finished:  # out of time, or the caller was interrupted: the child goes
-            with suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        _pid, status = os.waitpid(pid, 0)
-    if not finished:
-        return Failed(job, f"处理超过 {limits.seconds:.0f} 秒仍未完成，已中止")
-    exitcode = os.waitstatus_to_exitcode(status)
-    if exitcode != 0 or not chunks:
-        return Failed(job, _expired(exitcode, limits))
-    kind, value = pickle.loads(b"".join(chunks))
-    if kind == "done":
-        return value
-    if kind == "memory":
-        return Failed(job, f"读取时所需内存超过上限（{limits.memory_mb} MB），已中止")
-    name, text = value
-    log.error("isolated job failed: %s: %s", name, text)
-    return Failed(job, f"处理时出错（{name}: {text}）")
+    return _Forked(pid, read_end, job, limits)
+
+
+class Beside(Generic[J, R]):
+    """Work of our own started beside the caller's (`beside`): `result()` waits for it, `cancel()` drops it."""
+
+    def __init__(self, func: Callable[[J], R], job: J, limits: Limits) -> None:
+        self.func, self.job, self.limits = func, job, limits
+        self.forked: _Forked[J, R] | None = None
+        if _can_fork(limits):
+            with suppress(_NoFork):  # no pipe or process: done in this process when asked
+                self.forked = _fork(func, job, limits, None, ())
+
+    def result(self) -> R | Failed[J]:
+        """The work's result, or Failed with the reason — whether it ran in a child or (no fork here) runs now."""
+        if self.forked is not None:
+            return self.forked.wait()
+        try:
+            return self.func(self.job)
+        except Exception as exc:  # as from a child: the caller reads one kind of failure
+            log.error("work beside failed: %s: %s", type(exc).__name__, exc)
+            return Failed(self.job, f"处理时出错（{type(exc).__name__}: {str(exc)[:200]}）")
+
+    def cancel(self) -> None:
+        if self.forked is not None:
+            self.forked.kill()
+
+
+def beside(func: Callable[[J], R], job: J, *, limits: Limits = Limits(memory_mb=0)) -> Beside[J, R]:
+    """Start `func(job)` now in a forked child, while the caller goes on (two cores: the 简报 draft is written
+    while the city workbook is) — on Linux from a process with no other thread (`_can_fork`); elsewhere it runs in
+    this process when its result is asked for. For kexie_xl's own work on data it made, not on a received file:
+    the child has a time limit and dies with the parent but no memory limit (`limits`), and only its result (or
+    the exception it raised, as Failed) comes back. A child must not use what the parent holds open (the store's
+    connection): it leaves through os._exit and never returns into the caller's code."""
+    return Beside(func, job, limits)
 
 
 def _expired(exitcode: int | None, limits: Limits) -> str:

@@ -16,6 +16,7 @@ from functools import cached_property
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 from ..errors import ConfigError
 from ..sections import Section, in_chinese, section, setting
@@ -179,16 +180,21 @@ def _read_units(text: str, source: str, reform_month: str, *, trusted: bool = Fa
     raws = [_resolve_dates(raw, reform_month) for raw in data.get("unit", [])]
     if trusted:
         return [Unit.trusted(raw) for raw in raws]
-    from pydantic import ValidationError
+    from ..validcache import validated_once
 
-    units = []
-    for i, raw in enumerate(raws, start=1):
-        try:
-            units.append(Unit.validated(raw))
-        except ValidationError as exc:
-            detail = "；".join(f"{'.'.join(map(str, e['loc']))}：{in_chinese(dict(e))}" for e in exc.errors())
-            raise ConfigError(f"单位名录「{source}」第 {i} 个单位有误：{detail}") from None
-    return units
+    def validate(items: list[dict[str, Any]]) -> list[Unit]:
+        from pydantic import ValidationError
+
+        units = []
+        for i, raw in enumerate(items, start=1):
+            try:
+                units.append(Unit.validated(raw))
+            except ValidationError as exc:
+                detail = "；".join(f"{'.'.join(map(str, e['loc']))}：{in_chinese(dict(e))}" for e in exc.errors())
+                raise ConfigError(f"单位名录「{source}」第 {i} 个单位有误：{detail}") from None
+        return units
+
+    return validated_once(Unit, raws, validate)  # pydantic only when this file is new to this code
 
 
 def builtin_units(reform_month: str, *, trusted: bool = True) -> list[Unit]:
