@@ -598,6 +598,27 @@ def test_rows_staged_by_a_worker_are_stored_exactly_like_rows_in_hand(tmp_path: 
     staged_store.close()
 
 
+def test_a_column_empty_in_every_row_is_left_out_of_the_staging_insert() -> None:
+    """Binding None is sqlite3's slowest parameter: a column no row fills is not bound (its cells are NULL anyway);
+    a column some row fills is, and the rows keep their order."""
+    from kexie_xl.consolidate.store import ROW_TABLES, _staged_insert
+
+    names = ROW_TABLES["teams"]
+    width = len(names)
+    full = [tuple(f"{n}-{i}" for i in range(width)) for n in range(3)]
+    sql, params = _staged_insert("teams", "job", full)
+    assert sql == f'INSERT INTO "teams" VALUES (?{", ?" * width})'
+    assert list(params) == [("job", *r) for r in full]
+    sparse = [(2, "T01", None, "一支队", *([None] * (width - 4))), (3, "T02", None, None, *([None] * (width - 4)))]
+    sql, params = _staged_insert("teams", "job", sparse)
+    assert sql == f'INSERT INTO "teams" (job, "{names[0]}", "{names[1]}", "{names[3]}") VALUES (?, ?, ?, ?)'
+    assert list(params) == [("job", 2, "T01", "一支队"), ("job", 3, "T02", None)]  # 一支队's column is kept whole
+    uneven = [(2, "T01"), (3,)]  # never made by store_rows: the full INSERT, which refuses them
+    assert _staged_insert("teams", "job", uneven)[0] == f'INSERT INTO "teams" VALUES (?{", ?" * width})'
+    narrow = [(2, "T01"), (3, "T02")]
+    assert _staged_insert("teams", "job", narrow)[0] == f'INSERT INTO "teams" VALUES (?{", ?" * width})'
+
+
 def _without_sid(row: dict) -> dict:
     return {k: v for k, v in row.items() if k != "submission_id"}
 

@@ -39,11 +39,15 @@ def _unique(table: Table, key: str) -> Iterator[Finding]:
 
 def _duplicate_activities(table: Table) -> Iterator[Finding]:
     seen: dict[tuple[str, date, str], int] = {}
+    teams: dict[str, str] = {}  # a cell's team ids → their sorted list (a ledger names a few teams, many times)
     for record in table.records:
         v = record.values
-        if not (v.get("team_ids") and isinstance(v.get("date"), date) and v.get("name")):
+        ids, day, name = v.get("team_ids"), v.get("date"), v.get("name")
+        if not (ids and isinstance(day, date) and name):
             continue
-        key = ("、".join(sorted(split_multi(v["team_ids"]))), v["date"], v["name"])
+        if ids not in teams:
+            teams[ids] = "、".join(sorted(split_multi(ids)))
+        key = (teams[ids], day, name)
         if key in seen:
             yield at(
                 record, table, "activity_id", "row.duplicate-activity", value=v.get("activity_id") or "", other_row=seen[key]
@@ -71,20 +75,28 @@ def _team_refs(sub: Submission, teams: Table, activities: Table) -> Iterator[Fin
             missing = [p for p in split_multi(parent) if p not in roster]
             if missing:
                 yield at(record, teams, "parent_id", "ref.team-unknown", value="、".join(missing))
+    # a ledger names a few teams on a few hundred days, many times: each cell's ids and each team's day are
+    # looked at once
+    named_in: dict[str, tuple[list[str], str]] = {}  # a cell's team ids → (the ids, the unknown ones)
+    reasons: dict[tuple[str, date], str | None] = {}  # (team, day) → why the team was not active then
     for record in activities.records:
         ids = record.values.get("team_ids")
         if not ids or "team_ids" in record.bad:
             continue
-        named = split_multi(ids)
-        unknown = [t for t in named if t not in roster]
+        if ids not in named_in:
+            named = split_multi(ids)
+            named_in[ids] = (named, "、".join(t for t in named if t not in roster))
+        named, unknown = named_in[ids]
         if unknown:
-            yield at(record, activities, "team_ids", "ref.team-unknown", value="、".join(unknown))
+            yield at(record, activities, "team_ids", "ref.team-unknown", value=unknown)
         day = record.values.get("date")
         if not isinstance(day, date):
             continue
         for team_id in named:
-            team = roster.get(team_id)
-            reason = _inactive(team, day) if team else None
+            if (team_id, day) not in reasons:
+                team = roster.get(team_id)
+                reasons[team_id, day] = _inactive(team, day) if team else None
+            reason = reasons[team_id, day]
             if reason:
                 yield at(record, activities, "team_ids", "ref.team-inactive", value=team_id, reason=reason)
 

@@ -106,6 +106,11 @@ class Submission:
         return self.tables[key].records if key in self.tables else []
 
 
+def _filled(value: Any) -> bool:
+    """A cell that holds something: not empty, not only spaces."""
+    return value is not None and value != "" and not (type(value) is str and value.isspace())
+
+
 class _Reader:
     def __init__(self, grid: Grid, template: Template):
         self.grid, self.template = grid, template
@@ -188,7 +193,7 @@ class _Reader:
             (r, row)
             for r, row in enumerate(grid.rows[start - 1 :], start=start)
             if len(row) != row.count(None) + row.count("")  # the common blank row, counted in C
-            and any(v is not None and v != "" and not (type(v) is str and v.isspace()) for v in row)
+            and (_filled(row[0]) or any(map(_filled, row)))  # a row of only spaces is blank too
         ]
         # Column-wise: each column's values that are already what the normaliser would return pass in one
         # comprehension (fast.py); only the others (MISS) go through the per-cell normaliser, row by row, so the

@@ -206,11 +206,14 @@ def submission_rows(sub: Submission, unit: str = "") -> tuple[list[TeamRow], lis
                 record.row,
             )
         )
-    activities = [
-        ActivityRow(r.values["date"], tuple(split_multi(r.values["team_ids"])), unit)
-        for r in sub.rows("activities")
-        if isinstance(r.values.get("date"), date) and r.values.get("team_ids")
-    ]
+    named: dict[str, tuple[str, ...]] = {}  # a cell's team ids, split once (a ledger names a few teams, many times)
+    activities = []
+    for r in sub.rows("activities"):
+        day, ids = r.values.get("date"), r.values.get("team_ids")
+        if isinstance(day, date) and ids:
+            if ids not in named:
+                named[ids] = tuple(split_multi(ids))
+            activities.append(ActivityRow(day, named[ids], unit))
     return teams, activities
 
 
