@@ -193,6 +193,19 @@ def test_a_sheet_may_reach_25_million_cells(tmp_path: Path, cell: str, refused: 
         assert finding is None
 
 
+@pytest.mark.parametrize(
+    ("xml", "may"),
+    [
+        (b'<c r="A1" t="e"><v>#REF!</v></c>', True),
+        (b"<c r='A1' t='e'><v>#REF!</v></c>", True),  # single quotes are XML too
+        (b"<c r='A1' t='s'><v>3</v></c><t>it's</t>", False),  # quotes, but no error cell
+        (b'<c r="A1" t="s"><v>3</v></c>', False),
+    ],
+)
+def test_the_error_cell_hint_is_exact_about_quotes(xml: bytes, may: bool) -> None:
+    assert guard.may_hold_error_cells(xml) is may
+
+
 def test_a_damaged_package_is_unreadable(tmp_path: Path) -> None:
     path = clean_copy(tmp_path / "d.xlsx")
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])

@@ -615,6 +615,8 @@ def test_a_column_empty_in_every_row_is_left_out_of_the_staging_insert() -> None
     assert list(params) == [("job", 2, "T01", "一支队"), ("job", 3, "T02", None)]  # 一支队's column is kept whole
     uneven = [(2, "T01"), (3,)]  # never made by store_rows: the full INSERT, which refuses them
     assert _staged_insert("teams", "job", uneven)[0] == f'INSERT INTO "teams" VALUES (?{", ?" * width})'
+    longer = [(None,) * width, (None,) * (width + 1)]  # a value past the table's columns is not cut off unseen
+    assert _staged_insert("teams", "job", longer)[0] == f'INSERT INTO "teams" VALUES (?{", ?" * width})'
     narrow = [(2, "T01"), (3, "T02")]
     assert _staged_insert("teams", "job", narrow)[0] == f'INSERT INTO "teams" VALUES (?{", ?" * width})'
 
