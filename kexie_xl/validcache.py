@@ -50,7 +50,7 @@ def cache_folder() -> Path | None:
     """kexie_xl's cache folder (see the module's doc), or None when there is none."""
     env = os.environ.get(CACHE_ENV)
     if env is not None:
-        return None if env.strip().lower() in _OFF else Path(env)
+        return None if env.strip().lower() in _OFF else Path(env).expanduser()
     try:
         if sys.platform == "win32":
             base = os.environ.get("LOCALAPPDATA")
@@ -68,7 +68,7 @@ def validated_once(cls: type[S], items: list[dict[str, Any]], validate: Callable
     code, the same sections built by `cls.trusted`. Leaves the mark when pydantic accepted them and `trusted` builds
     the same, type for type."""
     mark = _mark(cls, items)
-    if mark is not None and mark.is_file():
+    if mark is not None and _marked(mark):
         try:
             return [cls.trusted(item) for item in items]
         except Exception as exc:  # a mark that does not fit these items (not left by us): pydantic judges
@@ -77,6 +77,13 @@ def validated_once(cls: type[S], items: list[dict[str, Any]], validate: Callable
     if mark is not None and _same(cls, items, made):
         _leave(mark)
     return made
+
+
+def _marked(mark: Path) -> bool:
+    try:
+        return mark.is_file()
+    except OSError:  # a folder that may not be looked into (EACCES): as if there were no mark
+        return False
 
 
 def _same(cls: type[S], items: list[dict[str, Any]], made: list[S]) -> bool:

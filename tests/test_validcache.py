@@ -186,6 +186,25 @@ def test_nothing_is_marked_where_there_is_no_cache(tmp_path: Path, monkeypatch: 
     assert blocked.read_text(encoding="utf-8") == ""
 
 
+def test_a_cache_folder_that_cannot_be_looked_into_is_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder without the right to look into it (as root, chmod cannot show it: is_file is made to say so)."""
+    config, cache = _config(tmp_path / "office"), tmp_path / "cache"
+    monkeypatch.setenv("KEXIE_XL_CACHE", str(cache))
+    load_settings(config)
+    assert [m.split("-")[0] for m in _marks(cache)] == ["Settings"]
+
+    def refused(self: Path) -> bool:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "is_file", refused)
+    assert load_settings(config).report.deadline_day == 12  # validated again, no crash
+
+
+def test_the_cache_folder_may_start_with_a_tilde(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEXIE_XL_CACHE", "~/kexie-cache")
+    assert cache_folder() == Path.home() / "kexie-cache"
+
+
 def test_validated_once_calls_pydantic_only_for_new_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KEXIE_XL_CACHE", str(tmp_path / "cache"))
     calls: list[int] = []
