@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..consolidate.store import Store
 
 from .checking import Progress, check_workbook
-from .workers import _init_worker, worker_context
+from .workers import _init_worker, gc_paused, worker_context
 
 log = logging.getLogger("kexie_xl")
 
@@ -334,18 +334,18 @@ def _check_for_store(job: Job, ctx: Context) -> Facts:
     from ..findings import make
 
     path, day, name, month, staged, sha256 = job
-    try:
-        report, sub = check_workbook(path, ctx, as_of=day, name=name)
-    except Exception as exc:  # the batch goes on
-        log.exception("checking %s failed", name)
-        report = Report(
-            name, [make("file.unreadable", file=name, reason=f"检查时出错（{type(exc).__name__}: {exc}）")], [], readable=False
-        )
-        sub = None
-    facts, rows = facts_of(name, report, sub, ctx.registry, month)
-    if staged is not None and rows:
-        return facts, stage_rows(staged, sha256, rows) or rows  # rows handed over only if they could not be staged
-    return facts, rows
+    with gc_paused():
+        try:
+            report, sub = check_workbook(path, ctx, as_of=day, name=name)
+        except Exception as exc:  # the batch goes on
+            log.exception("checking %s failed", name)
+            reason = f"检查时出错（{type(exc).__name__}: {exc}）"
+            report = Report(name, [make("file.unreadable", file=name, reason=reason)], [], readable=False)
+            sub = None
+        facts, rows = facts_of(name, report, sub, ctx.registry, month)
+        if staged is not None and rows:
+            return facts, stage_rows(staged, sha256, rows) or rows  # rows handed over only if they could not be staged
+        return facts, rows
 
 
 def _write_city_once(output: Path, city: CityMonth, ctx: Context, force: bool, write_city: Callable) -> bool:
