@@ -107,7 +107,7 @@ def _typed(value: Any) -> Any:
 
 def _mark(cls: type, items: list[dict[str, Any]]) -> Path | None:
     folder = cache_folder()
-    code = _code_digest(cls)
+    code = _code_digest(cls) if folder is not None else None  # no cache folder: no source read either
     if folder is None or code is None:
         return None
     digest = hashlib.sha256(code)
