@@ -246,26 +246,6 @@ def test_work_beside_runs_in_this_process_when_another_thread_runs() -> None:
         other.join()
 
 
-def test_a_job_checks_with_the_cyclic_gc_paused_and_leaves_it_as_it_found_it() -> None:
-    import gc
-
-    from kexie_xl.api.workers import gc_paused
-
-    assert gc.isenabled()
-    seen: list[bool] = []
-    with pytest.raises(ValueError), gc_paused():
-        seen.append(gc.isenabled())
-        raise ValueError("坏了")
-    assert seen == [False] and gc.isenabled()  # on again, whatever happened inside
-    gc.disable()
-    try:
-        with gc_paused():
-            pass
-        assert not gc.isenabled()  # off before: left off
-    finally:
-        gc.enable()
-
-
 def test_a_worker_freezes_what_it_holds_before_its_first_job() -> None:
     code = (
         "import gc\nfrom kexie_xl.api.workers import _init_worker\n"

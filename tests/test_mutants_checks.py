@@ -182,3 +182,23 @@ def test_without_a_month_the_unit_code_is_the_workbooks() -> None:
     report, sub = check(put_basic(clean_grid(), "report_month", None))
     assert (report.month, report.unit_code, sub.month) == (None, "500101", None)
     assert found(report, "cell.required") == [("cell.required", BASIC, "B3")]
+
+
+def test_the_cyclic_gc_is_paused_for_bulk_work_and_left_as_it_was_found() -> None:
+    import gc
+
+    from kexie_xl.checks.pipeline import gc_paused
+
+    assert gc.isenabled()
+    seen: list[bool] = []
+    with pytest.raises(ValueError), gc_paused():
+        seen.append(gc.isenabled())
+        raise ValueError("坏了")
+    assert seen == [False] and gc.isenabled()  # on again, whatever happened inside
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # off before: left off
+    finally:
+        gc.enable()

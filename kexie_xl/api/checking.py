@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..rules.quarterly import QuarterStatus
     from ..write.marks import CellMark, ToolSheet
 
-from .workers import _init_worker, gc_paused, worker_context
+from .workers import _init_worker, worker_context
 
 log = logging.getLogger("kexie_xl")
 
@@ -206,6 +206,8 @@ def _check_job(job: tuple[Path, date, MarkRequest | None, Path | None, bool]) ->
     marking problem is a note, not a failure of the check)."""
     ctx = worker_context()
     path, day, mark, store, send_back = job
+    from ..checks.pipeline import gc_paused
+
     with gc_paused():  # the check only; marking (openpyxl's objects refer to each other) keeps the GC
         report, sub = check_workbook(path, ctx, as_of=day)
     if store is not None and sub is not None:

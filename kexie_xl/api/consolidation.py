@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..consolidate.store import Store
 
 from .checking import Progress, check_workbook
-from .workers import _init_worker, gc_paused, worker_context
+from .workers import _init_worker, worker_context
 
 log = logging.getLogger("kexie_xl")
 
@@ -329,12 +329,13 @@ def _work(job: Job) -> Facts:
 def _check_for_store(job: Job, ctx: Context) -> Facts:
     """Check one workbook and turn it into what the store keeps (its rows staged when there is a staging file);
     any failure becomes its finding."""
+    from ..checks.pipeline import gc_paused
     from ..consolidate.run import facts_of
     from ..consolidate.store import stage_rows
     from ..findings import make
 
     path, day, name, month, staged, sha256 = job
-    with gc_paused():
+    with gc_paused():  # reading, checking and staging the rows
         try:
             report, sub = check_workbook(path, ctx, as_of=day, name=name)
         except Exception as exc:  # the batch goes on

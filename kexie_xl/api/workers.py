@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from ..context import Context
 
@@ -17,20 +15,6 @@ def _init_worker(ctx: Context) -> None:
     global _WORKER_CTX
     _WORKER_CTX = ctx
     gc.freeze()
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic GC off while one workbook is checked and its rows staged (as checks/pipeline.py does for the
-    checks themselves): reading and staging make tens of thousands of short-lived objects and no cycles to speak of,
-    and ~5 collections a file cost ~3 ms of a 1,000-row workbook. On again afterwards, whatever happens."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def worker_context() -> Context:
