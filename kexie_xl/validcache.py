@@ -18,9 +18,9 @@ How it stays right:
   kexie.toml too: the cache is trusted as much as the settings file.)
 - Where nothing can be written (a read-only profile), or with KEXIE_XL_CACHE=off, everything is validated as before.
 
-The folder: $KEXIE_XL_CACHE, else the user's cache folder (Windows %LOCALAPPDATA%\\kexie_xl\\Cache, macOS
-~/Library/Caches/kexie_xl, elsewhere $XDG_CACHE_HOME/kexie_xl or ~/.cache/kexie_xl) — written here rather than with
-platformdirs, whose import alone costs ~15 ms of the time this saves.
+The folder: $KEXIE_XL_CACHE (an absolute path; a relative one is ignored), else the user's cache folder (Windows
+%LOCALAPPDATA%\\kexie_xl\\Cache, macOS ~/Library/Caches/kexie_xl, elsewhere $XDG_CACHE_HOME/kexie_xl or
+~/.cache/kexie_xl) — written here rather than with platformdirs, whose import alone costs ~15 ms of the time this saves.
 """
 
 from __future__ import annotations
@@ -49,9 +49,12 @@ S = TypeVar("S", bound=Section)
 def cache_folder() -> Path | None:
     """kexie_xl's cache folder (see the module's doc), or None when there is none."""
     env = os.environ.get(CACHE_ENV)
-    if env is not None:
-        return None if env.strip().lower() in _OFF else Path(env).expanduser()
+    if env is not None and env.strip().lower() in _OFF:
+        return None
     try:
+        if env is not None and os.path.isabs(os.path.expanduser(env)):
+            return Path(env).expanduser()
+        # a relative KEXIE_XL_CACHE would move with the working folder: ignored (as XDG says of its variables)
         if sys.platform == "win32":
             base = os.environ.get("LOCALAPPDATA")
             return Path(base) / "kexie_xl" / "Cache" if base else None

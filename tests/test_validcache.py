@@ -200,9 +200,13 @@ def test_a_cache_folder_that_cannot_be_looked_into_is_no_cache(tmp_path: Path, m
     assert load_settings(config).report.deadline_day == 12  # validated again, no crash
 
 
-def test_the_cache_folder_may_start_with_a_tilde(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cache_folder_may_start_with_a_tilde_but_is_never_relative(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KEXIE_XL_CACHE", "~/kexie-cache")
     assert cache_folder() == Path.home() / "kexie-cache"
+    monkeypatch.setenv("KEXIE_XL_CACHE", "cache")  # would move with the working folder: the user's folder instead
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(validcache.sys, "platform", "linux")
+    assert cache_folder() == Path.home() / ".cache" / "kexie_xl"
 
 
 def test_validated_once_calls_pydantic_only_for_new_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

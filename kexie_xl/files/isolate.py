@@ -102,7 +102,7 @@ def run_isolated(
                 yield job, Failed(job, f"读取时所需内存超过上限（{limits.memory_mb} MB），已中止")
             except Exception as exc:  # the job raised: its own failure, the batch goes on
                 log.error("isolated job failed: %s: %s", type(exc).__name__, exc)
-                yield job, Failed(job, f"处理时出错（{type(exc).__name__}: {str(exc)[:200]}）")
+                yield job, Failed(job, _raised(type(exc).__name__, str(exc)))
     finally:
         pool.stop()
         pool.join(timeout=10)
@@ -176,7 +176,7 @@ class _Forked(Generic[J, R]):
             return Failed(job, f"读取时所需内存超过上限（{limits.memory_mb} MB），已中止")
         name, text = value
         log.error("isolated job failed: %s: %s", name, text)
-        return Failed(job, f"处理时出错（{name}: {text}）")
+        return Failed(job, _raised(name, text))
 
     def kill(self) -> None:
         """Stop the child without its result (the caller no longer wants it)."""
@@ -258,7 +258,7 @@ class Beside(Generic[J, R]):
             return self.func(self.job)
         except Exception as exc:  # as from a child: the caller reads one kind of failure
             log.error("work beside failed: %s: %s", type(exc).__name__, exc)
-            return Failed(self.job, f"处理时出错（{type(exc).__name__}: {str(exc)[:200]}）")
+            return Failed(self.job, _raised(type(exc).__name__, str(exc)))
 
     def cancel(self) -> None:
         if self.forked is not None:
@@ -273,6 +273,11 @@ def beside(func: Callable[[J], R], job: J, *, limits: Limits = Limits(memory_mb=
     the exception it raised, as Failed) comes back. A child must not use what the parent holds open (the store's
     connection): it leaves through os._exit and never returns into the caller's code."""
     return Beside(func, job, limits)
+
+
+def _raised(name: str, text: str) -> str:
+    """The reason of a job that raised: the exception's class and the start of its text (the pool, the fork, beside)."""
+    return f"处理时出错（{name}: {text[:200]}）"
 
 
 def _expired(exitcode: int | None, limits: Limits) -> str:
