@@ -207,8 +207,8 @@ class SharedStrings:
         self.texts: dict[str, int] = {}
         self.count = 0  # references, as <sst count>
 
-    def __call__(self, text: str) -> int:
-        self.count += 1
+    def __call__(self, text: str, times: int = 1) -> int:
+        self.count += times
         return self.texts.setdefault(text, len(self.texts))
 
 

@@ -24,10 +24,11 @@ xlsxwriter.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
@@ -39,7 +40,12 @@ _DAY0 = date(1899, 12, 31).toordinal()
 _FIRST_PLAIN_DAY = date(1900, 3, 1)  # from here on a day's serial is its ordinal − _DAY0 + 1
 _SHORT = EXCEL_CELL_MAX // 2  # a text this short fits a cell, however many of its characters count twice
 
-Strings = Callable[[str], int]  # a text's index in the workbook's shared string table (TableSheet.shared)
+
+class Strings(Protocol):
+    """A text's index in the workbook's shared string table, the text referred to by `times` cells
+    (TableSheet.shared)."""
+
+    def __call__(self, text: str, times: int = 1) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -136,14 +142,17 @@ def _column(values: list[Any], letter: str, first: int, wrap: bool, status: bool
     if not kinds:
         return [""] * len(values)
     if kinds == {str}:
+        # each distinct text looked up once, in the order of its first cell (the order the cells would add them),
+        # counted for every cell that refers to it (<sst count>)
+        index = {v: strings(shared_text(v), n) for v, n in Counter(v for v in values if v).items()}
         if status:
             pick = st.status.get
             return [
-                f'<c r="{letter}{n}" s="{pick(v, style)}" t="s"><v>{strings(shared_text(v))}</v></c>' if v else ""
+                f'<c r="{letter}{n}" s="{pick(v, style)}" t="s"><v>{index[v]}</v></c>' if v else ""
                 for n, v in enumerate(values, first)
             ]
         tail = f'" s="{style}" t="s"><v>'
-        return [f'<c r="{letter}{n}{tail}{strings(shared_text(v))}</v></c>' if v else "" for n, v in enumerate(values, first)]
+        return [f'<c r="{letter}{n}{tail}{index[v]}</v></c>' if v else "" for n, v in enumerate(values, first)]
     if kinds == {int} and min(present) > -_EXACT and max(present) < _EXACT:
         tail = f'" s="{style if wrap else st.whole}"><v>'
         return [f'<c r="{letter}{n}{tail}{v}</v></c>' if v is not None else "" for n, v in enumerate(values, first)]
@@ -204,9 +213,12 @@ class TableSheet(SafeTextSheet):
         self._tail: list[str] = []
         self._tail_first: int | None = None  # 0-based row of the first rendered row
 
-    def shared(self, text: str) -> int:
-        """`text`'s index in the workbook's shared string table (added if new), for `render`."""
-        return int(self.str_table._get_shared_string_index(text))
+    def shared(self, text: str, times: int = 1) -> int:
+        """`text`'s index in the workbook's shared string table (added if new), for `render`; `times` cells refer
+        to it (the table's count of references, as xlsxwriter keeps it a call per cell)."""
+        index = int(self.str_table._get_shared_string_index(text))
+        self.str_table.count += times - 1
+        return index
 
     def add_rows(self, rendered: list[str], first_row: int, last_col: int) -> int:
         """Add rows rendered from 0-based `first_row` on (`render(…, first_row + 1)`), below every row xlsxwriter
