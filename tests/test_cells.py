@@ -411,6 +411,18 @@ def test_repeated_texts_make_the_shared_string_table_xlsxwriter_makes(tmp_path: 
     assert sst[0] == sst[1] and 'count="17" uniqueCount="10"' in sst[0]  # 5 headers + 12 cells; 5 + 甲乙xy未达标
 
 
+def test_the_shared_string_count_is_one_per_text_cell_in_every_kind_of_column(tmp_path: Path) -> None:
+    """<sst count> counts every cell that refers to the table once, whether its column is all texts (each distinct
+    text looked up once, counted per cell) or mixed (each cell through the general writer)."""
+    path = tmp_path / "count.xlsx"
+    rows = [{"unit": "甲", "n": "八"}, {"unit": "甲", "n": 2}, {"unit": "乙", "n": "八"}, {"unit": "甲", "n": "九"}]
+    rendered_book(path, rows)
+    with zipfile.ZipFile(path) as zf:
+        sheet, sst = zf.read("xl/worksheets/sheet1.xml").decode(), zf.read("xl/sharedStrings.xml").decode()
+    assert sheet.count('t="s"') == 5 + 4 + 3  # the header, 甲甲乙甲, 八八九 (2 is a number)
+    assert 'count="12" uniqueCount="9"' in sst  # 5 headers + 甲乙 + 八九
+
+
 def test_a_row_with_no_value_keeps_its_place(tmp_path: Path) -> None:
     path = tmp_path / "gap.xlsx"
     rendered_book(path, [{"unit": "甲"}, {"unit": None, "n": ""}, {"unit": "丙", "n": 3}])
