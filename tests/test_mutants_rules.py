@@ -119,6 +119,15 @@ def test_a_pending_team_in_the_open_quarter_with_its_days_left() -> None:
     assert "本季度还剩 42 天" in finding.message
 
 
+def test_activities_of_a_team_on_the_same_day_each_count() -> None:
+    """The rule groups a ledger's activities by day and teams (submission_rows): two on one day are two."""
+    grid = put(clean_grid(), "activities", 5, date=date(2026, 3, 5))  # T02: two activities on 2026-03-05, none in Q2
+    _, sub = check(grid)
+    statuses = submission_statuses(sub, QuarterlyRule(minimum=2), date(2026, 11, 30))
+    t02 = {s.quarter: (s.count, s.status) for s in statuses if s.team_id == "T02"}
+    assert t02["2026Q1"] == (2, "达标") and t02["2026Q2"] == (0, "未达标") and t02["2026Q3"] == (1, "未达标")
+
+
 def test_the_report_date_is_the_day_of_judgement() -> None:
     _, sub = check(clean_grid())
     assert judgement_day(sub, date(2026, 12, 31)) == date(2026, 11, 20)

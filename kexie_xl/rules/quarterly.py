@@ -14,6 +14,7 @@ Status of a counted team in a quarter, as of a date:
 from __future__ import annotations
 
 import calendar
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -187,7 +188,10 @@ def _judge(
 
 
 def submission_rows(sub: Submission, unit: str = "") -> tuple[list[TeamRow], list[ActivityRow]]:
-    """A submission's teams and dated activities as the rule's rows."""
+    """A submission's teams and dated activities as the rule's rows — the activities grouped by day and team ids
+    (`ActivityRow.count`, as the city's year ledger is): a ledger names a few teams on a few hundred days, so a
+    10,000-row ledger is a few thousand rows for the rule, and every figure is the same (activities with the same
+    day and the same teams are counted, or not, together)."""
     teams = []
     for record in sub.rows("teams"):
         v = record.values
@@ -208,12 +212,11 @@ def submission_rows(sub: Submission, unit: str = "") -> tuple[list[TeamRow], lis
         )
     named: dict[str, tuple[str, ...]] = {}  # a cell's team ids, split once (a ledger names a few teams, many times)
     activities = []
-    for r in sub.rows("activities"):
-        day, ids = r.values.get("date"), r.values.get("team_ids")
+    for (day, ids), n in Counter((r.values.get("date"), r.values.get("team_ids")) for r in sub.rows("activities")).items():
         if isinstance(day, date) and ids:
             if ids not in named:
                 named[ids] = tuple(split_multi(ids))
-            activities.append(ActivityRow(day, named[ids], unit))
+            activities.append(ActivityRow(day, named[ids], unit, n))
     return teams, activities
 
 
