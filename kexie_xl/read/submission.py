@@ -192,8 +192,9 @@ class _Reader:
         kept = [
             (r, row)
             for r, row in enumerate(grid.rows[start - 1 :], start=start)
-            if len(row) != row.count(None) + row.count("")  # the common blank row, counted in C
-            and (_filled(row[0]) or any(map(_filled, row)))  # a row of only spaces is blank too
+            # a filled first cell says it at once (most rows of a ledger); else the common blank row is told in C
+            # (counted), and a row of only spaces is blank too
+            if (row and _filled(row[0])) or (len(row) != row.count(None) + row.count("") and any(map(_filled, row)))
         ]
         # Column-wise: each column's values that are already what the normaliser would return pass in one
         # comprehension (fast.py); only the others (MISS) go through the per-cell normaliser, row by row, so the
