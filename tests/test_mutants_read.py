@@ -127,8 +127,20 @@ def test_blank_rows_are_skipped_and_rows_keep_their_excel_number() -> None:
     rows = grid.sheets[ACTS].rows
     rows.insert(3, ["", None, "  ", "\t"])
     rows.append(["", ""])
+    rows.append([])  # a row of no cells at all (another program's grid)
     report, sub = check(grid)
     assert report.findings == [] and [r.row for r in sub.rows("activities")] == [2, 3, 5, 6, 7, 8, 9, 10]
+
+
+def test_a_sheet_one_column_wide_keeps_its_rows() -> None:
+    grid = clean_grid()
+    name = sheet_name("experience")
+    rows = grid.sheets[name].rows
+    grid.sheets[name].rows = [row[:1] for row in rows]  # only the first column, header and data
+    _, sub = check(grid)
+    first_key = next(iter(sub.rows("experience")[0].values))
+    assert [(r.row, list(r.values)) for r in sub.rows("experience")] == [(n, [first_key]) for n in range(2, len(rows) + 1)]
+    assert [r.values[first_key] for r in sub.rows("experience")] == [row[0] for row in rows[1:]]
 
 
 def test_a_short_row_reads_as_blank_cells() -> None:
