@@ -193,6 +193,12 @@ def work(kind):
     if kind == "sleep":
         Path(sys.argv[1]).write_text(str(os.getpid()))
         time.sleep(30)
+    if kind == "exit":
+        os._exit(3)
+    if kind == "abort":
+        os.abort()
+    if kind == "memory":
+        raise MemoryError
     time.sleep(0.3)
     return os.getpid(), kind * 2
 """
@@ -214,6 +220,7 @@ def test_work_beside_fails_as_a_job_does_and_can_be_dropped(tmp_path: Path) -> N
     code = BESIDE + (
         "print(beside(work, 'raise').result().reason)\n"
         "print(beside(work, 'sleep', limits=Limits(seconds=1, memory_mb=0)).result().reason)\n"
+        "for kind in ('exit', 'abort', 'memory'):\n    print(beside(work, kind).result().reason)\n"
         "Path(sys.argv[1]).unlink()\n"
         "b = beside(work, 'sleep')\n"
         "while not Path(sys.argv[1]).exists() or not Path(sys.argv[1]).read_text(): time.sleep(0.05)\n"
@@ -221,7 +228,10 @@ def test_work_beside_fails_as_a_job_does_and_can_be_dropped(tmp_path: Path) -> N
         "try:\n    os.waitpid(-1, os.WNOHANG)\nexcept ChildProcessError:\n    print('no child left')\n"
     )
     done = subprocess.run([sys.executable, "-c", code, str(pidfile)], capture_output=True, text=True, check=True)
-    said = ["处理时出错（ValueError: 坏了）", "处理超过 1 秒仍未完成，已中止", "True", "no child left"]
+    said = ["处理时出错（ValueError: 坏了）", "处理超过 1 秒仍未完成，已中止"]
+    # our own work's child is no reader of workbooks and has no memory limit: its failures say neither
+    said += ["后台进程异常退出（退出码 3）", "后台进程异常终止（信号 SIGABRT）", "后台进程内存不足，已中止"]
+    said += ["True", "no child left"]
     assert done.stdout.splitlines() == said
     with pytest.raises(ProcessLookupError):
         os.kill(int(pidfile.read_text()), 0)

@@ -38,6 +38,7 @@ class Limits:
     memory_mb: int = DEFAULT_MEMORY_MB
     workers: int = 0  # 0: one per core, at most 4
     start_method: str | None = None  # None: the platform's (spawn on Windows and macOS); tests try "spawn" here
+    doing: str = "读取"  # what the child does, as a failure names it (「读取进程异常退出…」)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def run_isolated(
             except ProcessExpired as exc:
                 yield job, Failed(job, _expired(exc.exitcode, limits))
             except MemoryError:
-                yield job, Failed(job, f"读取时所需内存超过上限（{limits.memory_mb} MB），已中止")
+                yield job, Failed(job, _out_of_memory(limits))
             except Exception as exc:  # the job raised: its own failure, the batch goes on
                 log.error("isolated job failed: %s: %s", type(exc).__name__, exc)
                 yield job, Failed(job, _raised(type(exc).__name__, str(exc)))
@@ -173,7 +174,7 @@ class _Forked(Generic[J, R]):
         if kind == "done":
             return value
         if kind == "memory":
-            return Failed(job, f"读取时所需内存超过上限（{limits.memory_mb} MB），已中止")
+            return Failed(job, _out_of_memory(limits))
         name, text = value
         log.error("isolated job failed: %s: %s", name, text)
         return Failed(job, _raised(name, text))
@@ -265,7 +266,7 @@ class Beside(Generic[J, R]):
             self.forked.kill()
 
 
-def beside(func: Callable[[J], R], job: J, *, limits: Limits = Limits(memory_mb=0)) -> Beside[J, R]:
+def beside(func: Callable[[J], R], job: J, *, limits: Limits = Limits(memory_mb=0, doing="后台")) -> Beside[J, R]:
     """Start `func(job)` now in a forked child, while the caller goes on (two cores: the 简报 draft is written
     while the city workbook is) — on Linux from a process with no other thread (`_can_fork`); elsewhere it runs in
     this process when its result is asked for. For kexie_xl's own work on data it made, not on a received file:
@@ -280,6 +281,12 @@ def _raised(name: str, text: str) -> str:
     return f"处理时出错（{name}: {text[:200]}）"
 
 
+def _out_of_memory(limits: Limits) -> str:
+    if limits.memory_mb > 0:
+        return f"{limits.doing}时所需内存超过上限（{limits.memory_mb} MB），已中止"
+    return f"{limits.doing}进程内存不足，已中止"
+
+
 def _expired(exitcode: int | None, limits: Limits) -> str:
     if exitcode is not None and exitcode < 0:
         import signal
@@ -288,12 +295,12 @@ def _expired(exitcode: int | None, limits: Limits) -> str:
             name = signal.Signals(-exitcode).name
         except ValueError:
             name = str(-exitcode)
-        if name == "SIGABRT":
-            return f"读取程序异常终止（可能是表格的数据区域异常巨大，所需内存超过上限 {limits.memory_mb} MB）"
+        if name == "SIGABRT" and limits.memory_mb > 0:  # an allocation refused under the limit aborts native code
+            return f"{limits.doing}程序异常终止（可能是表格的数据区域异常巨大，所需内存超过上限 {limits.memory_mb} MB）"
         if name == "SIGKILL":
-            return "读取进程被系统终止（可能是内存不足）"
-        return f"读取进程异常终止（信号 {name}）"
-    return f"读取进程异常退出（退出码 {exitcode}）"
+            return f"{limits.doing}进程被系统终止（可能是内存不足）"
+        return f"{limits.doing}进程异常终止（信号 {name}）"
+    return f"{limits.doing}进程异常退出（退出码 {exitcode}）"
 
 
 # Worker side
