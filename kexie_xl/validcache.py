@@ -12,7 +12,8 @@ How it stays right:
 - The mark's name is a SHA-256 of the parsed data, the section class, and the source of the code that validates it
   (sections.py, the modules of the section classes and of their `check`s), pydantic's version and Python's: any
   change to either means a new name, so pydantic judges again. Invalid data never gets a mark.
-- The mark holds no data (the data is read from the file every run), so the cache can be deleted at any time. A
+- The mark holds no data (the data is read from the file every run), so the cache can be deleted at any time —
+  and marks older than MARK_DAYS are, whenever a new one is left (`_prune`). A
   mark's name cannot be hit by chance; one put there by hand makes `trusted` try, and what it cannot build (an
   unknown key, a wrong shape), pydantic judges. (Whoever can write the user's cache folder can write the user's
   kexie.toml too: the cache is trusted as much as the settings file.)
@@ -32,6 +33,7 @@ import os
 import sys
 import typing
 from collections.abc import Callable
+from contextlib import suppress
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -127,6 +129,28 @@ def _leave(mark: Path) -> None:
         os.replace(temp, mark)  # whole or not at all, whoever else leaves it at the same moment
     except OSError as exc:  # a read-only or full profile: validated every time, as without the cache
         log.debug("validation mark %s not left: %s", mark, exc)
+        return
+    _prune(mark)
+
+
+MARK_DAYS = 180  # a mark older than this goes when another is left: at worst, a file is validated once more
+
+
+def _prune(kept: Path) -> None:
+    """Remove the marks (and leftovers of a mark being written) left more than MARK_DAYS ago: every edit of a
+    config file and every update of kexie_xl leaves a new mark, and nothing else would ever remove the old ones.
+    Done only when a mark is left (rare), never on a run that uses one."""
+    import time
+
+    before = time.time() - MARK_DAYS * 86400
+    try:
+        with os.scandir(kept.parent) as entries:
+            old = [e.path for e in entries if e.name != kept.name and e.is_file() and e.stat().st_mtime < before]
+    except OSError:
+        return
+    for path in old:
+        with suppress(OSError):  # gone already (another run pruned it), or not ours to remove
+            os.unlink(path)
 
 
 @cache

@@ -225,6 +225,23 @@ def test_validated_once_calls_pydantic_only_for_new_data(tmp_path: Path, monkeyp
     assert [_typed(u) for u in again] == [_typed(u) for u in first] and len(other) == 1
 
 
+def test_old_marks_go_when_a_new_one_is_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEXIE_XL_CACHE", str(tmp_path / "cache"))
+    items = [{"code": "A", "name": "甲", "type": "市级学会"}]
+    validated_once(Unit, items, lambda xs: [Unit.validated(i) for i in xs])
+    folder = tmp_path / "cache" / "validated"
+    (used,) = folder.iterdir()
+    stale, recent = folder / "Settings-0", folder / "Settings-1"
+    for path, days in ((stale, validcache.MARK_DAYS + 1), (recent, validcache.MARK_DAYS - 1), (used, validcache.MARK_DAYS + 1)):
+        path.touch()
+        os.utime(path, (0, path.stat().st_mtime - days * 86400))
+    validated_once(Unit, items, lambda xs: pytest.fail("a marked file is not validated again"))
+    assert stale.exists()  # using a mark prunes nothing
+    validated_once(Unit, [*items, {"code": "B", "name": "乙"}], lambda xs: [Unit.validated(i) for i in xs])
+    names = sorted(p.name for p in folder.iterdir())
+    assert len(names) == 2 and "Settings-1" in names and "Settings-0" not in names and used.name not in names
+
+
 def test_typed_tells_apart_what_equality_does_not() -> None:
     assert _typed(1) != _typed(1.0) and 1 == 1.0
     assert _typed((1, 2)) != _typed([1, 2])
