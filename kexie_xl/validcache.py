@@ -139,13 +139,20 @@ MARK_DAYS = 180  # a mark older than this goes when another is left: at worst, a
 def _prune(kept: Path) -> None:
     """Remove the marks (and leftovers of a mark being written) left more than MARK_DAYS ago: every edit of a
     config file and every update of kexie_xl leaves a new mark, and nothing else would ever remove the old ones.
-    Done only when a mark is left (rare), never on a run that uses one."""
+    Done only when a mark is left (rare), never on a run that uses one; only files named as marks are, whatever
+    else a KEXIE_XL_CACHE pointed at a shared folder may hold."""
+    import re
     import time
 
+    ours = re.compile(r"[A-Za-z_]\w*-[0-9a-f]{64}(?:\.[0-9]+\.tmp)?")  # a mark's name (`_mark`), or one being written
     before = time.time() - MARK_DAYS * 86400
     try:
         with os.scandir(kept.parent) as entries:
-            old = [e.path for e in entries if e.name != kept.name and e.is_file() and e.stat().st_mtime < before]
+            old = [
+                e.path
+                for e in entries
+                if e.name != kept.name and ours.fullmatch(e.name) and e.is_file() and e.stat().st_mtime < before
+            ]
     except OSError:
         return
     for path in old:

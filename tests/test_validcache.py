@@ -231,15 +231,19 @@ def test_old_marks_go_when_a_new_one_is_left(tmp_path: Path, monkeypatch: pytest
     validated_once(Unit, items, lambda xs: [Unit.validated(i) for i in xs])
     folder = tmp_path / "cache" / "validated"
     (used,) = folder.iterdir()
-    stale, recent = folder / "Settings-0", folder / "Settings-1"
-    for path, days in ((stale, validcache.MARK_DAYS + 1), (recent, validcache.MARK_DAYS - 1), (used, validcache.MARK_DAYS + 1)):
+    stale, recent = folder / f"Settings-{'0' * 64}", folder / f"Settings-{'1' * 64}"
+    written = folder / f"Unit-{'2' * 64}.4242.tmp"  # a mark being written when its run was killed
+    foreign = folder / "笔记.txt"  # not a mark: never removed, however old
+    old = validcache.MARK_DAYS + 1
+    for path, days in ((stale, old), (recent, validcache.MARK_DAYS - 1), (used, old), (written, old), (foreign, old)):
         path.touch()
         os.utime(path, (0, path.stat().st_mtime - days * 86400))
     validated_once(Unit, items, lambda xs: pytest.fail("a marked file is not validated again"))
     assert stale.exists()  # using a mark prunes nothing
     validated_once(Unit, [*items, {"code": "B", "name": "乙"}], lambda xs: [Unit.validated(i) for i in xs])
-    names = sorted(p.name for p in folder.iterdir())
-    assert len(names) == 2 and "Settings-1" in names and "Settings-0" not in names and used.name not in names
+    left = {p.name for p in folder.iterdir()}
+    assert {recent.name, foreign.name} < left and len(left) == 3  # and the new mark
+    assert not {stale.name, used.name, written.name} & left
 
 
 def test_typed_tells_apart_what_equality_does_not() -> None:
