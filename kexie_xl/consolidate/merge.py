@@ -75,6 +75,7 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
     ledgers = _year_ledgers(counting())
     keep()  # the compared pairs, kept once the counting connection is done (a write would wait for it)
     statuses = _quarterly(rows["teams"], settings, adopted, ledgers, as_of, year)
+    short = _short_teams(statuses)
     lines, detail = [], []
     platforms = settings.platforms
     for unit in units:
@@ -94,7 +95,7 @@ def merge_month(store: Store, settings: Settings, units: list[Unit], month: str)
         this_month = [a for a in rows["activities"].get(sid, []) if _in_month(a.get("date"), year, mon)]
         registration = rows["registration"].get(sid, [])
         line.values = _numbers(
-            subs[sid], registration, this_month, platforms, statuses, unit.code, ledgers.get(unit.code, []), as_of
+            subs[sid], registration, this_month, platforms, short, unit.code, ledgers.get(unit.code, []), as_of
         )
         for f in against.get(unit.code, []):
             line.values["errors" if f["severity"] == "错误" else "warnings"] += 1
@@ -210,12 +211,22 @@ def _quarterly(
     return quarterly_status(teams, activities, settings.quarterly, as_of, year)
 
 
+def _short_teams(statuses: list[QuarterStatus]) -> dict[tuple[str, str], set[str]]:
+    """Each unit's teams short of the minimum in some quarter (未达标, 待开展), by (unit, status): gathered once for
+    all units rather than looked for in every unit's statuses per unit (units × statuses: ~50 ms at 200 units)."""
+    out: dict[tuple[str, str], set[str]] = {}
+    for s in statuses:
+        if s.status in (MISSED, PENDING):
+            out.setdefault((s.unit, s.status), set()).add(s.team_id)
+    return out
+
+
 def _numbers(
     sub: Any,
     registration: list[dict[str, Any]],
     acts: list[dict[str, Any]],
     platforms: Any,
-    statuses: list[QuarterStatus],
+    short: dict[tuple[str, str], set[str]],
     unit: str,
     ledger: list[tuple[date, str, int]],
     as_of: date,
@@ -240,8 +251,8 @@ def _numbers(
     dated = [(day, n) for day, _teams, n in ledger if day <= as_of]
     values["quarter_to_date"] = sum(n for d, n in dated if d >= quarter_start)
     values["year_to_date"] = sum(n for d, n in dated if d.year == as_of.year)
-    values["missed"] = len({s.team_id for s in statuses if s.unit == unit and s.status == MISSED})
-    values["pending"] = len({s.team_id for s in statuses if s.unit == unit and s.status == PENDING})
+    values["missed"] = len(short.get((unit, MISSED), ()))
+    values["pending"] = len(short.get((unit, PENDING), ()))
     values["errors"], values["warnings"] = sub["errors"], sub["warnings"]
     return values
 
