@@ -100,6 +100,14 @@ CATALOGUE: dict[str, Code] = {
             "请改为直接填写{label}，或修正公式后重新保存。",
         ),
         Code(
+            "cell.formula-no-value",
+            _E,
+            "公式没有计算结果",
+            "{where}「{label}」是公式（{value}），但文件里没有保存它的计算结果",
+            "这个文件可能由别的程序生成或改过，公式还没有算出结果：请用 Excel 或 WPS 打开本文件、保存后重新报送，"
+            "或直接填写{label}。",
+        ),
+        Code(
             "cell.text-too-long",
             _W,
             "文字超过单元格上限",

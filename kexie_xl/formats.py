@@ -68,16 +68,17 @@ def by_name(name: str) -> Format | None:
     return BY_SUFFIX.get(_suffix(Path(name)))
 
 
-def mismatch(path: Path, name: str, found: Format) -> str:
-    """A reason when a readable format arrived under another format's name (an .ods renamed to .xlsx), else ''."""
+def mismatch(name: str, found: Format) -> str:
+    """A reason when a readable format (`found`, from the content) arrived under another format's name (an .ods
+    renamed to .xlsx), else ''."""
     named = by_name(name)
     if named is None or named.key == found.key or {named.key, found.key} <= {"xlsx", "xlsm"}:
         return ""
     return f"这是 {found.label}（{found.suffix}），文件名却是 {PurePosixPath(name).suffix}；{SAVE_AS}"
 
 
-def refusal(found: Format, name: str) -> str:
-    """The message for a format the reader cannot check."""
+def refusal(found: Format) -> str:
+    """The message for a format the reader cannot check (`found`, from the content)."""
     if found.key == "et":
         return "这是 WPS 表格的 .et 格式，请在 WPS 中「另存为」Excel 工作簿（*.xlsx）后再报送"
     if found.key == "csv":

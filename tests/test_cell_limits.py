@@ -17,6 +17,7 @@ from kexie_xl.api import consolidate_month, validate
 from kexie_xl.checks import check_grid
 from kexie_xl.files.calamine import read_grid
 from kexie_xl.read.cells import EXCEL_CELL_MAX, EXCEL_ERRORS, excel_error, excel_length
+from kexie_xl.read.grid import Uncalculated
 from kexie_xl.rules import RuleContext
 from kexie_xl.schema import city as C
 from kexie_xl.write.city import clip
@@ -205,6 +206,133 @@ def test_newer_error_cells_do_not_make_the_file_unreadable(clean: Path, ctx) -> 
     )
 
 
+# Formulas saved without their result: a program that writes formulas and does not calculate them (openpyxl)
+
+
+def _formula(address: str, formula: str, value: str | None = None, kind: str = "") -> str:
+    """A formula cell as a program saves it: with its result (<v>), an empty one, or none."""
+    typed = f' t="{kind}"' if kind else ""
+    return f'<c r="{address}"{typed}><f>{formula}</f>{"" if value is None else f"<v>{value}</v>"}</c>'
+
+
+def test_formulas_saved_by_openpyxl_are_named_never_called_empty(clean: Path, ctx, tmp_path: Path) -> None:
+    """openpyxl saves a formula without its result; Excel shows the value (it calculates on opening), so 「没有
+    填写」 would be a wrong reply, and an optional cell's value would be lost without a word. Each such cell gets
+    cell.formula-no-value with its formula and no other finding; the other cells read as before."""
+    import openpyxl
+
+    from kexie_xl.api.checking import check_workbook
+
+    _report, before = check_workbook(clean, ctx, as_of=AS_OF)
+    placed = {
+        (ACTIVITIES, _address(ctx, "activities", "date", 0)): ("活动日期", "=DATE(2026,11,5)"),
+        (ACTIVITIES, _address(ctx, "activities", "volunteers", 1)): ("参与志愿者人数", "=4+5"),
+        (ACTIVITIES, _address(ctx, "activities", "script_no", 2)): ("宣讲稿编号", "=3*1"),  # optional: was lost
+        (ACTIVITIES, _address(ctx, "activities", "kind", 3)): ("活动类别", '=IF(A5<>"","科普讲座","")'),
+        (BASIC, _address(ctx, "basic", "reporter")): ("填报人", '=CONCAT("张","三")'),
+    }
+    workbook = openpyxl.load_workbook(clean)
+    for (sheet, cell), (_label, formula) in placed.items():
+        workbook[sheet][cell] = formula
+    path = tmp_path / "openpyxl.xlsx"
+    workbook.save(path)
+    report, sub = check_workbook(path, ctx, as_of=AS_OF)
+    assert sub is not None and before is not None
+    expected = sorted(("cell.formula-no-value", s, cell, label, formula) for (s, cell), (label, formula) in placed.items())
+    assert _at(report, set(placed)) == expected
+    assert "cell.required" not in {f.code for f in report.findings}
+    first = next(f for f in report.findings if f.code == "cell.formula-no-value" and f.sheet == ACTIVITIES)
+    cell = _address(ctx, "activities", "date", 0)
+    assert first.message == f"工作表「活动台账」{cell} 「活动日期」是公式（=DATE(2026,11,5)），但文件里没有保存它的计算结果"
+    assert first.severity.value == "错误" and "请用 Excel 或 WPS 打开本文件、保存后重新报送" in first.fix
+    assert first.fix.endswith("或直接填写活动日期。")
+    # the formula cells hold nothing; every other value is what the clean workbook says
+    rows, clean_rows = sub.rows("activities"), before.rows("activities")
+    cleared = {(0, "date"), (1, "volunteers"), (2, "script_no"), (3, "kind")}
+    for i, (row, was) in enumerate(zip(rows, clean_rows, strict=True)):
+        assert {k: v for k, v in row.values.items() if (i, k) not in cleared} == {
+            k: v for k, v in was.values.items() if (i, k) not in cleared
+        }
+    assert all(rows[i].values[key] is None and key in rows[i].bad for i, key in cleared)
+    assert sub.basic.values["reporter"] is None and before.basic.values["reporter"]
+
+
+def test_what_counts_as_a_saved_result(clean: Path, ctx) -> None:
+    """No <v>, an empty one or <v/> in a number cell: no result. A result, even an empty text formula's (Excel saves
+    =IF(…,"",…) as t="str" with <v></v>), is read as saved."""
+    from kexie_xl.api.checking import check_workbook
+
+    hours = [_address(ctx, "activities", "hours", i) for i in range(5)]
+    remark, many = _address(ctx, "activities", "remark", 0), _address(ctx, "activities", "beneficiaries", 0)
+    long = "+".join(["A1"] * 20)  # shown by its first 40 characters
+    _put(
+        clean,
+        ACTIVITIES,
+        {
+            hours[0]: _formula(hours[0], "4+4"),
+            hours[1]: _formula(hours[1], "4+4", ""),
+            hours[2]: f'<c r="{hours[2]}" s="3"><f>4&amp;4</f><v/></c>',
+            hours[3]: _formula(hours[3], "4+4", "8"),
+            hours[4]: f'<c r="{hours[4]}"><f t="shared" si="0"/></c>',  # shares another cell's formula
+            remark: _formula(remark, 'IF(1,"","")', "", "str"),
+            many: _formula(many, long),
+        },
+    )
+    report, sub = check_workbook(clean, ctx, as_of=AS_OF)
+    assert sub is not None
+    assert _at(report, {(ACTIVITIES, c) for c in [*hours, remark, many]}) == sorted(
+        [
+            ("cell.formula-no-value", ACTIVITIES, many, "受益人数", f"={long}"[:40] + "…"),
+            ("cell.formula-no-value", ACTIVITIES, hours[0], HOURS, "=4+4"),
+            ("cell.formula-no-value", ACTIVITIES, hours[1], HOURS, "=4+4"),
+            ("cell.formula-no-value", ACTIVITIES, hours[2], HOURS, "=4&4"),
+            ("cell.formula-no-value", ACTIVITIES, hours[4], HOURS, "共享公式"),
+        ]
+    )
+    assert sub.rows("activities")[3].values["hours"] == 8 and sub.rows("activities")[0].values["remark"] is None
+
+
+def test_a_formula_in_a_prefixed_package_and_a_value_already_read_stay_as_they_are(clean: Path, ctx) -> None:
+    """Sheet XML written with a namespace prefix (<x:c>, <x:f>) is searched the same way; a value the engine read
+    is never replaced."""
+    from kexie_xl.files.calamine import _uncalculated
+
+    xml = b'<x:c r="O2"><x:f>4+4</x:f></x:c><x:c r="P2" t="str"><x:f>A1</x:f><x:v>t</x:v></x:c><c r="Q2"><f>1</f></c>'
+    found = _uncalculated(xml)
+    assert found == {(2, 15): Uncalculated("4+4"), (2, 17): Uncalculated("1")}
+    assert str(found[(2, 15)]) == "=4+4" and str(Uncalculated("")) == "共享公式"
+    cell = _address(ctx, "activities", "hours", 0)
+    _put(clean, ACTIVITIES, {cell: _formula(cell, "4+4")})
+    grid = read_grid(clean)
+    column = 1 + _column(ctx, "hours")
+    assert grid.sheets[ACTIVITIES].value(2, column) == Uncalculated("4+4")
+    assert read_grid(clean, clean_sheets={sheet_part(clean, ACTIVITIES)}).sheets[ACTIVITIES].value(2, column) == ""
+
+
+def test_the_guard_sends_the_reader_to_sheets_with_formulas_only(clean: Path, ctx) -> None:
+    """The template's dropdowns (<formula1>) and Excel's x14 dropdown lists (<xm:f>) are not cell formulas: a clean
+    workbook's sheets stay clean; a sheet with one <f> is looked at again."""
+    from kexie_xl.files.guard import inspect, may_hold_formulas
+
+    assert b"<formula1>" in zipfile.ZipFile(clean).read(sheet_part(clean, ACTIVITIES))
+    for xml, may in [
+        (b"<c><f>1</f></c>", True),
+        (b'<c><f t="shared" ref="A1:A2" si="0">1</f></c><c><f t="shared" si="0"/></c>', True),
+        (b"<x:c><x:f>1</x:f></x:c>", True),
+        (b"<dataValidation><formula1>$A$1</formula1></dataValidation><cfRule><formula>1</formula></cfRule>", False),
+        (b"<x14:dataValidation><x14:formula1><xm:f>codes!$A$1</xm:f></x14:formula1></x14:dataValidation>", False),
+        (b"<c><f>1</f></c><x14:formula1><xm:f>codes!$A$1</xm:f></x14:formula1>", True),
+    ]:
+        assert may_hold_formulas(xml) is may, xml
+    clean_sheets: set[str] = set()
+    assert inspect(clean, clean_sheets=clean_sheets) is None and len(clean_sheets) == len(ctx.template.sheets)
+    cell = _address(ctx, "activities", "hours", 0)
+    _put(clean, ACTIVITIES, {cell: _formula(cell, "4+4", "8")})
+    clean_sheets.clear()
+    assert inspect(clean, clean_sheets=clean_sheets) is None
+    assert sheet_part(clean, ACTIVITIES) not in clean_sheets and sheet_part(clean, BASIC) in clean_sheets
+
+
 # Text longer than a cell holds
 
 
@@ -255,5 +383,5 @@ def test_city_workbook_cuts_long_text_visibly(long_text, ctx, tmp_path: Path) ->
 
 def test_new_codes_are_documented() -> None:
     catalogue = (ROOT / "docs" / "findings.md").read_text(encoding="utf-8")
-    for code in ("cell.excel-error", "cell.text-too-long"):
+    for code in ("cell.excel-error", "cell.text-too-long", "cell.formula-no-value"):
         assert f"| `{code}` |" in catalogue

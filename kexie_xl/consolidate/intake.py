@@ -215,7 +215,7 @@ class Collector:
     ) -> bool:
         """Sort one archived file into the intake; True if it is a workbook."""
         suffix = PurePosixPath(name).suffix.lower()
-        renamed = mismatch(kept, name, sniff(kept)) if suffix in SPREADSHEET_SUFFIXES else ""
+        renamed = mismatch(name, sniff(kept)) if suffix in SPREADSHEET_SUFFIXES else ""
         if renamed:  # decided here, by name and content: a check is kept by content and must not depend on the name
             self.intake.other.append(Other(name, source, renamed, sender, received, digest))
             return False

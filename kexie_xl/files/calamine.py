@@ -3,11 +3,18 @@
 calamine reads every cell whatever the sheet's `dimension` says (WPS writes A1:A1), returns the cached values
 of formulas, dates as date/datetime and numbers as float. Empty cells come back as ''. Error values it loses
 (python-calamine 0.9 reads #REF! as '' and rejects the whole sheet for #SPILL!, #CALC!, …), so for .xlsx/.xlsm
-they are taken from the sheet XML and put back as their literal text, as the Grid expects (`_errors`).
+they are taken from the sheet XML and put back as their literal text, as the Grid expects (`_patches`).
+
+A formula saved without its result (a workbook written or re-saved by a program that does not calculate, such as
+openpyxl) also reads as '': the clerk sees a value in Excel, which calculates on opening, and the check would say
+the cell is empty. Such a cell is put in the grid as `Uncalculated` (its formula), found in the same pass over the
+sheet XML; only sheets that may hold a formula are searched (guard.py `may_need_patching`). A formula whose saved
+result is a placeholder (xlsxwriter saves 0 unless told the value) cannot be told from a real 0 and reads as saved.
 """
 
 from __future__ import annotations
 
+import html
 import io
 import posixpath
 import re
@@ -19,9 +26,9 @@ from xml.etree import ElementTree
 from python_calamine import CalamineWorkbook
 
 from ..read.cells import label_key
-from ..read.grid import Grid, SheetGrid
+from ..read.grid import Grid, SheetGrid, Uncalculated
 from ..schema.types import column_number
-from .guard import may_hold_error_cells
+from .guard import may_hold_error_cells, may_hold_formulas
 
 # Error values python-calamine knows; any other (#SPILL!, #CALC!, …) fails the sheet, so it is masked before reading.
 KNOWN_ERRORS = (b"#REF!", b"#N/A", b"#VALUE!", b"#DIV/0!", b"#NAME?", b"#NULL!", b"#NUM!")
@@ -29,6 +36,10 @@ _ERROR_CELL = re.compile(  # <c r="F12" t="e"><f>…</f><v>#REF!</v></c>, attrib
     rb"""<(?:\w+:)?c\b(?=[^>]*\bt=["']e["'])[^>]*?\br=["']([A-Z]+)(\d+)["'][^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)""", re.S
 )
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_CELL = re.compile(rb"""<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)""", re.S)  # (attributes, content)
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
+_REF = re.compile(rb"""\br=["']([A-Z]+)(\d+)["']""")
+_TEXT_TYPE = re.compile(rb"""\bt=["']str["']""")
 _UNKNOWN_VALUE = re.compile(rb"(<(?:\w+:)?v>)(#[A-Z_/0-9!?]+)(</(?:\w+:)?v>)")
 _NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -48,7 +59,7 @@ def read_grid(path: Path, skip: Collection[str] = (), clean_sheets: Collection[s
     The file is closed before returning, so it can be replaced at once (Windows keeps open files locked).
     """
     skipped = {label_key(name) for name in skip}
-    errors = _errors(path, skipped, clean_sheets)
+    errors, formulas = _patches(path, skipped, clean_sheets)
     try:
         wb = CalamineWorkbook.from_path(str(path))
         if any(e not in KNOWN_ERRORS for cells in errors.values() for e in cells.values()):
@@ -69,6 +80,9 @@ def read_grid(path: Path, skip: Collection[str] = (), clean_sheets: Collection[s
             grid.sheets[meta.name] = sheet = SheetGrid(meta.name, rows, hidden=hidden)
             for (row, col), error in errors.get(meta.name, {}).items():
                 sheet.put(row, col, error.decode("ascii", "replace"))
+            for (row, col), formula in formulas.get(meta.name, {}).items():
+                if sheet.value(row, col) == "":  # what calamine made of it; never over a value it read
+                    sheet.put(row, col, formula)
     except Exception as exc:
         raise UnreadableWorkbook(_reason(exc)) from None
     finally:
@@ -76,28 +90,54 @@ def read_grid(path: Path, skip: Collection[str] = (), clean_sheets: Collection[s
     return grid
 
 
-def _errors(path: Path, skipped: set[str], clean: Collection[str] = ()) -> dict[str, dict[tuple[int, int], bytes]]:
-    """The error cells of an .xlsx/.xlsm, by sheet name and (row, column), 1-based; {} for .xls or any surprise.
-    Parts in `clean` are known to have none."""
+_Errors = dict[str, dict[tuple[int, int], bytes]]  # sheet name → (row, column), 1-based → an error's literal
+_Formulas = dict[str, dict[tuple[int, int], Uncalculated]]
+
+
+def _patches(path: Path, skipped: set[str], clean: Collection[str] = ()) -> tuple[_Errors, _Formulas]:
+    """The error cells (their literal, bytes) and the formulas saved without a result (`Uncalculated`) of an
+    .xlsx/.xlsm, by sheet name and (row, column), 1-based; nothing for .xls or any surprise. Parts in `clean` are
+    known to have neither."""
+    errors: _Errors = {}
+    formulas: _Formulas = {}
     try:
         with zipfile.ZipFile(path) as zf:
-            found = {}
             for name, part in _sheet_parts(zf).items():
                 if label_key(name) in skipped or part in clean:
                     continue
                 data = zf.read(part)
-                if not may_hold_error_cells(data):
-                    continue  # the common case: no error cell, no regex
-                cells = {
-                    (int(m[2]), column_number(m[1])): v[1]
-                    for m in _ERROR_CELL.finditer(data)
-                    if (v := _VALUE.search(m[3] or b""))
-                }
-                if cells:
-                    found[name] = cells
-            return found
+                if may_hold_error_cells(data):  # the common case: no error cell, no regex
+                    cells = {
+                        (int(m[2]), column_number(m[1])): v[1]
+                        for m in _ERROR_CELL.finditer(data)
+                        if (v := _VALUE.search(m[3] or b""))
+                    }
+                    if cells:
+                        errors[name] = cells
+                if may_hold_formulas(data) and (uncalculated := _uncalculated(data)):
+                    formulas[name] = uncalculated
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
-        return {}  # calamine reports what is wrong with the file
+        return {}, {}  # calamine reports what is wrong with the file
+    return errors, formulas
+
+
+def _uncalculated(xml: bytes) -> dict[tuple[int, int], Uncalculated]:
+    """The cells of sheet XML that hold a formula and no saved result: no <v>, or an empty one — except in a text
+    formula's cell (t="str"), where Excel saves an empty result (=IF(A2="","",…)) as <v></v>."""
+    found = {}
+    for cell in _CELL.finditer(xml):
+        content = cell[2]
+        if not content or (formula := _FORMULA.search(content)) is None:
+            continue
+        value = _VALUE.search(content)
+        if value is not None and (value[1] or _TEXT_TYPE.search(cell[1])):
+            continue
+        ref = _REF.search(cell[1])
+        if ref is None:
+            continue  # a cell without its address: calamine places it, this pass cannot
+        text = html.unescape((formula[1] or b"").decode("utf-8", "replace")).strip()
+        found[(int(ref[2]), column_number(ref[1]))] = Uncalculated(text)
+    return found
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:

@@ -27,17 +27,32 @@ _SMALL = (99_999, 26)  # what a block without one can reach
 
 
 def may_hold_error_cells(xml: bytes) -> bool:
-    """Whether sheet XML may hold an error-typed cell (t="e" or t='e') — the one test both the guard's hint
-    (`clean_sheets`) and the reader's search for error values (files/calamine.py) make, so they cannot disagree.
-    Sheet XML rarely holds a single quote at all: looking for one (memchr) spares most sheets the second search."""
+    """Whether sheet XML may hold an error-typed cell (t="e" or t='e'). Sheet XML rarely holds a single quote at
+    all: looking for one (memchr) spares most sheets the second search."""
     return b'"e"' in xml or (b"'" in xml and b"'e'" in xml)
+
+
+def may_hold_formulas(xml: bytes) -> bool:
+    """Whether sheet XML may hold a cell's formula. Every formula has its <f> element closed by "f>" (<f>…</f>,
+    <x:f>…</x:f> with a namespace prefix; a shared formula's other cells, <f … />, are on the sheet of the one that
+    holds it), so one search (memchr speed) clears a sheet without any: a data validation's <formula1> and a
+    conditional format's <formula> end otherwise. Excel's x14 dropdown lists (<xm:f>…</xm:f>, a list on another
+    sheet) are not cell formulas: a sheet whose every "f>" is theirs holds none."""
+    return b"f>" in xml and xml.count(b"f>") > xml.count(b"xm:f>")
+
+
+def may_need_patching(xml: bytes) -> bool:
+    """Whether the reader must look at sheet XML itself (files/calamine.py): for error values, which the engine
+    loses, or for formulas saved without their result — the one test both the guard's hint (`clean_sheets`) and
+    the reader make, so they cannot disagree."""
+    return may_hold_error_cells(xml) or may_hold_formulas(xml)
 
 
 def inspect(path: Path, name: str | None = None, *, clean_sheets: set[str] | None = None) -> Finding | None:
     """None when the file may be parsed; otherwise the finding that explains why not (`name`: as received).
 
-    `clean_sheets`, when given, receives the worksheet parts the scan found without any error-typed cell (t="e"):
-    the reader need not decompress them again to look for error values (files/calamine.py read_grid)."""
+    `clean_sheets`, when given, receives the worksheet parts the scan found without any error-typed cell (t="e")
+    or formula: the reader need not decompress them again to look for either (files/calamine.py read_grid)."""
     name = name or path.name
     try:
         size = path.stat().st_size
@@ -58,8 +73,8 @@ def inspect(path: Path, name: str | None = None, *, clean_sheets: set[str] | Non
             return damaged
     found = sniff(path)
     if not found.readable:
-        return make("file.format", file=name, reason=refusal(found, name))
-    renamed = mismatch(path, name, found)
+        return make("file.format", file=name, reason=refusal(found))
+    renamed = mismatch(name, found)
     if renamed:
         return make("file.format", file=name, reason=renamed)
     return None
@@ -95,10 +110,10 @@ def _zip(path: Path, name: str, clean_sheets: set[str] | None = None) -> Finding
             dirty: set[str] = set()  # a name twice in a damaged or hostile package: dirty if either is
             for info in infos:
                 if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                    problem, errors = _extent(zf, info, name)
+                    problem, patch = _extent(zf, info, name)
                     if problem is not None:
                         return problem
-                    (dirty if errors else scanned).add(info.filename)
+                    (dirty if patch else scanned).add(info.filename)
             if clean_sheets is not None:
                 clean_sheets |= scanned - dirty
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
@@ -114,8 +129,8 @@ def _extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> tuple[Find
     Most blocks of a sheet hold no row past 99,999 and no column past Z: one regex search says so, and such a block
     is bounded by (99,999, Z) instead of reading every cell reference (a third of the time of a 1,000-row check).
     Only blocks with a larger reference are scanned exactly, and the whole sheet again if the bound is too large.
-    Also says whether the sheet may hold an error-typed cell."""
-    exact, bounded, errors = _scan(zf, info, quick=True)
+    Also says whether the reader must look at the sheet's XML (`may_need_patching`)."""
+    exact, bounded, patch = _scan(zf, info, quick=True)
     last_row, last_col = max(exact[0], bounded[0]), max(exact[1], bounded[1])
     if last_row * max(last_col, 1) > MAX_AREA and bounded != (0, 0):
         (last_row, last_col), _, _ = _scan(zf, info, quick=False)
@@ -126,23 +141,23 @@ def _extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> tuple[Find
             file=name,
             reason=f"工作表的数据区域延伸到 {letters}{last_row}（{last_row:,} 行 × {last_col:,} 列），"
             "远超月报所需；请在 Excel/WPS 中按 Ctrl+End 找到最后一个单元格，删除多余的行列后重新保存",
-        ), errors
-    return None, errors
+        ), patch
+    return None, patch
 
 
 def _scan(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, quick: bool) -> tuple[tuple[int, int], tuple[int, int], bool]:
     """(last row, last column) over the blocks scanned exactly, the bound of the blocks that had no large
-    reference (`quick`; (0, 0) when there were none), and whether any block may hold an error-typed cell — streamed
-    in 1 MB blocks, never the whole sheet at once."""
+    reference (`quick`; (0, 0) when there were none), and whether any block may hold an error-typed cell or a
+    formula (`may_need_patching`) — streamed in 1 MB blocks, never the whole sheet at once."""
     last_row = last_col = 0
     bounded = (0, 0)
-    errors = False
+    patch = False
     tail = b""
     with zf.open(info) as member:
         for block in iter(lambda: member.read(1 << 20), b""):
             data = tail + block
             tail = data[-256:]
-            errors = errors or may_hold_error_cells(data)
+            patch = patch or may_need_patching(data)
             if quick and _BIG.search(data) is None:
                 bounded = _SMALL
                 continue
@@ -153,4 +168,4 @@ def _scan(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, quick: bool) -> tuple[t
                 named = set(cols) - {b""}
                 if named:
                     last_col = max(last_col, *map(column_number, named))
-    return (last_row, last_col), bounded, errors
+    return (last_row, last_col), bounded, patch

@@ -6,12 +6,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+@dataclass(frozen=True)
+class Uncalculated:
+    """A formula cell saved without its result — what a program that writes formulas but does not calculate them
+    leaves (openpyxl does, for every formula it writes or keeps). Excel, WPS and LibreOffice save each formula's
+    result; a file's reader (files/calamine.py) puts this in the formula's cell instead of the '' the engine gives,
+    so the reader (read/submission.py) says what the cell holds rather than that it is empty.
+    `formula` is its text without the "=" ('' for a cell that shares another cell's formula)."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return f"={self.formula}" if self.formula else "共享公式"
+
+
 @dataclass
 class SheetGrid:
     """One worksheet's values: rows[0] is Excel row 1; values are str, int, float, bool, date/datetime or ''.
 
     A cell holding an Excel error value is its literal text (「#REF!」, 「#N/A」), as openpyxl and xlwings
-    (`err_to_str`) give it, never '' — an engine that loses errors must put them back (see `put`).
+    (`err_to_str`) give it, never '' — an engine that loses errors must put them back (see `put`). A formula saved
+    without its result is `Uncalculated`, never '' (a file's reader puts it; an open workbook has every result).
     """
 
     name: str

@@ -1,7 +1,8 @@
 """Stage ②: read_submission(grid) → a Submission (typed rows per sheet) plus the findings and changes of reading.
 
 Per cell: normalise (cells.py) and record what changed; then the schema's pydantic row model checks required
-cells, ranges and code lists. A cell holding an Excel error value (#REF!, #N/A, …) gets that finding and no other;
+cells, ranges and code lists. A cell holding an Excel error value (#REF!, #N/A, …), or a formula saved without
+its result (grid.Uncalculated), gets that finding and no other;
 a text longer than an Excel cell holds is kept whole, with a warning. Nothing here knows about files: the grid may
 come from calamine, openpyxl or a live Excel workbook.
 """
@@ -21,7 +22,7 @@ from ..schema.types import Column, Kind, Layout, Sheet, Template, column_letter
 from . import cells, fast
 from .cells import CellProblem, Change, is_blank, label_key, show
 from .fast import MISS, clean_column, proven_clean, rows_adapter
-from .grid import Grid, SheetGrid
+from .grid import Grid, SheetGrid, Uncalculated
 from .headers import map_header
 
 # Sheets a submission cannot do without.
@@ -287,6 +288,8 @@ class _Reader:
         if normalise is None:
             _, _, normalise, extra = self._plan(column, 0)
         try:
+            if type(raw) is Uncalculated:  # its value is not in the file: never "not filled", never a guess
+                raise CellProblem("cell.formula-no-value", value=cells.preview(str(raw), 40))
             error = cells.excel_error(raw)
             if error is not None:  # before any type check: #REF! is neither blank nor a wrong number
                 raise CellProblem("cell.excel-error", value=error, meaning=cells.EXCEL_ERRORS[error])
