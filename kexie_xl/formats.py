@@ -14,6 +14,9 @@ from pathlib import Path, PurePosixPath
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Containers the intake does not open, by their first bytes: a unit's workbook may be inside, so the sender is told
+# what arrived and what to send instead. TNEF is Outlook's winmail.dat (signature 0x223E9F78, little-endian).
+CONTAINER_MAGIC = {b"Rar!\x1a\x07": "rar", b"7z\xbc\xaf\x27\x1c": "7z", b"\x78\x9f\x3e\x22": "tnef"}
 SAVE_AS = "请用 Excel 或 WPS 打开它，「另存为」Excel 工作簿（*.xlsx）后再报送"
 
 
@@ -42,6 +45,9 @@ FORMATS = {
         Format("odf", "OpenDocument 文档（不是电子表格）", ".odt"),
         Format("docx", "Word 文档", ".docx"),
         Format("pptx", "PowerPoint 演示文稿", ".pptx"),
+        Format("rar", "RAR 压缩包", ".rar"),
+        Format("7z", "7z 压缩包", ".7z"),
+        Format("tnef", "Outlook 打包的附件（winmail.dat）", ""),  # named .dat, like many other files
         Format("unknown", "无法识别的文件", ""),
     )
 }
@@ -59,6 +65,9 @@ def sniff(path: Path) -> Format:
         return _compound(path)
     if head.startswith(ZIP_MAGIC):
         return _package(path)
+    for magic, key in CONTAINER_MAGIC.items():
+        if head.startswith(magic):
+            return FORMATS[key]
     if _suffix(path) == ".csv" or _looks_like_csv(path):
         return FORMATS["csv"]
     return FORMATS["unknown"]
@@ -85,7 +94,17 @@ def refusal(found: Format) -> str:
         return "这是 CSV 文本文件，不是月报工作簿（没有各个工作表）；请使用标准模板填报，保存为 .xlsx 后报送"
     if found.key in ("numbers", "odf", "docx", "pptx", "doc", "ppt"):
         return f"这是 {found.label}，不是 Excel 工作簿；{SAVE_AS}"
+    if found.key in ("rar", "7z"):
+        return f"这是 {found.label}，只能打开 .zip 压缩包：请直接附上工作簿，或改用 .zip 压缩后重新发送"
+    if found.key == "tnef":
+        return (
+            "这是 Outlook 以「RTF 格式」发信时生成的 winmail.dat，附件被打包在里面、无法取出：请在 Outlook 中把邮件"
+            "格式改为 HTML 或纯文本后重新发送工作簿"
+        )
     return f"不是 Excel 工作簿（.xlsx/.xlsm/.xls/.xlsb/.ods）；{SAVE_AS}"
+
+
+CONTAINERS = frozenset(CONTAINER_MAGIC.values())
 
 
 WPS_MARKS = (b"WPS", b"Kingsoft", b"KSOProductBuildVer")  # in WPS's CompObj / document summary streams

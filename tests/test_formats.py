@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kexie_xl.api import MarkRequest, check_files, consolidate_month, load_context, validate
+from kexie_xl.formats import sniff
 from kexie_xl.schema import city as C
 
 from .conftest import ROOT, convert
@@ -87,6 +88,26 @@ def test_other_formats_get_a_message_that_names_them(ctx, tmp_path: Path, name: 
     assert not report.readable and report.exit_code == 2
     (finding,) = report.findings
     assert finding.code == "file.format" and says in finding.message and "xlsx" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("content", "key", "says"),
+    [
+        (b"Rar!\x1a\x07\x01\x00" + bytes(64), "rar", "这是 RAR 压缩包，只能打开 .zip 压缩包：请直接附上工作簿"),
+        (b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(64), "7z", "这是 7z 压缩包，只能打开 .zip 压缩包：请直接附上工作簿"),
+        (b"\x78\x9f\x3e\x22\x01\x00" + bytes(64), "tnef", "这是 Outlook 以「RTF 格式」发信时生成的 winmail.dat"),
+    ],
+)
+def test_a_container_under_a_workbooks_name_says_what_it_is(ctx, tmp_path: Path, content: bytes, key: str, says: str) -> None:
+    """A RAR or 7z archive, or Outlook's winmail.dat, renamed to .xlsx (a unit's workbook may be inside): told apart by
+    its first bytes and refused with what to send instead."""
+    path = tmp_path / "月报.xlsx"
+    path.write_bytes(content)
+    assert sniff(path).key == key and not sniff(path).readable
+    report = validate(path, ctx)
+    (finding,) = report.findings
+    assert finding.code == "file.format" and finding.message.startswith(f"文件「月报.xlsx」：{says}")
+    assert report.exit_code == 2
 
 
 def _compound(streams: dict[str, bytes]) -> bytes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import io
 import mailbox
 import zipfile
@@ -154,6 +156,43 @@ def test_every_kind_of_message_meets_its_fate(tmp_path: Path) -> None:
     assert len(list((archive / "邮件").glob("*.eml"))) == len(messages) - 1  # the same message twice: archived once
     assert not (tmp_path / "x.xlsx").exists() and not list(archive.rglob("..*"))
     assert sum(result.counts.by_status.values()) == len(ledger)
+
+
+RAR = b"Rar!\x1a\x07\x01\x00" + bytes(64)  # the first bytes of each; the rest does not matter here
+SEVEN_ZIP = b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(64)
+TNEF = b"\x78\x9f\x3e\x22\x01\x00" + bytes(64)  # Outlook's winmail.dat
+
+
+def test_a_workbook_packed_where_it_cannot_be_read_gets_what_to_send_instead(tmp_path: Path) -> None:
+    """A workbook in a RAR or 7z archive, or in Outlook's winmail.dat (a message sent in RTF format), is not
+    readable here: the ledger and the reply to the unit say what arrived and what to send instead, rather than
+    「不是月报工作簿或图片」 for what holds the unit's report."""
+    from kexie_xl.api import draft_feedback
+
+    ctx = registry_ctx(tmp_path)
+    day = datetime(2026, 11, 15, 10, 0, tzinfo=TZ)
+    box = tmp_path / "inbox"
+    box.mkdir()
+    (box / "outlook.eml").write_bytes(_message("wz@units.example", "万州月报", day, [Attachment("winmail.dat", TNEF)]))
+    (box / "rar.eml").write_bytes(_message("fl@units.example", "涪陵月报", day, [Attachment("涪陵区月报.rar", RAR)]))
+    (box / "万州区月报.7z").write_bytes(SEVEN_ZIP)
+    (box / "说明.txt").write_text("不是压缩包", encoding="utf-8")
+    store = tmp_path / "s.db"
+    consolidate_month([box], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=store)
+    rows = _values(tmp_path / "c.xlsx", C.INTAKE)
+    ledger = {r["文件"]: r for r in (dict(zip(rows[0], row, strict=True)) for row in rows[1:])}
+    archive = "只能打开 .zip 压缩包：请直接附上工作簿，或改用 .zip 压缩后重新发送"
+    assert (ledger["涪陵区月报.rar"]["状态"], ledger["涪陵区月报.rar"]["原因"]) == (C.UNIDENTIFIED, f"这是 RAR 压缩包，{archive}")
+    assert ledger["涪陵区月报.rar"]["格式"] == "RAR 压缩包"
+    assert ledger["万州区月报.7z"]["原因"] == f"这是 7z 压缩包，{archive}"
+    outlook = "这是 Outlook 以「RTF 格式」发信时生成的 winmail.dat，附件被打包在里面、无法取出：请在 Outlook 中把邮件"
+    assert ledger["winmail.dat"]["原因"] == outlook + "格式改为 HTML 或纯文本后重新发送工作簿"
+    assert ledger["说明.txt"]["原因"] == "不是月报工作簿或图片"
+    drafts = {d.unit: d for d in draft_feedback(ctx, "2026-11", store, tmp_path / "反馈")}
+    reply = email.message_from_bytes(drafts["500101"].raw, policy=email.policy.default).get_body(("plain",)).get_content()
+    assert "《winmail.dat》" in reply and outlook in reply.replace("\n", "")
+    reply = email.message_from_bytes(drafts["500102"].raw, policy=email.policy.default).get_body(("plain",)).get_content()
+    assert f"这是 RAR 压缩包，{archive}" in reply.replace("\n", "")
 
 
 def test_mbox_and_maildir_read_like_eml_files(demo, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from ..formats import mismatch, sniff
+from ..formats import CONTAINERS, mismatch, refusal, sniff
 from ..schema.city import BY_FILE_TIME, BY_GIVEN, BY_UPLOAD, BY_ZIP_TIME, EVIDENCE
 from .archive import Archive, is_archive, sha256_of
 
@@ -225,7 +225,9 @@ class Collector:
         if suffix in PHOTO_SUFFIXES:
             self.intake.photos.setdefault(name, kept)
         else:
-            self.intake.other.append(Other(name, source, "不是月报工作簿或图片", sender, received, digest))
+            found = sniff(kept)  # a container the unit's workbook may be in (RAR, 7z, winmail.dat): say what to send
+            reason = refusal(found) if found.key in CONTAINERS else "不是月报工作簿或图片"
+            self.intake.other.append(Other(name, source, reason, sender, received, digest))
         return False
 
     def add_zip(self, kept: Path, name: str, source: str, received: Receipt | None, sender: str | None, note: str = "") -> int:
