@@ -33,6 +33,7 @@ days = st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31))
             "{y}/{m}/{d}",
             "{y}-{m:02d}-{d:02d}",
             "{y}年{m}月{d}日",
+            "{y}年{m}月{d}号",
             "{y}{m:02d}{d:02d}",
             "{y} 年 {m} 月 {d} 日",
             "{y}-{m}-{d} 00:00:00",
@@ -51,10 +52,10 @@ def test_every_textual_date_form_parses_to_the_same_day(day: date, form: str, fu
 def test_excel_serials_date_cells_and_short_forms(day: date) -> None:
     serial = (day - cells.EXCEL_EPOCH).days
     assert cells.day(float(serial)) == day == cells.day(datetime.combine(day, datetime.min.time()))
-    assert cells.day(f"{day.month}月{day.day}日", day.year) == day
+    assert cells.day(f"{day.month}月{day.day}日", day.year) == day == cells.day(f"{day.month}月{day.day}号", day.year)
 
 
-@pytest.mark.parametrize("bad", ["2026.13.5", "2026-02-30", "明天", "11月5日", "5", "2026.11"])
+@pytest.mark.parametrize("bad", ["2026.13.5", "2026-02-30", "明天", "11月5日", "5", "2026.11", "2026年11月5号号", "11月号"])
 def test_impossible_or_incomplete_dates_are_reported(bad: str) -> None:
     with pytest.raises(CellProblem) as err:
         cells.day(bad)  # no year known for 11月5日 here

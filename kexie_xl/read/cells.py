@@ -21,9 +21,9 @@ EXCEL_EPOCH = date(1899, 12, 30)
 SERIAL_MIN, SERIAL_MAX = 18264, 73050  # 1950-01-01 … 2099-12-31 as Excel serials
 
 _SPACE = re.compile(r"\s+")
-_DATE_FULL = re.compile(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
+_DATE_FULL = re.compile(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*[日号]?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_DATE_SHORT = re.compile(r"^(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*日?$")
+_DATE_SHORT = re.compile(r"^(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*[日号]?$")  # 5号 is said as often as 5日
 _MONTH = re.compile(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*(?:月份?)?$")
 _MONTH_COMPACT = re.compile(r"^(\d{4})(\d{2})$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -167,7 +167,7 @@ def _number(value: Any) -> float:
 
 
 def day(value: Any, year: int | None = None) -> date:
-    """A date from a date cell, an Excel serial, or text such as 2026.11.5 / 2026年11月5日 / 11月5日."""
+    """A date from a date cell, an Excel serial, or text such as 2026.11.5 / 2026年11月5日 / 11月5日 / 11月5号."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
