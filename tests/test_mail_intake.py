@@ -195,6 +195,36 @@ def test_a_workbook_packed_where_it_cannot_be_read_gets_what_to_send_instead(tmp
     assert f"这是 RAR 压缩包，{archive}" in reply.replace("\n", "")
 
 
+def test_a_workbook_whose_name_lost_its_suffix_is_taken_by_its_content(tmp_path: Path) -> None:
+    """Some mail clients send an attachment as 「ATT00001.bin」, a download may come as 「月报.xlsx.1」 or without a
+    suffix: the content is a workbook, so it is checked and adopted (the ledger says how it was read), never refused
+    as 「不是月报工作簿」. A file of another kind under such a name is still not a workbook."""
+    ctx = registry_ctx(tmp_path)
+    day = datetime(2026, 11, 15, 10, 0, tzinfo=TZ)
+    wz = write(tmp_path / "wz.xlsx", ctx.template, clean_filling()).read_bytes()
+    fl = write(tmp_path / "fl.xlsx", ctx.template, changed(clean_filling(), "basic", None, unit="涪陵区科协")).read_bytes()
+    box = tmp_path / "inbox"
+    box.mkdir()
+    (box / "m.eml").write_bytes(_message("wz@units.example", "万州月报", day, [Attachment("ATT00001.bin", wz)]))
+    (box / "涪陵区月报.xlsx.1").write_bytes(fl)
+    word = io.BytesIO()
+    with zipfile.ZipFile(word, "w") as zf:
+        zf.writestr("word/document.xml", "<w:document/>")
+    (box / "说明").write_bytes(word.getvalue())
+    result = consolidate_month([box], ctx, "2026-11", output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")
+    rows = _values(tmp_path / "c.xlsx", C.INTAKE)
+    ledger = {r["文件"]: r for r in (dict(zip(rows[0], row, strict=True)) for row in rows[1:])}
+    told = "文件名不是表格的扩展名，按内容作为 Excel 工作簿读取"
+    assert (ledger["ATT00001.bin"]["状态"], ledger["ATT00001.bin"]["填报单位"]) == (C.ADOPTED, "万州区科协")
+    assert told in ledger["ATT00001.bin"]["原因"]
+    assert (ledger["涪陵区月报.xlsx.1"]["状态"], ledger["涪陵区月报.xlsx.1"]["填报单位"]) == (C.ADOPTED, "涪陵区科协")
+    assert told in ledger["涪陵区月报.xlsx.1"]["原因"]
+    assert (ledger["说明"]["状态"], ledger["说明"]["原因"]) == (C.UNIDENTIFIED, "不是月报工作簿或图片")
+    assert result.counts.by_status == {C.ADOPTED: 2, C.UNIDENTIFIED: 1}
+    kept = sorted(p.suffix for p in (tmp_path / "archive").rglob("objects/*/*") if p.is_file())
+    assert kept == [".bin", ".xlsx", ".xlsx"]  # the workbooks under their content's suffix; the Word file as unknown
+
+
 def test_mbox_and_maildir_read_like_eml_files(demo, tmp_path: Path) -> None:
     out, manifest = demo
     ctx = _archive_in(load_context(out / manifest["config"]), tmp_path / "archive")

@@ -213,21 +213,31 @@ class Collector:
     def add_kept(
         self, kept: Path, name: str, source: str, received: Receipt, digest: str, sender: str | None, note: str = ""
     ) -> bool:
-        """Sort one archived file into the intake; True if it is a workbook."""
+        """Sort one archived file into the intake; True if it is a workbook.
+
+        A file named as a spreadsheet is checked if its content is that format (a renamed one is refused, saying
+        what it is); a photo joins the photos by its name. Any other file is sorted by its content: a workbook under
+        a name that lost its suffix on the way (「ATT00001.bin」 from some mail clients, 「月报.xlsx.1」, no suffix at
+        all) is checked like any workbook — refusing it would tell the unit its report is not a workbook; a
+        container the workbook may be in (RAR, 7z, winmail.dat) says what to send instead."""
         suffix = PurePosixPath(name).suffix.lower()
-        renamed = mismatch(name, sniff(kept)) if suffix in SPREADSHEET_SUFFIXES else ""
-        if renamed:  # decided here, by name and content: a check is kept by content and must not depend on the name
-            self.intake.other.append(Other(name, source, renamed, sender, received, digest))
-            return False
-        if suffix in SPREADSHEET_SUFFIXES:
-            self.intake.inputs.append(Input(name, source, kept, received, digest, sender, note))
-            return True
         if suffix in PHOTO_SUFFIXES:
             self.intake.photos.setdefault(name, kept)
-        else:
-            found = sniff(kept)  # a container the unit's workbook may be in (RAR, 7z, winmail.dat): say what to send
-            reason = refusal(found) if found.key in CONTAINERS else "不是月报工作簿或图片"
-            self.intake.other.append(Other(name, source, reason, sender, received, digest))
+            return False
+        found = sniff(kept)
+        if suffix in SPREADSHEET_SUFFIXES:
+            renamed = mismatch(name, found)
+            if renamed:  # decided here, by name and content: a check is kept by content and must not depend on the name
+                self.intake.other.append(Other(name, source, renamed, sender, received, digest))
+                return False
+            self.intake.inputs.append(Input(name, source, kept, received, digest, sender, note))
+            return True
+        if found.readable:  # the archive keeps it under its content's suffix, so the reader gets the right format
+            told = "；".join(x for x in (note, f"文件名不是表格的扩展名，按内容作为 {found.label}读取") if x)
+            self.intake.inputs.append(Input(name, source, kept, received, digest, sender, told))
+            return True
+        reason = refusal(found) if found.key in CONTAINERS else "不是月报工作簿或图片"
+        self.intake.other.append(Other(name, source, reason, sender, received, digest))
         return False
 
     def add_zip(self, kept: Path, name: str, source: str, received: Receipt | None, sender: str | None, note: str = "") -> int:
