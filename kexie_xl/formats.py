@@ -78,10 +78,11 @@ def by_name(name: str) -> Format | None:
 
 
 def mismatch(name: str, found: Format) -> str:
-    """A reason when a readable format (`found`, from the content) arrived under another format's name (an .ods
-    renamed to .xlsx), else ''."""
+    """A reason when a known format (`found`, from the content) arrived under another format's name (an .ods
+    renamed to .xlsx), else ''. Content of no known format (an empty file, a damaged or cut-off package) is no
+    other format: the reader says what is wrong with it (「文件是空的」, 「压缩包已损坏」)."""
     named = by_name(name)
-    if named is None or named.key == found.key or {named.key, found.key} <= {"xlsx", "xlsm"}:
+    if named is None or found.key in (named.key, "unknown") or {named.key, found.key} <= {"xlsx", "xlsm"}:
         return ""
     return f"这是 {found.label}（{found.suffix}），文件名却是 {PurePosixPath(name).suffix}；{SAVE_AS}"
 

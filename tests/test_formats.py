@@ -50,6 +50,8 @@ def test_consolidation_adopts_an_ods_and_refuses_a_renamed_one(demo, saved: dict
     folder.mkdir()
     (folder / saved["ods"].name).write_bytes(saved["ods"].read_bytes())
     (folder / "改了扩展名.xlsx").write_bytes(saved["ods"].read_bytes())
+    (folder / "空.xlsx").write_bytes(b"")
+    (folder / "截断.xlsx").write_bytes(saved["ods"].read_bytes()[:2000])  # a package cut off on the way
     consolidate_month([folder], ctx, manifest["month"], output=tmp_path / "c.xlsx", store_path=tmp_path / "s.db")
     import openpyxl
 
@@ -58,6 +60,9 @@ def test_consolidation_adopts_an_ods_and_refuses_a_renamed_one(demo, saved: dict
     assert fates[saved["ods"].name][0] == C.ADOPTED
     status, reason = fates["改了扩展名.xlsx"]  # the same content under another name: decided by the intake
     assert status == C.UNIDENTIFIED and "OpenDocument 电子表格（.ods），文件名却是 .xlsx" in reason
+    # content of no known format is no renamed format: the file check says what is wrong with it
+    assert fates["空.xlsx"] == (C.REJECTED, "文件「空.xlsx」无法作为 Excel 工作簿打开：文件是空的（0 字节）")
+    assert fates["截断.xlsx"][0] == C.REJECTED and "压缩包已损坏" in fates["截断.xlsx"][1]
 
 
 def _zip(path: Path, members: dict[str, bytes]) -> Path:

@@ -3,9 +3,12 @@ bytes that decode to nothing, bodies in the wrong charset, forwarded messages wi
 
 from __future__ import annotations
 
+import base64
 import os
 from datetime import datetime
 from pathlib import Path
+
+import pytest
 
 from kexie_xl.mail import parse
 from kexie_xl.mail.parse import decode_raw, is_mail, is_maildir, messages_in, parse_eml
@@ -24,9 +27,41 @@ def test_a_sender_without_an_address() -> None:
     assert (message.sender, message.senders) == ("postmaster", ["postmaster"])
 
 
-def test_a_header_in_an_unknown_charset_is_kept_as_written() -> None:
+def test_a_header_in_an_unknown_charset_is_read_as_utf8_else_gb18030() -> None:
     message = parse_eml(b"From: a@b.cn\r\nSubject: =?x-unknown?B?YWJj?=\r\nContent-Type: text/plain\r\n\r\nhi\r\n")
-    assert message.subject == "=?x-unknown?B?YWJj?="
+    assert message.subject == "abc"
+    gbk = b"=?x-gbk?B?" + base64.b64encode("月报".encode("gbk")) + b"?="  # not UTF-8: GB18030
+    assert parse_eml(b"From: a@b.cn\r\nSubject: " + gbk + b"\r\nContent-Type: text/plain\r\n\r\nhi\r\n").subject == "月报"
+    big5 = b"=?big5?B?" + base64.b64encode("月報".encode("big5")) + b"?="  # a charset Python knows keeps its own reading
+    assert parse_eml(b"From: a@b.cn\r\nSubject: " + big5 + b"\r\nContent-Type: text/plain\r\n\r\nhi\r\n").subject == "月報"
+
+
+@pytest.mark.parametrize(
+    ("subject", "sender", "name", "says"),
+    [
+        ("万州区月报".encode(), "填报员".encode(), "万州区科协.xlsx".encode(), ("万州区月报", "填报员", "万州区科协.xlsx")),
+        ("万州区 11 月月报".encode("gbk"), "填报员".encode("gbk"), b"a.xlsx", ("万州区 11 月月报", "填报员", "a.xlsx")),
+        (
+            b"2026 =?x-gbk?B?" + base64.b64encode("月报".encode("gbk")) + b"?=",
+            b"=?x-unknown?B?" + base64.b64encode("填报员".encode()) + b"?=",
+            b"=?x-unknown?B?" + base64.b64encode("万州区科协.xlsx".encode()) + b"?=",
+            ("2026 月报", "填报员", "万州区科协.xlsx"),
+        ),
+    ],
+)
+def test_raw_and_unknown_charset_headers_are_read(subject: bytes, sender: bytes, name: bytes, says: tuple[str, ...]) -> None:
+    """Older Chinese clients write a subject or a sender's name as raw UTF-8 or GBK bytes, or in an encoded word of a
+    charset Python does not know: read as UTF-8, else GB18030 — never 「���」 in the ledger, and a workbook's name
+    never left as 「=?x-unknown?B?…?=」."""
+    raw = (
+        b"From: " + sender + b" <wz@units.example>\r\nSubject: " + subject + b"\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n"
+        b'Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="' + name + b'"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--XX--\r\n"
+    )
+    message = parse_eml(raw)
+    assert (message.subject, message.sender_name, message.sender) == (*says[:2], "wz@units.example")
+    assert [a.name for a in message.attachments] == [says[2]]
 
 
 def test_a_quoted_name_inside_the_quotes_loses_them() -> None:

@@ -106,7 +106,7 @@ def _patches(path: Path, skipped: set[str], clean: Collection[str] = ()) -> tupl
                 if label_key(name) in skipped or part in clean:
                     continue
                 data = zf.read(part)
-                if may_hold_error_cells(data):  # the common case: no error cell, no regex
+                if may_hold_error_cells(data):  # rare: most sheets hold no error cell and no formula (no regex)
                     cells = {
                         (int(m[2]), column_number(m[1])): v[1]
                         for m in _ERROR_CELL.finditer(data)

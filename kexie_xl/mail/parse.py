@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from pathlib import Path
@@ -148,10 +148,23 @@ def decode_raw(data: bytes) -> str:
 
 
 def _text(value: object) -> str:
+    """A header's text. Raw 8-bit bytes (older Chinese clients write a subject or a name unencoded; the parser
+    hands them over as a Header of unknown-8bit) and encoded words in a charset Python does not know
+    (=?x-gbk?B?…?=) are read as UTF-8 when they decode strictly as UTF-8, else GB18030 (`decode_raw`) — never
+    shown as 「���」 or left encoded."""
+    text = _joined(decode_header(value)) if isinstance(value, Header) else str(value)
     try:
-        return str(make_header(decode_header(str(value))))
-    except (UnicodeDecodeError, LookupError, ValueError):
-        return str(value)
+        return str(make_header(decode_header(text)))
+    except LookupError:
+        return _joined(decode_header(text))
+    except (UnicodeDecodeError, ValueError):
+        return text
+
+
+def _joined(chunks: list[tuple[Any, Any]]) -> str:
+    """Header chunks as one text, each chunk's bytes read by `decode_raw` (decode_header gives bytes for every chunk
+    of a Header and of a text holding an encoded word)."""
+    return "".join(decode_raw(chunk) if isinstance(chunk, bytes) else chunk for chunk, _charset in chunks)
 
 
 def _bytes(payload: object) -> bytes:
