@@ -295,11 +295,22 @@ def test_what_counts_as_a_saved_result(clean: Path, ctx) -> None:
 def test_a_formula_in_a_prefixed_package_and_a_value_already_read_stay_as_they_are(clean: Path, ctx) -> None:
     """Sheet XML written with a namespace prefix (<x:c>, <x:f>) is searched the same way; a value the engine read
     is never replaced."""
-    from kexie_xl.files.calamine import _uncalculated
+    from kexie_xl.files.calamine import _cells_to_patch
+
+    def _uncalculated(xml: bytes) -> dict:
+        return _cells_to_patch(xml)[1]
 
     xml = b'<x:c r="O2"><x:f>4+4</x:f></x:c><x:c r="P2" t="str"><x:f>A1</x:f><x:v>t</x:v></x:c><c r="Q2"><f>1</f></c>'
     found = _uncalculated(xml)
     assert found == {(2, 15): Uncalculated("4+4"), (2, 17): Uncalculated("1")}
+    # cells never closed (a damaged or hostile sheet) are read in one pass; the closed one after them is found
+    assert _uncalculated(b'<c r="A1"><f>1</f>' * 50_000 + b'<c r="B3"><f>2</f></c>') == {(3, 2): Uncalculated("2")}
+    assert _uncalculated(b'<xm:f>codes!A1</xm:f><c r="C1" s="1"/><c r="D1"><v>3</v></c>') == {}  # no formula in a cell
+    # error cells the same way: an unclosed one is no cell; one without a literal or an address is left to calamine
+    errors = b'<c r="E2" t="e"><v>#REF!</v>' * 50_000 + b"<c r='F2' t='e'><f>1/0</f><v>#DIV/0!</v></c>"
+    errors += b'<c r="G2" t="e"><v></v></c><c t="e"><v>#N/A</v></c><c r="H2" t="e"/>'
+    assert _cells_to_patch(errors) == ({(2, 6): b"#DIV/0!"}, {})
+
     assert str(found[(2, 15)]) == "=4+4" and str(Uncalculated("")) == "共享公式"
     cell = _address(ctx, "activities", "hours", 0)
     _put(clean, ACTIVITIES, {cell: _formula(cell, "4+4")})
@@ -307,6 +318,29 @@ def test_a_formula_in_a_prefixed_package_and_a_value_already_read_stay_as_they_a
     column = 1 + _column(ctx, "hours")
     assert grid.sheets[ACTIVITIES].value(2, column) == Uncalculated("4+4")
     assert read_grid(clean, clean_sheets={sheet_part(clean, ACTIVITIES)}).sheets[ACTIVITIES].value(2, column) == ""
+
+
+def test_a_long_sheet_is_searched_in_pieces_that_cut_no_cell() -> None:
+    """A sheet is walked in ~64 KB pieces ending at a cell's end (only pieces that may hold a formula or an error are
+    walked): the cells found are those of one walk over the whole sheet, wherever they fall."""
+    from kexie_xl.files.calamine import _PIECE, _cells_to_patch, _walk
+
+    cells, expected_errors, expected_formulas = [], {}, {}
+    for n in range(1, 12_001):
+        ref = f"B{n}"
+        if n % 997 == 0:
+            cells.append(f'<c r="{ref}"><f>A{n}*2</f></c>')
+            expected_formulas[(n, 2)] = Uncalculated(f"A{n}*2")
+        elif n % 1_499 == 0:
+            cells.append(f'<c r="{ref}" t="e"><f>1/0</f><v>#DIV/0!</v></c>')
+            expected_errors[(n, 2)] = b"#DIV/0!"
+        else:
+            cells.append(f'<c r="{ref}" s="3"><v>{n}</v></c>')
+    xml = "".join(f'<row r="{n}">{c}</row>' for n, c in enumerate(cells, 1)).encode()
+    assert len(xml) > 5 * _PIECE
+    whole: tuple[dict, dict] = ({}, {})
+    _walk(xml, *whole)
+    assert _cells_to_patch(xml) == whole == (expected_errors, expected_formulas)
 
 
 def test_the_guard_sends_the_reader_to_sheets_with_formulas_only(clean: Path, ctx) -> None:

@@ -37,6 +37,9 @@ days = st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31))
             "{y}{m:02d}{d:02d}",
             "{y} 年 {m} 月 {d} 日",
             "{y}-{m}-{d} 00:00:00",
+            "{y}年{m}月{d}日上午9:00-11:30",  # the time of day a ledger gives: the day is the date
+            "{y}.{m}.{d} 14:00至16:30",
+            "{y}-{m:02d}-{d:02d} 下午3点半",
         ]
     ),
     st.booleans(),
@@ -53,12 +56,36 @@ def test_excel_serials_date_cells_and_short_forms(day: date) -> None:
     serial = (day - cells.EXCEL_EPOCH).days
     assert cells.day(float(serial)) == day == cells.day(datetime.combine(day, datetime.min.time()))
     assert cells.day(f"{day.month}月{day.day}日", day.year) == day == cells.day(f"{day.month}月{day.day}号", day.year)
+    evening, all_day = f"{day.month}月{day.day}号晚上7点30分", f"{day.month}.{day.day} 全天"
+    assert cells.day(evening, day.year) == day == cells.day(all_day, day.year)
 
 
-@pytest.mark.parametrize("bad", ["2026.13.5", "2026-02-30", "明天", "11月5日", "5", "2026.11", "2026年11月5号号", "11月号"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        *("2026.13.5", "2026-02-30", "明天", "11月5日", "5", "2026.11", "2026年11月5号号", "11月号"),
+        # a day run into a clock time, a span of days, a weekday or a bare number after the date: not taken
+        *("2026-11-514:00", "2026.11.5-6", "2026年11月5日至6日", "2026-11-05至2026-11-07", "2026-11-05 星期四"),
+        *("2026-11-05 14", "2026-11-05上午上午"),
+    ],
+)
 def test_impossible_or_incomplete_dates_are_reported(bad: str) -> None:
     with pytest.raises(CellProblem) as err:
         cells.day(bad)  # no year known for 11月5日 here
+    assert err.value.code == "cell.date-invalid"
+
+
+def test_a_long_text_is_no_date_and_spaces_inside_one_count_once() -> None:
+    """A hostile cell — a date followed by tens of thousands of spaces — is refused at once (the patterns' neighbouring
+    \\s* used to try every split of the run); a date's own spaces, however many, still read."""
+    assert cells.day("2026-11-05   14:00") == date(2026, 11, 5) == cells.day("2026年 11 月　5日  上午", 2026)
+    for hostile in ("2026-11-05" + " " * 50_000 + "x", "11月5日" + " " * 50_000 + "上午" + " " * 50_000 + "x"):
+        with pytest.raises(CellProblem):
+            cells.day(hostile, 2026)
+    longest = "2026 年 11 月 05 号 上午 09 : 00 : 00 至 下午 11 : 30 : 00"  # every part the patterns allow, spaced
+    assert cells.day(longest) == date(2026, 11, 5) and len(longest) < cells.DATE_TEXT_MAX
+    with pytest.raises(CellProblem) as err:
+        cells.day("2026-11-05" + "x" * cells.DATE_TEXT_MAX)
     assert err.value.code == "cell.date-invalid"
 
 

@@ -28,17 +28,17 @@ from python_calamine import CalamineWorkbook
 from ..read.cells import label_key
 from ..read.grid import Grid, SheetGrid, Uncalculated
 from ..schema.types import column_number
-from .guard import may_hold_error_cells, may_hold_formulas
+from .guard import may_need_patching
 
 # Error values python-calamine knows; any other (#SPILL!, #CALC!, …) fails the sheet, so it is masked before reading.
 KNOWN_ERRORS = (b"#REF!", b"#N/A", b"#VALUE!", b"#DIV/0!", b"#NAME?", b"#NULL!", b"#NUM!")
-_ERROR_CELL = re.compile(  # <c r="F12" t="e"><f>…</f><v>#REF!</v></c>, attributes in any order, prefix allowed
-    rb"""<(?:\w+:)?c\b(?=[^>]*\bt=["']e["'])[^>]*?\br=["']([A-Z]+)(\d+)["'][^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)""", re.S
-)
-_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
-_CELL = re.compile(rb"""<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)""", re.S)  # (attributes, content)
-_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
+# The tags of cells, formulas and values (opening or closing, attributes, self-closing), found in one pass: a cell's
+# parts are then read between them (<c r="F12" t="e"><f>…</f><v>#REF!</v></c>, attributes in any order, a namespace
+# prefix allowed). No pattern spans from a tag to its end tag, so a sheet whose cells are never closed (damaged or
+# hostile) costs one pass too, not one per cell.
+_TAG = re.compile(rb"<(/?)(?:\w+:)?([cfv])\b([^>]*?)(/?)>")
 _REF = re.compile(rb"""\br=["']([A-Z]+)(\d+)["']""")
+_ERROR_TYPE = re.compile(rb"""\bt=["']e["']""")
 _TEXT_TYPE = re.compile(rb"""\bt=["']str["']""")
 _UNKNOWN_VALUE = re.compile(rb"(<(?:\w+:)?v>)(#[A-Z_/0-9!?]+)(</(?:\w+:)?v>)")
 _NS = {
@@ -106,38 +106,77 @@ def _patches(path: Path, skipped: set[str], clean: Collection[str] = ()) -> tupl
                 if label_key(name) in skipped or part in clean:
                     continue
                 data = zf.read(part)
-                if may_hold_error_cells(data):  # rare: most sheets hold no error cell and no formula (no regex)
-                    cells = {
-                        (int(m[2]), column_number(m[1])): v[1]
-                        for m in _ERROR_CELL.finditer(data)
-                        if (v := _VALUE.search(m[3] or b""))
-                    }
-                    if cells:
-                        errors[name] = cells
-                if may_hold_formulas(data) and (uncalculated := _uncalculated(data)):
-                    formulas[name] = uncalculated
+                if not may_need_patching(data):
+                    continue  # the common case: no error cell and no formula, no pass over the cells
+                found_errors, found_formulas = _cells_to_patch(data)
+                if found_errors:
+                    errors[name] = found_errors
+                if found_formulas:
+                    formulas[name] = found_formulas
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
         return {}, {}  # calamine reports what is wrong with the file
     return errors, formulas
 
 
-def _uncalculated(xml: bytes) -> dict[tuple[int, int], Uncalculated]:
-    """The cells of sheet XML that hold a formula and no saved result: no <v>, or an empty one — except in a text
-    formula's cell (t="str"), where Excel saves an empty result (=IF(A2="","",…)) as <v></v>."""
-    found = {}
-    for cell in _CELL.finditer(xml):
-        content = cell[2]
-        if not content or (formula := _FORMULA.search(content)) is None:
-            continue
-        value = _VALUE.search(content)
-        if value is not None and (value[1] or _TEXT_TYPE.search(cell[1])):
-            continue
-        ref = _REF.search(cell[1])
-        if ref is None:
-            continue  # a cell without its address: calamine places it, this pass cannot
-        text = html.unescape((formula[1] or b"").decode("utf-8", "replace")).strip()
-        found[(int(ref[2]), column_number(ref[1]))] = Uncalculated(text)
-    return found
+_PIECE = 1 << 16
+
+
+def _cells_to_patch(xml: bytes) -> tuple[dict[tuple[int, int], bytes], dict[tuple[int, int], Uncalculated]]:
+    """The cells of sheet XML the engine does not read as they are, by (row, column): error-typed cells (t="e") with
+    their literal (#REF!), and formulas with no saved result — no <v>, or an empty one, except in a text formula's
+    cell (t="str"), where Excel saves an empty result (=IF(A2="","",…)) as <v></v>.
+
+    Walked a piece at a time (~64 KB, each ending with a cell's end tag, so no cell is cut), and only the pieces that
+    may hold either (`may_need_patching`): one formula in a 10,000-row ledger costs one piece, not the whole sheet
+    (~0.8 s). A sheet written with a namespace prefix (</x:c>) is one piece."""
+    errors: dict[tuple[int, int], bytes] = {}
+    formulas: dict[tuple[int, int], Uncalculated] = {}
+    start = 0
+    while start < len(xml):
+        end = xml.find(b"</c>", start + _PIECE)
+        end = len(xml) if end < 0 else end + 4
+        piece = xml[start:end]
+        if may_need_patching(piece):
+            _walk(piece, errors, formulas)
+        start = end
+    return errors, formulas
+
+
+def _walk(xml: bytes, errors: dict[tuple[int, int], bytes], formulas: dict[tuple[int, int], Uncalculated]) -> None:
+    """`_cells_to_patch` over whole cells of sheet XML, in one pass over its tags."""
+    cell: bytes | None = None  # the open cell's attributes
+    formula = value = None  # its formula's text and its value, as far as read
+    start = 0  # where the open <f> or <v> element's text begins
+    for tag in _TAG.finditer(xml):
+        closing, name, attributes, empty = tag[1], tag[2], tag[3], tag[4]
+        if name == b"c":
+            if not closing and not empty:
+                cell, formula, value = attributes, None, None
+            elif closing and cell is not None:
+                ref = _REF.search(cell)  # a cell without its address: calamine places it, this pass cannot
+                where = (int(ref[2]), column_number(ref[1])) if ref is not None else None
+                if where is None:
+                    pass
+                elif _ERROR_TYPE.search(cell):
+                    if value:
+                        errors[where] = value
+                elif formula is not None and not value and (value is None or not _TEXT_TYPE.search(cell)):
+                    formulas[where] = Uncalculated(html.unescape(formula.decode("utf-8", "replace")).strip())
+                cell = None
+        elif cell is None:
+            continue  # an <xm:f> of Excel's x14 extensions, or a tag outside any cell
+        elif closing:
+            if name == b"f":
+                formula = xml[start : tag.start()]
+            else:
+                value = xml[start : tag.start()]
+        elif empty:
+            if name == b"f":
+                formula = b""  # a cell sharing another cell's formula
+            else:
+                value = b""
+        else:
+            start = tag.end()
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:

@@ -21,9 +21,19 @@ EXCEL_EPOCH = date(1899, 12, 30)
 SERIAL_MIN, SERIAL_MAX = 18264, 73050  # 1950-01-01 … 2099-12-31 as Excel serials
 
 _SPACE = re.compile(r"\s+")
-_DATE_FULL = re.compile(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*[日号]?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_DATE_SHORT = re.compile(r"^(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*[日号]?$")  # 5号 is said as often as 5日
+# The time of day a ledger often gives with the date (「2026-11-05 14:00」, 「11月5日上午9:00-11:30」, 「11月5号下午3点」):
+# the day is the activity's date, the time is dropped (and the change recorded). After the day comes 日/号, a space
+# or a part of the day before any clock time, so 「2026-11-514:00」 is no date.
+_CLOCK = r"(?:\d{1,2}\s*:\s*\d{2}(?:\s*:\s*\d{2})?|\d{1,2}\s*点(?:半|\s*\d{1,2}\s*分?)?)"
+_PART = r"(?:上午|下午|中午|晚上|傍晚|早上|全天)"
+_TIME = rf"(?:\s*{_PART}\s*(?:{_CLOCK})?|\s+{_CLOCK}|(?<=[日号])\s*{_CLOCK})(?:\s*[-—–~至到]\s*{_PART}?\s*{_CLOCK})?"
+_DATE_FULL = re.compile(rf"^(\d{{4}})\s*[.\-/年]\s*(\d{{1,2}})\s*[.\-/月]\s*(\d{{1,2}})\s*[日号]?(?:{_TIME})?$")
+_DATE_SHORT = re.compile(rf"^(\d{{1,2}})\s*[.\-/月]\s*(\d{{1,2}})\s*[日号]?(?:{_TIME})?$")  # 5号 is said as often as 5日
+# Longer text is no date (the longest a ledger writes, a day with a time span, is ~30 characters). Runs of spaces are
+# made one before matching: the patterns' neighbouring \s* would otherwise try every split of a long run (a hostile
+# cell of 20,000 spaces took seconds), and with the cap every date text is matched in bounded time.
+DATE_TEXT_MAX = 60
 _MONTH = re.compile(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*(?:月份?)?$")
 _MONTH_COMPACT = re.compile(r"^(\d{4})(\d{2})$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -179,7 +189,9 @@ def day(value: Any, year: int | None = None) -> date:
         if compact:
             return _ymd(*compact.groups())
         raise CellProblem("cell.date-invalid")
-    raw = half(str(value))
+    raw = _SPACE.sub(" ", half(str(value)))
+    if len(raw) > DATE_TEXT_MAX:
+        raise CellProblem("cell.date-invalid")
     for pattern in (_DATE_FULL, _DATE_COMPACT):
         match = pattern.match(raw)
         if match:
