@@ -86,6 +86,13 @@ CATALOGUE: dict[str, Code] = {
         ),
         # header / sheet
         Code("sheet.missing", _E, "缺少工作表", "缺少工作表「{sheet}」", "请使用标准模板，不要删除或改名工作表。"),
+        Code(
+            "sheet.renamed",
+            _W,
+            "工作表改了名",
+            "工作表「{sheet}」已按模板的「{template}」读取",
+            "请把工作表名改回模板的名字（不要在表名里加月份等），以免认不出或认错。",
+        ),
         Code("header.missing", _E, "缺少列", "{where}缺少列「{label}」", "请恢复该列的表头（可从标准模板复制）。"),
         Code(
             "header.extra", _W, "多余的列", "{where}有模板之外的列「{value}」，其内容不会被汇总", "如是备注，请移到「备注」列。"

@@ -206,6 +206,44 @@ def test_without_a_sheet_a_required_one_is_missing_an_optional_one_is_not() -> N
     assert sub.tables["registration"].name == REG  # a missing sheet is named as the template names it
 
 
+def _renamed(grid: Grid, names: dict[str, str]) -> Grid:
+    """The grid with sheets renamed (old → new), in their order."""
+    sheets = {}
+    for name, sheet in grid.sheets.items():
+        sheet.name = names.get(name, name)
+        sheets[sheet.name] = sheet
+    grid.sheets = sheets
+    return grid
+
+
+def test_a_sheet_renamed_around_its_name_is_read_and_said_to_be() -> None:
+    """Clerks add the month to a sheet's name (「活动台账（11月）」, 「11月 基本信息」): the one sheet whose name holds the
+    template's is read as that sheet — the same records — with a warning naming both; spaces and full-width forms
+    alone are no renaming."""
+    _, clean = check(clean_grid())
+    acts, basic = sheet_name("activities"), sheet_name("basic")
+    grid = _renamed(clean_grid(), {acts: f"{acts}（11月）", basic: f"11月 {basic}", REG: f" {REG} "})
+    report, sub = check(grid)
+    assert found(report) == [("sheet.renamed", f"11月 {basic}", ""), ("sheet.renamed", f"{acts}（11月）", "")]
+    assert first(report, "sheet.renamed").message == f"工作表「11月 {basic}」已按模板的「{basic}」读取"
+    assert first(report, "sheet.renamed").severity.value == "警告"
+    assert [r.values for r in sub.rows("activities")] == [r.values for r in clean.rows("activities")]
+    assert sub.basic.values == clean.basic.values and sub.tables["activities"].name == f"{acts}（11月）"
+
+
+def test_two_sheets_holding_a_name_are_neither_and_an_exact_name_wins() -> None:
+    acts = sheet_name("activities")
+    grid = clean_grid()
+    grid.sheets[f"{acts}（10月）"] = SheetGrid(f"{acts}（10月）", [["旧的"]])  # last month's kept beside: the exact one wins
+    assert grid.find(acts) is grid.sheets[acts]
+    grid = _renamed(grid, {acts: f"{acts}（11月）"})
+    assert grid.find(acts) is None and grid.find("", acts) is None  # which of the two is meant cannot be told
+    report, _ = check(grid)
+    assert ("sheet.missing", acts, "") in found(report)
+    del grid.sheets[f"{acts}（10月）"]
+    assert grid.find("", acts) is grid.sheets[f"{acts}（11月）"]  # an empty name holds nothing
+
+
 def test_the_meta_sheet_gives_version_and_unit_code() -> None:
     grid = clean_grid()
     grid.sheets[META].rows += [["", "x"], ["only a key"], ["unit_code", ""]]

@@ -63,11 +63,15 @@ class Grid:
         return list(self.sheets)
 
     def find(self, *names: str) -> SheetGrid | None:
-        """The first sheet whose name matches one of `names` (ignoring spaces and full-width forms)."""
+        """The first sheet whose name matches one of `names` (ignoring spaces and full-width forms) — else the one
+        sheet whose name holds one of them: a clerk's 「活动台账（11月）」 or 「11月基本信息」 is still that sheet (the
+        reader says it read it under another name). Two such sheets (last month's kept beside this month's) are no
+        match: which one is meant cannot be told."""
         from .cells import label_key
 
         wanted = {label_key(n) for n in names}
         for name, sheet in self.sheets.items():
             if label_key(name) in wanted:
                 return sheet
-        return None
+        holding = [sheet for name, sheet in self.sheets.items() if any(w and w in label_key(name) for w in wanted)]
+        return holding[0] if len(holding) == 1 else None

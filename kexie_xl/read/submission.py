@@ -137,6 +137,8 @@ class _Reader:
         found = self.grid.find(*sheet.names)
         if found is None and sheet.key in REQUIRED_SHEETS:
             self.findings.append(make("sheet.missing", sheet=sheet.name))
+        elif found is not None and label_key(found.name) not in {label_key(n) for n in sheet.names}:
+            self.findings.append(make("sheet.renamed", sheet=found.name, template=sheet.name))
         return found
 
     def _form(self, sheet: Sheet) -> Record:
