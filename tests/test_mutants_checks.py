@@ -66,6 +66,34 @@ def test_unknown_teams_and_parents_are_named() -> None:
     assert "「T77、T78」" in report.findings[0].message
 
 
+def test_teams_written_together_are_named_with_the_teams_they_look_like() -> None:
+    """「T01 T02」 reads as one id 「T01T02」 (an id loses its inner spaces), and the activity then counts for neither team
+    — a quarter could be reported 未达标 for it. When an unknown id is two or more known ones run together, the finding
+    says which, and how to write them; an id that is not made of known ones stays 「找不到」."""
+    grid = clean_grid()
+    put(grid, "activities", 9, team_ids="T01 T02")
+    put(grid, "activities", 8, team_ids="T01T99、T02T01T02、T98")
+    report, _ = check(grid)
+    assert [(f.code, f.cell, f.value) for f in report.findings if f.code.startswith("ref.")] == [
+        ("ref.team-unknown", "C8", "T01T99、T98"),
+        ("ref.teams-joined", "C8", "T02T01T02"),
+        ("ref.teams-joined", "C9", "T01T02"),
+    ]
+    joined = first(report, "ref.teams-joined")
+    assert joined.message == (
+        f"工作表「{ACTS}」C8 「服务队编号」的「T02T01T02」在「服务队」表中找不到，像是 T02、T01、T02 几支队伍的编号连在了一起"
+    )
+    assert joined.severity is Severity.ERROR and "用「、」隔开" in joined.fix
+    from kexie_xl.checks.sheets import _run_together
+
+    roster: dict = dict.fromkeys(("T1", "T10", "T01"))
+    assert (_run_together("T1T10", roster), _run_together("T10T1", roster)) == ("T1、T10", "T10、T1")  # either order
+    assert _run_together("T01", roster) == "" == _run_together("T1X", roster)  # one known id is no run; X is no id
+    # a hostile cell: up to 200 characters are searched (linear, one step back per id), longer text is no run
+    assert _run_together("T" * 200, {"T": None}) == "、".join(["T"] * 200)
+    assert _run_together("T" * 201, {"T": None}) == "" == _run_together("T" * 30_000, {"T": None})
+
+
 def test_unknown_activities_are_named() -> None:
     grid = put(clean_grid(), "experience", 2, activity_ids="A2026-007、A2026-404、A2026-405")
     report, _ = check(grid)

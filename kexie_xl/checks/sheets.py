@@ -77,7 +77,8 @@ def _team_refs(sub: Submission, teams: Table, activities: Table) -> Iterator[Fin
                 yield at(record, teams, "parent_id", "ref.team-unknown", value="、".join(missing))
     # a ledger names a few teams on a few hundred days, many times: each cell's ids and each team's day are
     # looked at once
-    named_in: dict[str, tuple[list[str], str]] = {}  # a cell's team ids → (the ids, the unknown ones)
+    # a cell's team ids → (the ids, the unknown ones, the unknown ones that are known ones run together)
+    named_in: dict[str, tuple[list[str], str, list[tuple[str, str]]]] = {}
     reasons: dict[tuple[str, date], str | None] = {}  # (team, day) → why the team was not active then
     for record in activities.records:
         ids = record.values.get("team_ids")
@@ -85,10 +86,13 @@ def _team_refs(sub: Submission, teams: Table, activities: Table) -> Iterator[Fin
             continue
         if ids not in named_in:
             named = split_multi(ids)
-            named_in[ids] = (named, "、".join(t for t in named if t not in roster))
-        named, unknown = named_in[ids]
+            runs = {t: _run_together(t, roster) for t in named if t not in roster}
+            named_in[ids] = (named, "、".join(t for t, run in runs.items() if not run), [(t, r) for t, r in runs.items() if r])
+        named, unknown, joined = named_in[ids]
         if unknown:
             yield at(record, activities, "team_ids", "ref.team-unknown", value=unknown)
+        for team_id, parts in joined:
+            yield at(record, activities, "team_ids", "ref.teams-joined", value=team_id, parts=parts)
         day = record.values.get("date")
         if not isinstance(day, date):
             continue
@@ -99,6 +103,28 @@ def _team_refs(sub: Submission, teams: Table, activities: Table) -> Iterator[Fin
             reason = reasons[team_id, day]
             if reason:
                 yield at(record, activities, "team_ids", "ref.team-inactive", value=team_id, reason=reason)
+
+
+_RUN_MAX = 200  # a cell's ids run together are a few short ids; longer text is no such run (and is not searched)
+
+
+def _run_together(team_id: str, roster: dict[str, Record]) -> str:
+    """The roster's ids that `team_id` is made of, 「、」-joined, when it is two or more of them written together
+    (「T01T02」, or 「T01 T02」, which reads as one id: an id loses its inner spaces) — else ''. The activity then counts
+    for none of them, so the clerk is told how to write it rather than that the teams do not exist."""
+    if len(team_id) > _RUN_MAX:
+        return ""
+    ends: dict[int, tuple[int, str]] = {}  # where a run of known ids from the start can end → (where its last id began, it)
+    for i in range(len(team_id)):
+        if i == 0 or i in ends:
+            for known in roster:
+                if team_id.startswith(known, i) and i + len(known) not in ends:
+                    ends[i + len(known)] = (i, known)
+    parts, end = [], len(team_id)
+    while end in ends:  # back from the end to the start (which no id ends at)
+        end, known = ends[end]
+        parts.append(known)
+    return "、".join(reversed(parts)) if end == 0 and len(parts) > 1 else ""
 
 
 def _inactive(team: Record, day: date) -> str | None:
