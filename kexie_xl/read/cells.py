@@ -28,8 +28,8 @@ _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _CLOCK = r"(?:\d{1,2}\s*:\s*\d{2}(?:\s*:\s*\d{2})?|\d{1,2}\s*点(?:半|\s*\d{1,2}\s*分?)?)"
 _PART = r"(?:上午|下午|中午|晚上|傍晚|早上|全天)"
 _TIME = rf"(?:\s*{_PART}\s*(?:{_CLOCK})?|\s+{_CLOCK}|(?<=[日号])\s*{_CLOCK})(?:\s*[-—–~至到]\s*{_PART}?\s*{_CLOCK})?"
-_DATE_FULL = re.compile(rf"^(\d{{4}})\s*[.\-/年]\s*(\d{{1,2}})\s*[.\-/月]\s*(\d{{1,2}})\s*[日号]?(?:{_TIME})?$")
-_DATE_SHORT = re.compile(rf"^(\d{{1,2}})\s*[.\-/月]\s*(\d{{1,2}})\s*[日号]?(?:{_TIME})?$")  # 5号 is said as often as 5日
+_DATE_FULL = rf"^(\d{{4}})\s*[.\-/年]\s*(\d{{1,2}})\s*[.\-/月]\s*(\d{{1,2}})\s*[日号]?(?:{_TIME})?$"
+_DATE_SHORT = rf"^(\d{{1,2}})\s*[.\-/月]\s*(\d{{1,2}})\s*[日号]?(?:{_TIME})?$"  # 5号 is said as often as 5日
 # Longer text is no date (the longest a ledger writes, a day with a time span, is ~30 characters). Runs of spaces are
 # made one before matching: the patterns' neighbouring \s* would otherwise try every split of a long run (a hostile
 # cell of 20,000 spaces took seconds), and with the cap every date text is matched in bounded time.
@@ -192,14 +192,22 @@ def day(value: Any, year: int | None = None) -> date:
     raw = _SPACE.sub(" ", half(str(value)))
     if len(raw) > DATE_TEXT_MAX:
         raise CellProblem("cell.date-invalid")
-    for pattern in (_DATE_FULL, _DATE_COMPACT):
+    full, short = _date_patterns()
+    for pattern in (full, _DATE_COMPACT):
         match = pattern.match(raw)
         if match:
             return _ymd(*match.groups())
-    match = _DATE_SHORT.match(raw)
+    match = short.match(raw)
     if match and year is not None:
         return _ymd(str(year), *match.groups())
     raise CellProblem("cell.date-invalid")
+
+
+@lru_cache(maxsize=1)
+def _date_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The full and the short date pattern, compiled when a date is first written as text (~3 ms): a ribbon click on a
+    workbook whose dates are date cells never needs them."""
+    return re.compile(_DATE_FULL), re.compile(_DATE_SHORT)
 
 
 def _ymd(y: str, m: str, d: str) -> date:
